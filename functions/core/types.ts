@@ -1,0 +1,153 @@
+// Plain domain types shared by every part of the core. Money is in US dollars; option prices are per
+// share (as quoted), and amounts for a whole position say so in their name (`...Usd`).
+
+export type Right = 'C' | 'P';
+export type Side = 'BUY' | 'SELL';
+export type StrategyKind = 'BULL_PUT' | 'BEAR_CALL' | 'IRON_CONDOR';
+
+/** Calendar date in New York, `YYYY-MM-DD`. */
+export type IsoDate = string;
+
+export interface OptionContract {
+  symbol: string;
+  /** Expiration date `YYYY-MM-DD` (IB's `lastTradeDateOrContractMonth`, first 8 characters, reformatted). */
+  expiry: IsoDate;
+  strike: number;
+  right: Right;
+  /** IB contract id, when known. */
+  conId?: number;
+  /** Shares per contract (100 for US equity options). */
+  multiplier: number;
+}
+
+/** A validated option quote. Optional fields are absent when IB had no value (never a sentinel). */
+export interface OptionQuote {
+  contract: OptionContract;
+  bid: number;
+  ask: number;
+  last?: number;
+  /** Implied volatility as a decimal (0.2 = 20%). */
+  iv?: number;
+  delta?: number;
+  gamma?: number;
+  /** Per calendar day. */
+  theta?: number;
+  /** Per 1 vol point. */
+  vega?: number;
+  openInterest?: number;
+  volume?: number;
+  /** When the quote was observed (epoch ms). */
+  timestamp: number;
+}
+
+export interface UnderlyingQuote {
+  symbol: string;
+  price: number;
+  bid?: number;
+  ask?: number;
+  timestamp: number;
+}
+
+export interface OptionChain {
+  underlying: UnderlyingQuote;
+  /** Sorted ascending. */
+  expiries: IsoDate[];
+  /** Sorted ascending. */
+  strikes: number[];
+  quotes: OptionQuote[];
+}
+
+/** Per-underlying market context used by filters and scoring. */
+export interface MarketContext {
+  symbol: string;
+  /** 252-day IV rank, 0–100. */
+  ivRank?: number;
+  /** At-the-money implied volatility, decimal. */
+  atmIv?: number;
+  /** 20-day historical (realised) volatility, decimal. */
+  hv20?: number;
+  /** Where the 20-day return sits in its 1-year distribution, as a percentile 0–100. */
+  trendPercentile?: number;
+  /** VIX level (vol points), when known. */
+  vix?: number;
+  /** Next ex-dividend date and amount per share, when known. */
+  nextDividend?: { exDate: IsoDate; amount: number };
+  /** Earnings or other blackout dates for this underlying. */
+  eventDates?: IsoDate[];
+}
+
+export interface StrategyLeg {
+  contract: OptionContract;
+  action: Side;
+  /** Legs per one unit of the strategy (1 for every strategy here). */
+  ratio: number;
+  quote: OptionQuote;
+}
+
+/** A strategy built from a chain, before sizing. Per-share figures unless named `...Usd`. */
+export interface Candidate {
+  /** Deterministic id: symbol, strategy, expiry and strikes. */
+  id: string;
+  strategy: StrategyKind;
+  symbol: string;
+  expiry: IsoDate;
+  dte: number;
+  legs: StrategyLeg[];
+  /** Widest wing in points (for iron condors the larger of the two). */
+  width: number;
+  creditMid: number;
+  creditNatural: number;
+  /** Per one contract of the strategy, in dollars. */
+  maxProfitUsd: number;
+  maxLossUsd: number;
+  breakevens: number[];
+  /** Probability of profit at expiry, 0–1. */
+  pop: number;
+  /** Expected value per one contract of the strategy, in dollars. */
+  expectedValueUsd: number;
+  underlyingPrice: number;
+}
+
+export interface ScoreBreakdown {
+  ivRank: number;
+  creditToWidth: number;
+  shortDelta: number;
+  liquidity: number;
+  dteFit: number;
+  ivHv: number;
+  trendFit: number;
+}
+
+export interface ScoredCandidate extends Candidate {
+  score: number;
+  breakdown: ScoreBreakdown;
+  /** Hard-filter reasons; empty when the candidate passed every filter. */
+  rejections: string[];
+}
+
+export interface PositionLeg {
+  contract: OptionContract;
+  /** Signed contracts held: negative for short legs. */
+  quantity: number;
+}
+
+/** An open strategy position as the system tracks it. */
+export interface StrategyPosition {
+  id: string;
+  strategy: StrategyKind;
+  symbol: string;
+  expiry: IsoDate;
+  legs: PositionLeg[];
+  /** Number of spreads (condors) held. */
+  quantity: number;
+  /** Credit received per share at entry (positive). */
+  entryCredit: number;
+  /** Widest wing in points. */
+  width: number;
+  /** Epoch ms of the opening fill. */
+  openedAt: number;
+  /** Commissions paid so far, in dollars. */
+  commissionsUsd: number;
+}
+
+export type AlertSeverity = 'INFO' | 'WARNING' | 'CRITICAL';
