@@ -151,3 +151,23 @@ export interface StrategyPosition {
 }
 
 export type AlertSeverity = 'INFO' | 'WARNING' | 'CRITICAL';
+
+/** Where the market stands at one instant; produced by `marketClock(at, calendar)` in calendar.ts. */
+export interface MarketClock {
+  /** The instant, epoch ms. */
+  now: number;
+  /** New York calendar date of `now`. */
+  tradeDate: IsoDate;
+  /** True when `tradeDate` is a trading day (not a weekend or holiday). */
+  isTradingDay: boolean;
+  /** True inside the regular equity session (09:30 to 16:00, or 13:00 on early closes). */
+  isOpen: boolean;
+  earlyClose: boolean;
+  /** Epoch ms of today's open and close; absent on non-trading days. */
+  openAt?: number;
+  closeAt?: number;
+  /** Minutes since the open (negative before it); NaN on non-trading days. */
+  minutesSinceOpen: number;
+  /** Minutes until the close (negative after it); NaN on non-trading days. */
+  minutesToClose: number;
+}
