@@ -6,7 +6,19 @@ import { NYSE_EARLY_CLOSES, NYSE_HOLIDAYS } from './nyse-calendar';
 const pct = (description: string, dflt: number, max = 100) =>
   z.number().min(0).max(max).default(dflt).describe(description);
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+// A real calendar date: the regex alone would let 2026-02-30 through to the calendar functions.
+const isRealDate = (value: string) => {
+  const [year, month, day] = value.split('-').map(Number) as [number, number, number];
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+};
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine(isRealDate, 'must be a real calendar date YYYY-MM-DD');
+// 00:00–23:59; a looser pattern (\d{2}:\d{2}) would accept 25:99 and fail later inside the calendar.
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a New York time HH:MM (00:00–23:59)');
 const symbol = z.string().regex(/^[A-Z][A-Z0-9.]{0,9}$/, 'must be an upper-case ticker such as SPY');
 
 export const JOB_NAMES = [
@@ -380,46 +392,40 @@ export const calendarSchema = z
       .array(isoDate)
       .default([...NYSE_EARLY_CLOSES])
       .describe('NYSE 13:00 early closes'),
-    regularOpen: z
-      .string()
-      .regex(/^\d{2}:\d{2}$/)
-      .default('09:30')
-      .describe('session open, New York time'),
-    regularClose: z
-      .string()
-      .regex(/^\d{2}:\d{2}$/)
-      .default('16:00')
-      .describe('session close, New York time'),
-    earlyClose: z
-      .string()
-      .regex(/^\d{2}:\d{2}$/)
-      .default('13:00')
-      .describe('early-close time, New York time'),
+    regularOpen: hhmm.default('09:30').describe('session open, New York time'),
+    regularClose: hhmm.default('16:00').describe('session close, New York time'),
+    earlyClose: hhmm.default('13:00').describe('early-close time, New York time'),
   })
-  .strict();
+  .strict()
+  // HH:MM strings compare in time order.
+  .refine((c) => c.regularOpen < c.earlyClose && c.earlyClose <= c.regularClose, {
+    message: 'times must satisfy regularOpen < earlyClose <= regularClose',
+    path: ['earlyClose'],
+  });
 
 export const jobsSchema = z
   .object(
-    Object.fromEntries(JOB_NAMES.map((job) => [job, z.boolean().default(true)])) as Record<
-      JobName,
-      z.ZodDefault<z.ZodBoolean>
-    >,
+    Object.fromEntries(
+      JOB_NAMES.map((job) => [job, z.boolean().default(true).describe(`false switches the ${job} job off`)]),
+    ) as Record<JobName, z.ZodDefault<z.ZodBoolean>>,
   )
   .strict()
   .describe('enabled flag per job');
 
+// Defaults are functions so every parse gets fresh objects: a shared default value would let one caller
+// mutating its config (say, pushing to universe.underlyings) change the defaults of every later parse.
 export const configSchema = z
   .object({
-    trading: tradingSchema.default(tradingSchema.parse({})),
-    universe: universeSchema.default(universeSchema.parse({})),
-    filters: filtersSchema.default(filtersSchema.parse({})),
-    scoring: scoringSchema.default(scoringSchema.parse({})),
-    risk: riskSchema.default(riskSchema.parse({})),
-    exits: exitsSchema.default(exitsSchema.parse({})),
-    orders: ordersSchema.default(ordersSchema.parse({})),
-    alerts: alertsSchema.default(alertsSchema.parse({})),
-    calendar: calendarSchema.default(calendarSchema.parse({})),
-    jobs: jobsSchema.default(jobsSchema.parse({})),
+    trading: tradingSchema.default(() => tradingSchema.parse({})),
+    universe: universeSchema.default(() => universeSchema.parse({})),
+    filters: filtersSchema.default(() => filtersSchema.parse({})),
+    scoring: scoringSchema.default(() => scoringSchema.parse({})),
+    risk: riskSchema.default(() => riskSchema.parse({})),
+    exits: exitsSchema.default(() => exitsSchema.parse({})),
+    orders: ordersSchema.default(() => ordersSchema.parse({})),
+    alerts: alertsSchema.default(() => alertsSchema.parse({})),
+    calendar: calendarSchema.default(() => calendarSchema.parse({})),
+    jobs: jobsSchema.default(() => jobsSchema.parse({})),
   })
   .strict();
 
@@ -439,10 +445,15 @@ export function parseConfig(input: unknown): Config {
   const result = configSchema.safeParse(input);
   if (!result.success) {
     throw new ConfigError(
-      result.error.issues.map((issue) => ({
-        path: issue.path.join('.') || '(root)',
-        message: issue.message,
-      })),
+      result.error.issues.flatMap((issue) =>
+        // Name each unknown key by its own path (risk.maxOpenPosition), like every other bad field.
+        issue.code === 'unrecognized_keys'
+          ? issue.keys.map((key) => ({
+              path: [...issue.path, key].join('.'),
+              message: `Unrecognized key: "${key}"`,
+            }))
+          : [{ path: issue.path.join('.') || '(root)', message: issue.message }],
+      ),
     );
   }
   return result.data;
