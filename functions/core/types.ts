@@ -123,6 +123,8 @@ export interface ScoredCandidate extends Candidate {
   breakdown: ScoreBreakdown;
   /** Hard-filter reasons; empty when the candidate passed every filter. */
   rejections: string[];
+  /** Why a score factor got zero for lack of data (e.g. no IV rank), when any did. */
+  notes?: string[];
 }
 
 export interface PositionLeg {
