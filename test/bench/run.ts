@@ -1,0 +1,143 @@
+// `npm run bench`: speed and memory of the hot paths, one JSON line per figure:
+// {"bench": name, "value": number, "unit": string, ...context}. Figures are medians of several runs
+// after a warm-up, so they are comparable between commits on the same machine.
+import { parseConfig } from '../../functions/core/config';
+import { marketClock } from '../../functions/core/calendar';
+import { decide } from '../../functions/core/decision';
+import { quoteMap } from '../../functions/core/pnl';
+import { bsGreeks, bsPrice, impliedVol } from '../../functions/core/pricing';
+import { evaluateCandidates, rankCandidates } from '../../functions/core/scoring';
+import { buildCandidates } from '../../functions/core/strategies';
+import type { MarketContext, StrategyPosition } from '../../functions/core/types';
+import { NOW, TRADE_DATE, syntheticChain } from '../core/fixtures/chain';
+
+function emit(bench: string, value: number, unit: string, context: Record<string, unknown> = {}): void {
+  console.log(JSON.stringify({ bench, value: Number(value.toPrecision(6)), unit, ...context }));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Runs `fn` `runs` times after one warm-up and returns the median wall time in ms. */
+function timeMs(fn: () => void, runs = 5): number {
+  fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    fn();
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+function opsPerSecond(fn: (i: number) => void, iterations: number): number {
+  const ms = timeMs(() => {
+    for (let i = 0; i < iterations; i++) fn(i);
+  });
+  return (iterations / ms) * 1000;
+}
+
+const config = parseConfig({});
+
+// Pricing kernels.
+emit(
+  'bsPrice',
+  opsPerSecond((i) => bsPrice({ right: 'P', spot: 600, strike: 540 + (i % 120), years: 0.12, rate: 0.04, vol: 0.2 }), 200_000),
+  'ops/s',
+);
+emit(
+  'bsGreeks',
+  opsPerSecond((i) => bsGreeks({ right: 'C', spot: 600, strike: 540 + (i % 120), years: 0.12, rate: 0.04, vol: 0.2 }), 200_000),
+  'ops/s',
+);
+const ivPrices = Array.from({ length: 120 }, (_, k) =>
+  bsPrice({ right: 'P', spot: 600, strike: 540 + k, years: 0.12, rate: 0.04, vol: 0.15 + k / 1000 }),
+);
+emit(
+  'impliedVol',
+  opsPerSecond(
+    (i) =>
+      impliedVol({ right: 'P', spot: 600, strike: 540 + (i % 120), years: 0.12, rate: 0.04, price: ivPrices[i % 120]! }),
+    50_000,
+  ),
+  'ops/s',
+);
+
+// The morning analysis on one SPY-like chain: $1 strikes ±60 points, 8 expiries in the DTE window.
+const chain = syntheticChain({
+  spot: 600,
+  strikeStep: 1,
+  strikesEachSide: 60,
+  dtes: [22, 29, 36, 43, 50, 57, 64, 70],
+  vol: (m) => 0.18 + 0.25 * Math.max(0, 1 - m),
+});
+const market: MarketContext = { symbol: 'SPY', ivRank: 40, atmIv: 0.18, hv20: 0.15, trendPercentile: 55, vix: 17 };
+const ctx = { tradeDate: TRADE_DATE, now: NOW };
+let candidates = buildCandidates(chain, config, ctx);
+emit('analysis.build', timeMs(() => void (candidates = buildCandidates(chain, config, ctx)), 3), 'ms', {
+  quotes: chain.quotes.length,
+  candidates: candidates.length,
+});
+
+const filterCtx = { now: NOW, openPositions: 0, openPerUnderlying: 0 };
+emit(
+  'analysis.filter+score+rank',
+  timeMs(() => void rankCandidates(evaluateCandidates(candidates, filterCtx, market, config)), 3),
+  'ms',
+  { candidates: candidates.length },
+);
+
+globalThis.gc?.();
+const heapBefore = process.memoryUsage().heapUsed;
+const kept = rankCandidates(evaluateCandidates(buildCandidates(chain, config, ctx), filterCtx, market, config));
+const heapAfter = process.memoryUsage().heapUsed;
+emit('analysis.heap', (heapAfter - heapBefore) / 1024 / 1024, 'MiB', {
+  candidates: kept.length,
+  note: globalThis.gc ? 'after gc' : 'no --expose-gc: includes garbage',
+});
+
+// One monitor decision for an iron condor.
+const expiry = chain.expiries[3]!;
+const leg = (right: 'P' | 'C', strike: number, quantity: number) => ({
+  contract: { symbol: 'SPY', expiry, strike, right, multiplier: 100 },
+  quantity,
+});
+const position: StrategyPosition = {
+  id: 'bench-condor',
+  strategy: 'IRON_CONDOR',
+  symbol: 'SPY',
+  expiry,
+  legs: [leg('P', 565, 1), leg('P', 570, -1), leg('C', 630, -1), leg('C', 635, 1)],
+  quantity: 1,
+  entryCredit: 1.2,
+  width: 5,
+  openedAt: NOW - 5 * 86_400_000,
+  commissionsUsd: 2.6,
+};
+const quotes = quoteMap(
+  chain.quotes.filter((q) => q.contract.expiry === expiry && [565, 570, 630, 635].includes(q.contract.strike)),
+);
+const clock = marketClock(NOW, config.calendar);
+emit(
+  'monitor.decide',
+  opsPerSecond(
+    () =>
+      decide({
+        position,
+        quotes,
+        underlying: { price: 600, timestamp: NOW },
+        clock,
+        bridgeUp: true,
+        config,
+      }),
+    20_000,
+  ),
+  'ops/s',
+);
+emit(
+  'calendar.marketClock',
+  opsPerSecond((i) => marketClock(NOW + i * 60_000, config.calendar), 100_000),
+  'ops/s',
+);
