@@ -206,6 +206,15 @@ export function validateUnderlyingQuote(
 // Quote arithmetic
 // ---------------------------------------------------------------------------------------------------
 
+/**
+ * Key of a leg in quote maps and held-leg sets: `SYMBOL:YYYY-MM-DD:RIGHTSTRIKE`, e.g. `SPY:2026-12-18:P580`.
+ * Deliberately not the conId: positions read back from storage and quotes from the bridge do not always
+ * both carry one, while symbol, expiry, right and strike are always known on both sides.
+ */
+export function legKey(contract: Pick<OptionContract, 'symbol' | 'expiry' | 'right' | 'strike'>): string {
+  return `${contract.symbol}:${contract.expiry}:${contract.right}${contract.strike}`;
+}
+
 /** Midpoint of bid and ask. */
 export function mid(quote: Pick<OptionQuote, 'bid' | 'ask'>): number {
   return (quote.bid + quote.ask) / 2;

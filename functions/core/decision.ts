@@ -5,7 +5,8 @@ import { pnlAlertSeverity } from './alerts';
 import { calendarDaysBetween, nyDate, nyParts } from './calendar';
 import { mid, yearsToExpiry } from './chain';
 import type { Config } from './config';
-import { legKey, legQuoteProblem, unrealisedPnl } from './pnl';
+import { legKey } from './chain';
+import { legQuoteProblem, unrealisedPnl } from './pnl';
 import type { QuoteMap, UnrealisedPnl } from './pnl';
 import { bsGreeks } from './pricing';
 import type {

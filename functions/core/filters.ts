@@ -3,7 +3,7 @@
 import type { Config } from './config';
 import type { Candidate, MarketContext, OptionContract, OptionQuote } from './types';
 import { nyDate } from './calendar';
-import { mid, spreadPct, validateOptionQuote } from './chain';
+import { legKey, mid, spreadPct, validateOptionQuote } from './chain';
 
 export interface FilterContext {
   /** Analysis instant, epoch ms (quote staleness and "today" for event windows). */
@@ -18,11 +18,6 @@ export interface FilterContext {
   openPositions: number;
   /** Open positions on this candidate's underlying, or a count per underlying symbol. */
   openPerUnderlying: number | Readonly<Record<string, number>>;
-}
-
-/** Identifies a leg without its conId: `SPY:2026-12-31:P580`. */
-export function legKey(contract: Pick<OptionContract, 'symbol' | 'expiry' | 'right' | 'strike'>): string {
-  return `${contract.symbol}:${contract.expiry}:${contract.right}${contract.strike}`;
 }
 
 /** Prices are shown with two decimals, ratios with two, so reasons read like the trading rules. */

@@ -1,7 +1,7 @@
 // Profit and loss of strategy positions: the cost to close now (mid and natural), unrealised P&L as the
 // trading rules define it, realised P&L from fills, and what an assignment leaves behind.
 // Option prices are per share; amounts named `...Usd` are whole-position dollars.
-import { mid } from './chain';
+import { legKey, mid } from './chain';
 import type {
   AlertSeverity,
   OptionContract,
@@ -10,15 +10,6 @@ import type {
   Right,
   StrategyPosition,
 } from './types';
-
-/**
- * Key of a leg in quote maps: `SYMBOL:YYYY-MM-DD:RIGHTSTRIKE`, e.g. `SPY:2026-12-18:P580`.
- * Deliberately not the conId: positions read back from storage and quotes from the bridge do not always
- * both carry one, while symbol, expiry, right and strike are always known on both sides.
- */
-export function legKey(contract: Pick<OptionContract, 'symbol' | 'expiry' | 'right' | 'strike'>): string {
-  return `${contract.symbol}:${contract.expiry}:${contract.right}${contract.strike}`;
-}
 
 /** Quotes by `legKey`; a value may be absent when the bridge had nothing for that leg. */
 export type QuoteMap = ReadonlyMap<string, OptionQuote | undefined>;

@@ -5,7 +5,7 @@ import { parseConfig } from '../../functions/core/config';
 import type { ConfigInput } from '../../functions/core/config';
 import { RULES, assignmentRisks, decide } from '../../functions/core/decision';
 import type { DecisionInput } from '../../functions/core/decision';
-import { legKey } from '../../functions/core/pnl';
+import { legKey } from '../../functions/core/chain';
 import type { IsoDate, OptionQuote, Right, StrategyPosition } from '../../functions/core/types';
 
 const EXPIRY = '2026-04-17';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type ConfigInput } from '../../functions/core/config';
-import { hardFilterReasons, legKey, type FilterContext } from '../../functions/core/filters';
+import { legKey } from '../../functions/core/chain';
+import { hardFilterReasons, type FilterContext } from '../../functions/core/filters';
 import type { Candidate, MarketContext, OptionQuote } from '../../functions/core/types';
 import { NOW, TRADE_DATE, addDays, quote } from './fixtures/chain';
 

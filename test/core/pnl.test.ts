@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import {
   assignmentOutcome,
   closeCost,
-  legKey,
   legQuoteProblem,
   quoteMap,
   realisedPnl,
   unrealisedPnl,
 } from '../../functions/core/pnl';
 import type { Fill } from '../../functions/core/pnl';
+import { legKey } from '../../functions/core/chain';
 import type { OptionContract, OptionQuote, Right, StrategyPosition } from '../../functions/core/types';
 
 const EXPIRY = '2026-04-17';

@@ -33,9 +33,12 @@ describe('functions/core purity', () => {
     expect(files.length).toBeGreaterThan(0);
   });
 
-  it.each(files.map((f) => [f.slice(coreDir.length + 1), f]))('%s has no I/O, SDK or clock read', (_name, file) => {
-    const source = readFileSync(file, 'utf8');
-    const found = forbidden.filter(([pattern]) => pattern.test(source)).map(([, what]) => what);
-    expect(found).toEqual([]);
-  });
+  it.each(files.map((f) => [f.slice(coreDir.length + 1), f]))(
+    '%s has no I/O, SDK or clock read',
+    (_name, file) => {
+      const source = readFileSync(file, 'utf8');
+      const found = forbidden.filter(([pattern]) => pattern.test(source)).map(([, what]) => what);
+      expect(found).toEqual([]);
+    },
+  );
 });

@@ -1,0 +1,79 @@
+// Fault injection: the actions a test or a `--faults FILE` script can trigger, and the script format.
+//
+// A script is a JSON list; `at` is New York wall-clock time of the simulated clock (omit it to apply
+// the fault at start):
+//   [{ "at": "2026-11-24T10:15", "fault": "disconnect" },
+//    { "at": "2026-11-24T10:20", "fault": "connectivityLost" },
+//    { "at": "2026-11-24T10:25", "fault": "connectivityRestored", "dataLost": false },
+//    { "at": "2026-11-24T23:45", "fault": "restart", "durationMinutes": 30 },
+//    { "fault": "rejectOrders", "reason": "Insufficient margin" }, { "fault": "acceptOrders" },
+//    { "fault": "quotes", "mode": "stale", "target": "SPY" }, { "fault": "quotes", "mode": "normal" },
+//    { "fault": "partialFills", "neverComplete": true }, { "fault": "slow", "delayMs": 2000 }]
+
+import { z } from 'zod';
+import { nyTimeToEpoch } from '../../../functions/core/calendar';
+
+export type QuoteFaultMode = 'stale' | 'missing' | 'sentinel';
+/** A conId, an underlying symbol, or every contract. */
+export type QuoteFaultTarget = number | string;
+
+export type FaultAction =
+  | { fault: 'disconnect' }
+  | { fault: 'connectivityLost' }
+  | { fault: 'connectivityRestored'; dataLost?: boolean }
+  | { fault: 'restart'; durationMinutes?: number }
+  | { fault: 'rejectOrders'; reason?: string }
+  | { fault: 'acceptOrders' }
+  | { fault: 'quotes'; mode: QuoteFaultMode | 'normal'; target?: QuoteFaultTarget }
+  | { fault: 'partialFills'; neverComplete: boolean }
+  | { fault: 'slow'; delayMs: number };
+
+export interface ScheduledFault {
+  /** Simulated epoch ms; undefined = at start. */
+  at?: number;
+  action: FaultAction;
+}
+
+/** IB's nightly reset window lasts a while; half an hour unless a script says otherwise. */
+export const DEFAULT_RESTART_MINUTES = 30;
+
+const nyDateTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'at must be YYYY-MM-DDTHH:mm (New York time)');
+
+const actionSchema = z.discriminatedUnion('fault', [
+  z.object({ fault: z.literal('disconnect') }),
+  z.object({ fault: z.literal('connectivityLost') }),
+  z.object({ fault: z.literal('connectivityRestored'), dataLost: z.boolean().optional() }),
+  z.object({ fault: z.literal('restart'), durationMinutes: z.number().positive().optional() }),
+  z.object({ fault: z.literal('rejectOrders'), reason: z.string().optional() }),
+  z.object({ fault: z.literal('acceptOrders') }),
+  z.object({
+    fault: z.literal('quotes'),
+    mode: z.enum(['stale', 'missing', 'sentinel', 'normal']),
+    target: z.union([z.number().int(), z.string()]).optional(),
+  }),
+  z.object({ fault: z.literal('partialFills'), neverComplete: z.boolean() }),
+  z.object({ fault: z.literal('slow'), delayMs: z.number().nonnegative() }),
+]);
+
+const scriptSchema = z.array(z.intersection(z.object({ at: nyDateTime.optional() }), actionSchema));
+
+/** Converts `YYYY-MM-DDTHH:mm` New York time to epoch ms. */
+export function nyDateTimeToEpoch(text: string): number {
+  const [date, hhmm] = text.split('T') as [string, string];
+  return nyTimeToEpoch(date, hhmm);
+}
+
+/** Validates a fault script (already JSON-parsed); throws with a readable message when it is wrong. */
+export function parseFaultScript(json: unknown): ScheduledFault[] {
+  const parsed = scriptSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`invalid fault script: ${issues.join('; ')}`);
+  }
+  return parsed.data.map((entry) => {
+    const { at, ...action } = entry;
+    return { at: at === undefined ? undefined : nyDateTimeToEpoch(at), action: action as FaultAction };
+  });
+}
