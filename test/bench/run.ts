@@ -44,12 +44,18 @@ const config = parseConfig({});
 // Pricing kernels.
 emit(
   'bsPrice',
-  opsPerSecond((i) => bsPrice({ right: 'P', spot: 600, strike: 540 + (i % 120), years: 0.12, rate: 0.04, vol: 0.2 }), 200_000),
+  opsPerSecond(
+    (i) => bsPrice({ right: 'P', spot: 600, strike: 540 + (i % 120), years: 0.12, rate: 0.04, vol: 0.2 }),
+    200_000,
+  ),
   'ops/s',
 );
 emit(
   'bsGreeks',
-  opsPerSecond((i) => bsGreeks({ right: 'C', spot: 600, strike: 540 + (i % 120), years: 0.12, rate: 0.04, vol: 0.2 }), 200_000),
+  opsPerSecond(
+    (i) => bsGreeks({ right: 'C', spot: 600, strike: 540 + (i % 120), years: 0.12, rate: 0.04, vol: 0.2 }),
+    200_000,
+  ),
   'ops/s',
 );
 const ivPrices = Array.from({ length: 120 }, (_, k) =>
@@ -59,7 +65,14 @@ emit(
   'impliedVol',
   opsPerSecond(
     (i) =>
-      impliedVol({ right: 'P', spot: 600, strike: 540 + (i % 120), years: 0.12, rate: 0.04, price: ivPrices[i % 120]! }),
+      impliedVol({
+        right: 'P',
+        spot: 600,
+        strike: 540 + (i % 120),
+        years: 0.12,
+        rate: 0.04,
+        price: ivPrices[i % 120]!,
+      }),
     50_000,
   ),
   'ops/s',
@@ -73,13 +86,25 @@ const chain = syntheticChain({
   dtes: [22, 29, 36, 43, 50, 57, 64, 70],
   vol: (m) => 0.18 + 0.25 * Math.max(0, 1 - m),
 });
-const market: MarketContext = { symbol: 'SPY', ivRank: 40, atmIv: 0.18, hv20: 0.15, trendPercentile: 55, vix: 17 };
+const market: MarketContext = {
+  symbol: 'SPY',
+  ivRank: 40,
+  atmIv: 0.18,
+  hv20: 0.15,
+  trendPercentile: 55,
+  vix: 17,
+};
 const ctx = { tradeDate: TRADE_DATE, now: NOW };
 let candidates = buildCandidates(chain, config, ctx);
-emit('analysis.build', timeMs(() => void (candidates = buildCandidates(chain, config, ctx)), 3), 'ms', {
-  quotes: chain.quotes.length,
-  candidates: candidates.length,
-});
+emit(
+  'analysis.build',
+  timeMs(() => void (candidates = buildCandidates(chain, config, ctx)), 3),
+  'ms',
+  {
+    quotes: chain.quotes.length,
+    candidates: candidates.length,
+  },
+);
 
 const filterCtx = { now: NOW, openPositions: 0, openPerUnderlying: 0 };
 emit(
@@ -91,7 +116,9 @@ emit(
 
 globalThis.gc?.();
 const heapBefore = process.memoryUsage().heapUsed;
-const kept = rankCandidates(evaluateCandidates(buildCandidates(chain, config, ctx), filterCtx, market, config));
+const kept = rankCandidates(
+  evaluateCandidates(buildCandidates(chain, config, ctx), filterCtx, market, config),
+);
 const heapAfter = process.memoryUsage().heapUsed;
 emit('analysis.heap', (heapAfter - heapBefore) / 1024 / 1024, 'MiB', {
   candidates: kept.length,
@@ -117,7 +144,9 @@ const position: StrategyPosition = {
   commissionsUsd: 2.6,
 };
 const quotes = quoteMap(
-  chain.quotes.filter((q) => q.contract.expiry === expiry && [565, 570, 630, 635].includes(q.contract.strike)),
+  chain.quotes.filter(
+    (q) => q.contract.expiry === expiry && [565, 570, 630, 635].includes(q.contract.strike),
+  ),
 );
 const clock = marketClock(NOW, config.calendar);
 emit(
