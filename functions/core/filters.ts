@@ -85,6 +85,13 @@ export function hardFilterReasons(candidate: Candidate, ctx: FilterContext): str
   if (!(candidate.dte >= minDte && candidate.dte <= maxDte)) {
     reasons.push(`DTE ${candidate.dte} is outside ${minDte}–${maxDte}`);
   }
+  // The defaults put minDte and exitDte both at 21: a position opened there would be closed by the DTE
+  // exit (rule 9) on the first monitor cycle, paying two spreads for nothing.
+  if (candidate.dte >= minDte && candidate.dte <= config.exits.exitDte) {
+    reasons.push(
+      `DTE ${candidate.dte} is at or below the exit DTE ${config.exits.exitDte}: it would be closed at once`,
+    );
+  }
 
   // Credit checks use the mid credit: the price the order starts at.
   const creditToWidth = candidate.creditMid / candidate.width;

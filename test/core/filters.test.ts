@@ -159,8 +159,20 @@ describe('hardFilterReasons', () => {
   it('rejects DTE outside the window, inclusive edges pass', () => {
     expect(onlyReason(hardFilterReasons(bullPut({ dte: 71 }), ctx()))).toBe('DTE 71 is outside 21–70');
     expect(onlyReason(hardFilterReasons(bullPut({ dte: 20 }), ctx()))).toBe('DTE 20 is outside 21–70');
-    expect(hardFilterReasons(bullPut({ dte: 21 }), ctx())).toEqual([]);
+    expect(hardFilterReasons(bullPut({ dte: 22 }), ctx())).toEqual([]);
     expect(hardFilterReasons(bullPut({ dte: 70 }), ctx())).toEqual([]);
+  });
+
+  it('rejects an entry the DTE exit would close at once', () => {
+    // Defaults: minDte 21 and exitDte 21, so 21 DTE is inside the window but exits on the first cycle.
+    expect(onlyReason(hardFilterReasons(bullPut({ dte: 21 }), ctx()))).toBe(
+      'DTE 21 is at or below the exit DTE 21: it would be closed at once',
+    );
+    const laterExit = { exits: { exitDte: 30 } };
+    expect(onlyReason(hardFilterReasons(bullPut({ dte: 30 }), ctx({}, laterExit)))).toBe(
+      'DTE 30 is at or below the exit DTE 30: it would be closed at once',
+    );
+    expect(hardFilterReasons(bullPut({ dte: 31 }), ctx({}, laterExit))).toEqual([]);
   });
 
   it('rejects credit/width below the minimum', () => {
