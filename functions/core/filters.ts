@@ -1,7 +1,7 @@
 // Hard filters (trading rules, "Hard filters"): any reason returned rejects the candidate, and the
 // reasons are stored and alerted, so each is a short sentence carrying the numbers it compared.
 import type { Config } from './config';
-import type { Candidate, MarketContext, OptionContract, OptionQuote } from './types';
+import type { Candidate, MarketContext, OptionQuote } from './types';
 import { nyDate } from './calendar';
 import { legKey, mid, spreadPct, validateOptionQuote } from './chain';
 
