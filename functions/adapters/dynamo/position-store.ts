@@ -1,0 +1,381 @@
+// Strategy positions. Every write is conditional (on the id being free, on the version read, or on the
+// status), and a fill is applied to a position and its order intent in one transaction: either the
+// position opens (or closes) and the intent is marked applied, or nothing changes.
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { StrategyPosition } from '../../core/types';
+import {
+  IntentConflictError,
+  IntentNotFoundError,
+  PositionConflictError,
+  VersionConflictError,
+} from '../ports';
+import type {
+  FillSummary,
+  OrderIntentRecord,
+  OrderIntentStatus,
+  PositionRecord,
+  PositionStatus,
+  PositionStore,
+} from '../ports';
+import { getIntent, statusChange } from './order-intent-store';
+import {
+  cancellationCodes,
+  fromStored,
+  isConditionFailure,
+  queryAll,
+  toStored,
+  withTransactionRetry,
+} from './support';
+import type { StoreOptions } from './support';
+import { INDEX } from './tables';
+import type { TableNames } from './tables';
+
+/** Intent statuses a fill can be applied from (the status update may lag the fill event). */
+const FILLABLE: readonly OrderIntentStatus[] = ['SUBMITTED', 'PARTIAL', 'FILLED'];
+
+/** The StrategyPosition fields position-sync may replace. */
+const POSITION_FIELDS = [
+  'strategy',
+  'symbol',
+  'expiry',
+  'legs',
+  'quantity',
+  'entryCredit',
+  'width',
+  'openedAt',
+  'commissionsUsd',
+] as const satisfies readonly (keyof StrategyPosition)[];
+
+const positionFromItem = (item: Record<string, unknown>) => fromStored(item) as PositionRecord;
+
+function strategyFields(position: StrategyPosition): StrategyPosition {
+  // openedAt is an index key, which DynamoDB cannot store as the string a NaN would become.
+  if (!Number.isFinite(position.openedAt)) {
+    throw new RangeError(`position ${position.id}: openedAt must be epoch ms, got ${position.openedAt}`);
+  }
+  return {
+    id: position.id,
+    ...(Object.fromEntries(POSITION_FIELDS.map((field) => [field, position[field]])) as Omit<
+      StrategyPosition,
+      'id'
+    >),
+  };
+}
+
+function checkFill(fill: FillSummary): void {
+  if (!(fill.filledQuantity > 0) || !Number.isFinite(fill.avgFillPrice)) {
+    throw new RangeError('a fill needs a positive filledQuantity and a finite avgFillPrice');
+  }
+}
+
+export function dynamoPositionStore(
+  doc: DynamoDBDocumentClient,
+  names: Pick<TableNames, 'positions' | 'orders'>,
+  options: StoreOptions = {},
+): PositionStore {
+  const table = names.positions;
+
+  const get = async (id: string): Promise<PositionRecord | undefined> => {
+    const result = await doc.send(new GetCommand({ TableName: table, Key: { id }, ConsistentRead: true }));
+    return result.Item ? positionFromItem(result.Item) : undefined;
+  };
+
+  const listByStatus = async (status: PositionStatus) =>
+    (
+      await queryAll(
+        doc,
+        {
+          TableName: table,
+          IndexName: INDEX.positionsByStatus,
+          KeyConditionExpression: '#status = :status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status },
+        },
+        options.pageSize,
+      )
+    ).map(positionFromItem);
+
+  /**
+   * Reads the intent and checks a fill may be applied to it; returns its current status (the
+   * transaction is conditional on exactly that status) and the status after this fill.
+   */
+  const fillableIntent = async (intentKey: string, fill: FillSummary) => {
+    const intent = await getIntent(doc, names.orders, intentKey);
+    if (!intent) throw new IntentNotFoundError(intentKey);
+    if (intent.appliedAt !== undefined) {
+      throw new IntentConflictError(intentKey, FILLABLE, intent.status, 'its fill was already applied');
+    }
+    if (!FILLABLE.includes(intent.status)) throw new IntentConflictError(intentKey, FILLABLE, intent.status);
+    const next: OrderIntentStatus = fill.filledQuantity >= intent.quantity ? 'FILLED' : 'PARTIAL';
+    if (intent.status === 'FILLED' && next === 'PARTIAL') {
+      throw new IntentConflictError(
+        intentKey,
+        ['SUBMITTED', 'PARTIAL'],
+        intent.status,
+        'a partial fill of a filled order',
+      );
+    }
+    return { intent, next };
+  };
+
+  const intentUpdate = (
+    intent: OrderIntentRecord,
+    next: OrderIntentStatus,
+    fill: FillSummary,
+    positionId: string,
+    now: number,
+  ) => {
+    const update = statusChange(
+      next,
+      {
+        status: next,
+        at: now,
+        reason: `fill applied to position ${positionId}`,
+        filledQuantity: fill.filledQuantity,
+      },
+      {
+        filledQuantity: fill.filledQuantity,
+        avgFillPrice: fill.avgFillPrice,
+        appliedAt: now,
+        appliedPositionId: positionId,
+      },
+    );
+    return {
+      Update: {
+        TableName: names.orders,
+        Key: { intentKey: intent.intentKey },
+        UpdateExpression: update.expression,
+        ConditionExpression: '#status = :current AND attribute_not_exists(appliedAt)',
+        ExpressionAttributeNames: update.names,
+        ExpressionAttributeValues: { ...update.values, ':current': intent.status },
+      },
+    };
+  };
+
+  /**
+   * Runs a fill transaction whose second item is the intent update. When only the intent's condition
+   * failed, its status moved between our read and the write (say SUBMITTED → FILLED by the status
+   * poller): re-read and try again; a second applier finds `appliedAt` set and gets a clear conflict.
+   */
+  const applyFill = async <T>(
+    intentKey: string,
+    fill: FillSummary,
+    build: (
+      intent: OrderIntentRecord,
+      next: OrderIntentStatus,
+    ) => { items: object[]; result: () => Promise<T> },
+    positionProblem: (code: string) => Error,
+  ): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      const { intent, next } = await fillableIntent(intentKey, fill);
+      const { items, result } = build(intent, next);
+      try {
+        await withTransactionRetry(() =>
+          doc.send(new TransactWriteCommand({ TransactItems: items as never })),
+        );
+        return await result();
+      } catch (error) {
+        const codes = cancellationCodes(error);
+        if (!codes) throw error;
+        if (codes[0] === 'ConditionalCheckFailed') throw positionProblem(codes[0]);
+        if (codes[1] !== 'ConditionalCheckFailed') throw error;
+        if (attempt < 3) continue;
+        // Still moving under us after three reads: report what it is now rather than a raw SDK error.
+        const current = await getIntent(doc, names.orders, intentKey);
+        throw new IntentConflictError(
+          intentKey,
+          FILLABLE,
+          current?.status,
+          'it kept changing while the fill was applied',
+        );
+      }
+    }
+  };
+
+  return {
+    get,
+    listByStatus,
+    listOpen: () => listByStatus('OPEN'),
+
+    async create(position, { source, now }) {
+      const record: PositionRecord = {
+        ...strategyFields(position),
+        status: 'OPEN',
+        source,
+        version: 1,
+        updatedAt: now,
+      };
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: table,
+            Item: toStored(record) as Record<string, unknown>,
+            ConditionExpression: 'attribute_not_exists(id)',
+          }),
+        );
+        return { created: true, position: record };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        const existing = await get(position.id);
+        if (!existing) throw new Error(`position ${position.id} existed and vanished`, { cause: error });
+        return { created: false, existing };
+      }
+    },
+
+    async update(position, { expectedVersion, now }) {
+      const fields = strategyFields(position);
+      const sets = POSITION_FIELDS.map((field) => `#${field} = :${field}`);
+      try {
+        const result = await doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { id: position.id },
+            UpdateExpression: `SET ${[...sets, '#version = #version + :one', '#updatedAt = :now'].join(', ')}`,
+            ConditionExpression: 'attribute_exists(id) AND #version = :expected',
+            ExpressionAttributeNames: {
+              ...Object.fromEntries(POSITION_FIELDS.map((field) => [`#${field}`, field])),
+              '#version': 'version',
+              '#updatedAt': 'updatedAt',
+            },
+            ExpressionAttributeValues: {
+              ...Object.fromEntries(POSITION_FIELDS.map((field) => [`:${field}`, toStored(fields[field])])),
+              ':one': 1,
+              ':now': now,
+              ':expected': expectedVersion,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return positionFromItem(result.Attributes ?? {});
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        const current = await get(position.id);
+        throw new VersionConflictError(position.id, expectedVersion, current?.version);
+      }
+    },
+
+    async openFromFill({ intentKey, position, fill, now }) {
+      checkFill(fill);
+      const record: PositionRecord = {
+        ...strategyFields(position),
+        status: 'OPEN',
+        source: 'SYSTEM',
+        version: 1,
+        openIntentKey: intentKey,
+        updatedAt: now,
+      };
+      return applyFill(
+        intentKey,
+        fill,
+        (intent, next) => {
+          if (intent.purpose !== 'OPEN') {
+            throw new IntentConflictError(
+              intentKey,
+              FILLABLE,
+              intent.status,
+              `a ${intent.purpose} intent cannot open a position`,
+            );
+          }
+          return {
+            items: [
+              {
+                Put: {
+                  TableName: table,
+                  Item: toStored(record),
+                  ConditionExpression: 'attribute_not_exists(id)',
+                },
+              },
+              intentUpdate(intent, next, fill, position.id, now),
+            ],
+            result: async () => ({
+              position: record,
+              intent: (await getIntent(doc, names.orders, intentKey)) as OrderIntentRecord,
+            }),
+          };
+        },
+        () => new PositionConflictError(position.id, 'already exists; nothing was written'),
+      );
+    },
+
+    async closeFromFill({ intentKey, positionId, fill, realisedPnlUsd, reason, now }) {
+      checkFill(fill);
+      return applyFill(
+        intentKey,
+        fill,
+        (intent, next) => {
+          if (intent.purpose === 'OPEN') {
+            throw new IntentConflictError(
+              intentKey,
+              FILLABLE,
+              intent.status,
+              'an OPEN intent cannot close a position',
+            );
+          }
+          return {
+            items: [
+              {
+                Update: {
+                  TableName: table,
+                  Key: { id: positionId },
+                  UpdateExpression:
+                    'SET #status = :closed, closedAt = :now, closeReason = :reason, closeIntentKey = :intent, ' +
+                    'realisedPnlUsd = :pnl, commissionsUsd = commissionsUsd + :commissions, ' +
+                    '#version = #version + :one, updatedAt = :now',
+                  ConditionExpression: 'attribute_exists(id) AND #status = :open',
+                  ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+                  ExpressionAttributeValues: {
+                    ':closed': 'CLOSED',
+                    ':open': 'OPEN',
+                    ':now': now,
+                    ':reason': reason,
+                    ':intent': intentKey,
+                    ':pnl': toStored(realisedPnlUsd),
+                    ':commissions': fill.commissionsUsd ?? 0,
+                    ':one': 1,
+                  },
+                },
+              },
+              intentUpdate(intent, next, fill, positionId, now),
+            ],
+            result: async () => ({
+              position: (await get(positionId)) as PositionRecord,
+              intent: (await getIntent(doc, names.orders, intentKey)) as OrderIntentRecord,
+            }),
+          };
+        },
+        () => new PositionConflictError(positionId, 'is not an open position; nothing was written'),
+      );
+    },
+
+    async markClosed(id, { reason, realisedPnlUsd, now }) {
+      try {
+        const result = await doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { id },
+            UpdateExpression:
+              'SET #status = :closed, closedAt = :now, closeReason = :reason, #version = #version + :one, updatedAt = :now' +
+              (realisedPnlUsd !== undefined ? ', realisedPnlUsd = :pnl' : ''),
+            ConditionExpression: 'attribute_exists(id) AND #status = :open',
+            ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+            ExpressionAttributeValues: {
+              ':closed': 'CLOSED',
+              ':open': 'OPEN',
+              ':now': now,
+              ':reason': reason,
+              ':one': 1,
+              ...(realisedPnlUsd !== undefined ? { ':pnl': toStored(realisedPnlUsd) } : {}),
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return positionFromItem(result.Attributes ?? {});
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        const current = await get(id);
+        throw new PositionConflictError(id, current ? `is ${current.status}, not OPEN` : 'does not exist');
+      }
+    },
+  };
+}

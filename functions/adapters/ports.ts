@@ -1,0 +1,491 @@
+// The persistence ports the jobs depend on. Jobs receive these interfaces (built once per container by
+// `createDynamoStores`), never a DynamoDB client, so a job's logic can be read without the storage
+// details and the storage can be tested on its own against DynamoDB Local.
+//
+// Every record carries what an operator needs to ask "why": who wrote it, when, and for decisions the
+// rule number, rule name, reason and the numbers the rule saw.
+import type { Config } from '../core/config';
+import type {
+  AlertSeverity,
+  IsoDate,
+  OptionContract,
+  ScoredCandidate,
+  Side,
+  StrategyKind,
+  StrategyPosition,
+} from '../core/types';
+
+// ---------------------------------------------------------------------------------------------------
+// Config
+// ---------------------------------------------------------------------------------------------------
+
+/** One config item per section: `trading`, `universe`, `filters`, ... (the top-level keys of Config). */
+export type ConfigSection = keyof Config;
+
+export interface ConfigStore {
+  /**
+   * Reads every section item and validates the whole config with the core's schema. A corrupt item
+   * (bad value, unknown field, unknown section, unparseable JSON) throws ConfigError naming
+   * `section.field`; missing sections take their defaults. Never falls back silently.
+   */
+  loadConfig(): Promise<Config>;
+  /** Validates `value` as the section (throws ConfigError naming `section.field`), then writes it. */
+  saveSection(
+    section: ConfigSection,
+    value: unknown,
+    options: { now: number; updatedBy?: string },
+  ): Promise<void>;
+  /** Writes the defaults of every section that has no item yet; returns the sections written. */
+  seedDefaults(options: { now: number }): Promise<ConfigSection[]>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Positions
+// ---------------------------------------------------------------------------------------------------
+
+export type PositionStatus = 'OPEN' | 'CLOSED';
+
+/** Where a position came from: opened by this system, or found at IB by position-sync. */
+export type PositionSource = 'SYSTEM' | 'EXTERNAL';
+
+export interface PositionRecord extends StrategyPosition {
+  status: PositionStatus;
+  source: PositionSource;
+  /** Optimistic-concurrency counter: every write must name the version it read. Starts at 1. */
+  version: number;
+  /** Order intent key (IB orderRef) of the opening order, when this system opened it. */
+  openIntentKey?: string;
+  updatedAt: number;
+  /** Epoch ms of the closing fill (or of the sync that found it gone). */
+  closedAt?: number;
+  /** Why it closed: the rule that fired, "closed outside the system", "assigned", ... */
+  closeReason?: string;
+  closeIntentKey?: string;
+  /** Realised P&L of the whole position in dollars, net of commissions. */
+  realisedPnlUsd?: number;
+}
+
+export interface FillSummary {
+  /** Contracts (spreads or condors) filled. */
+  filledQuantity: number;
+  /** Average fill price per share of the combo, positive for a credit received. */
+  avgFillPrice: number;
+  /** Commissions of these fills, dollars. */
+  commissionsUsd?: number;
+}
+
+export interface PositionStore {
+  get(id: string): Promise<PositionRecord | undefined>;
+  /** Every position with this status, oldest opening first; pages through the index. */
+  listByStatus(status: PositionStatus): Promise<PositionRecord[]>;
+  listOpen(): Promise<PositionRecord[]>;
+  /**
+   * Records a position found outside an order intent (position-sync: opened outside the system).
+   * Conditional put: returns `{ created: false, existing }` when the id is taken.
+   */
+  create(
+    position: StrategyPosition,
+    options: { source: PositionSource; now: number },
+  ): Promise<{ created: true; position: PositionRecord } | { created: false; existing: PositionRecord }>;
+  /**
+   * Replaces an open position's legs, quantity, commissions (position-sync), conditional on the version
+   * the caller read; throws VersionConflictError when someone else wrote first.
+   */
+  update(
+    position: StrategyPosition,
+    options: { expectedVersion: number; now: number },
+  ): Promise<PositionRecord>;
+  /**
+   * In ONE transaction: puts the new OPEN position (fails if the id exists) and marks the intent as
+   * applied with its fill (fails unless the intent is SUBMITTED/PARTIAL/FILLED and not yet applied).
+   * Nothing is written when either condition fails: throws IntentConflictError or PositionConflictError.
+   */
+  openFromFill(input: {
+    intentKey: string;
+    position: StrategyPosition;
+    fill: FillSummary;
+    now: number;
+  }): Promise<{ position: PositionRecord; intent: OrderIntentRecord }>;
+  /**
+   * In ONE transaction: closes the OPEN position (realised P&L, reason) and marks the closing intent as
+   * applied. Same all-or-nothing guarantees as openFromFill.
+   */
+  closeFromFill(input: {
+    intentKey: string;
+    positionId: string;
+    fill: FillSummary;
+    realisedPnlUsd: number;
+    reason: string;
+    now: number;
+  }): Promise<{ position: PositionRecord; intent: OrderIntentRecord }>;
+  /**
+   * Closes an OPEN position without an order of ours (closed outside the system, expired, assigned).
+   * Conditional on status OPEN: throws PositionConflictError otherwise.
+   */
+  markClosed(
+    id: string,
+    input: { reason: string; realisedPnlUsd?: number; now: number },
+  ): Promise<PositionRecord>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Order intents (the orders table). The intent key is the IB orderRef.
+// ---------------------------------------------------------------------------------------------------
+
+export type OrderIntentStatus =
+  'INTENT' | 'SUBMITTED' | 'PARTIAL' | 'FILLED' | 'CANCELLED' | 'REJECTED' | 'DRY_RUN';
+
+/** The moves an intent may make; anything else is a bug in the caller and is refused before writing. */
+export const INTENT_TRANSITIONS: Readonly<Record<OrderIntentStatus, readonly OrderIntentStatus[]>> = {
+  // CANCELLED/REJECTED straight from INTENT: the run decided not to place it (kill switch, what-if).
+  INTENT: ['SUBMITTED', 'DRY_RUN', 'CANCELLED', 'REJECTED'],
+  // FILLED/CANCELLED straight from SUBMITTED: the order filled or was cancelled before any partial.
+  SUBMITTED: ['PARTIAL', 'FILLED', 'CANCELLED', 'REJECTED'],
+  // PARTIAL → PARTIAL records a larger filled quantity.
+  PARTIAL: ['PARTIAL', 'FILLED', 'CANCELLED'],
+  FILLED: [],
+  CANCELLED: [],
+  REJECTED: [],
+  DRY_RUN: [],
+};
+
+/** Statuses in which an order may still be (or become) live at IB. */
+export const WORKING_STATUSES: readonly OrderIntentStatus[] = ['INTENT', 'SUBMITTED', 'PARTIAL'];
+
+export type OrderPurpose = 'OPEN' | 'CLOSE' | 'ROLL';
+
+export interface OrderIntentLeg {
+  contract: OptionContract;
+  action: Side;
+  ratio: number;
+}
+
+/** What the job decided to send, written before anything reaches IB. */
+export interface OrderIntent {
+  /** Deterministic key (see `orderIntentKey`), also the IB orderRef. */
+  intentKey: string;
+  tradeDate: IsoDate;
+  purpose: OrderPurpose;
+  strategy: StrategyKind;
+  symbol: string;
+  /** The candidate an opening order comes from. */
+  candidateId?: string;
+  /** The position a closing order is for, or the id the opening order's position will take. */
+  positionId?: string;
+  legs: OrderIntentLeg[];
+  /** Combo action. */
+  action: Side;
+  quantity: number;
+  /** Limit price per share, in the bridge's sign convention. */
+  limitPrice: number;
+  dryRun: boolean;
+  /** Why this order: "score 82.5 ≥ 70", "rule 8 profit target: 52% of max profit ≥ 50%". */
+  reason: string;
+  /** Decision rule number for exits. */
+  rule?: number;
+  /** Job that wrote the intent. */
+  createdBy: string;
+}
+
+export interface IntentHistoryEntry {
+  status: OrderIntentStatus;
+  at: number;
+  reason?: string;
+  orderId?: number;
+  filledQuantity?: number;
+}
+
+export interface OrderIntentRecord extends OrderIntent {
+  status: OrderIntentStatus;
+  createdAt: number;
+  updatedAt: number;
+  /** IB order id, set on SUBMITTED. */
+  orderId?: number;
+  filledQuantity: number;
+  avgFillPrice?: number;
+  repriceCount: number;
+  /** Reason of the last status change (IB's reject text, "cancelled after 3 reprices", ...). */
+  statusReason?: string;
+  /** Every status change in order, oldest first. */
+  history: IntentHistoryEntry[];
+  /** Set when the fill was applied to a position (openFromFill / closeFromFill). */
+  appliedAt?: number;
+  appliedPositionId?: string;
+}
+
+export interface IntentTransition {
+  /** The status the caller believes the intent is in; the write fails if it is not. */
+  from: OrderIntentStatus | readonly OrderIntentStatus[];
+  to: OrderIntentStatus;
+  now: number;
+  orderId?: number;
+  filledQuantity?: number;
+  avgFillPrice?: number;
+  reason?: string;
+}
+
+export interface OrderIntentStore {
+  /**
+   * Conditional put (`attribute_not_exists`): the one place an order is born. A retried or doubled
+   * invocation gets `{ created: false, existing }` and must not place anything new.
+   */
+  create(
+    intent: OrderIntent,
+    now: number,
+  ): Promise<{ created: true; intent: OrderIntentRecord } | { created: false; existing: OrderIntentRecord }>;
+  get(key: string): Promise<OrderIntentRecord | undefined>;
+  /**
+   * Moves the intent from `from` to `to`, conditional on the current status. Throws IntentConflictError
+   * (with the actual status) on a race, IntentNotFoundError when there is no such intent, and
+   * InvalidTransitionError (before writing) for a move INTENT_TRANSITIONS does not allow.
+   */
+  transition(key: string, change: IntentTransition): Promise<OrderIntentRecord>;
+  /** Records a new limit price of a working order (SUBMITTED or PARTIAL); counts reprices. */
+  recordReprice(key: string, input: { limitPrice: number; now: number }): Promise<OrderIntentRecord>;
+  /** Every intent of a trade date, oldest first. */
+  listByTradeDate(tradeDate: IsoDate): Promise<OrderIntentRecord[]>;
+  /** Every intent for a position (opening and closing), oldest first. */
+  listByPosition(positionId: string): Promise<OrderIntentRecord[]>;
+  /** Intents that may still be live: INTENT, SUBMITTED, PARTIAL (any trade date), oldest first. */
+  listWorking(): Promise<OrderIntentRecord[]>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Candidates
+// ---------------------------------------------------------------------------------------------------
+
+export interface CandidateRecord extends ScoredCandidate {
+  tradeDate: IsoDate;
+  /** Epoch ms of the analysis run that scored it. */
+  scoredAt: number;
+  /** True when it passed every hard filter and reached the run's minimum score. */
+  eligible: boolean;
+}
+
+export interface CandidateStore {
+  /**
+   * Stores every scored candidate of a run (25 per batch, unprocessed items retried with backoff), each
+   * with a TTL. A later run of the same day overwrites a candidate with the same id.
+   */
+  putMany(
+    tradeDate: IsoDate,
+    candidates: readonly ScoredCandidate[],
+    options: { scoredAt: number; minScore: number },
+  ): Promise<{ written: number }>;
+  get(tradeDate: IsoDate, candidateId: string): Promise<CandidateRecord | undefined>;
+  /** Every candidate of a trade date (paged through). */
+  listByTradeDate(tradeDate: IsoDate): Promise<CandidateRecord[]>;
+  /** Highest score first; `eligibleOnly` keeps only those that passed the filters and the min score. */
+  listTop(tradeDate: IsoDate, options: { limit: number; eligibleOnly?: boolean }): Promise<CandidateRecord[]>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Snapshots: P&L per position, decisions, collected market data
+// ---------------------------------------------------------------------------------------------------
+
+export interface PnlSnapshot {
+  positionId: string;
+  at: number;
+  tradeDate: IsoDate;
+  /** Unrealised dollars at mid and at natural (worst-case) close. */
+  unrealisedMidUsd: number;
+  unrealisedNaturalUsd: number;
+  /** Per-share cost to close one spread. */
+  closeCostMid: number;
+  closeCostNatural: number;
+  pctOfMaxProfit: number;
+  underlyingPrice?: number;
+}
+
+export type DecisionAction = 'HOLD' | 'CLOSE' | 'MANAGE' | 'ROLL';
+
+/** A decision-engine result as stored; the core's `Decision` (decision.ts) fits its fields. */
+export interface DecisionRecord {
+  positionId: string;
+  at: number;
+  tradeDate: IsoDate;
+  action: DecisionAction;
+  /** 1–12, or 0 when no rule matched. */
+  rule: number;
+  ruleName: string;
+  urgent: boolean;
+  reason: string;
+  /** Every number the rule looked at. Non-finite numbers round-trip (stored as "NaN", "Infinity"). */
+  inputs: Record<string, number | string | boolean>;
+  alert?: { severity: AlertSeverity; reason: string };
+  /** The exit order intent this decision produced, if any. */
+  intentKey?: string;
+}
+
+export type MarketDataKind = 'OPTION_METRICS' | 'FUTURE_QUOTE';
+
+export interface MarketDataSnapshot {
+  kind: MarketDataKind;
+  /** Underlying (SPY) or future (ES front month, e.g. ESZ5). */
+  symbol: string;
+  at: number;
+  tradeDate: IsoDate;
+  /** The collected figures (ATM IV, skew, volume, bid/ask/last, ...). */
+  data: Record<string, number | string | boolean | null>;
+}
+
+export interface TimeRange {
+  /** Epoch ms, inclusive. */
+  from?: number;
+  /** Epoch ms, inclusive. */
+  to?: number;
+}
+
+export interface SnapshotStore {
+  putPnl(snapshot: PnlSnapshot): Promise<void>;
+  putDecision(decision: DecisionRecord): Promise<void>;
+  /** Batch write (25 per batch, unprocessed items retried). */
+  putMarketData(snapshots: readonly MarketDataSnapshot[]): Promise<void>;
+  listPnl(positionId: string, range?: TimeRange): Promise<PnlSnapshot[]>;
+  listDecisions(positionId: string, range?: TimeRange): Promise<DecisionRecord[]>;
+  latestDecision(positionId: string): Promise<DecisionRecord | undefined>;
+  listMarketData(kind: MarketDataKind, symbol: string, range?: TimeRange): Promise<MarketDataSnapshot[]>;
+  /** Everything of one kind recorded on a trade date, oldest first (daily statistics, data quality). */
+  listPnlByDay(tradeDate: IsoDate): Promise<PnlSnapshot[]>;
+  listDecisionsByDay(tradeDate: IsoDate): Promise<DecisionRecord[]>;
+  listMarketDataByDay(kind: MarketDataKind, tradeDate: IsoDate): Promise<MarketDataSnapshot[]>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Alert state
+// ---------------------------------------------------------------------------------------------------
+
+export interface AlertStateRecord {
+  /** Position + rule + severity family, e.g. `SPY:BULL_PUT:...:rule12`. */
+  key: string;
+  severity: AlertSeverity;
+  lastSentAt: number;
+  sentCount: number;
+}
+
+export type AlertClaim = { claimed: true } | { claimed: false; current: AlertStateRecord };
+
+export interface AlertStateStore {
+  /**
+   * Claims the right to send alert `key` now. Conditional update, so of two concurrent monitors only
+   * one wins. Succeeds when there is no record, the last send is at least `cooldownMinutes` old, or
+   * `severity` is higher than the last one sent.
+   */
+  tryClaimAlert(
+    key: string,
+    severity: AlertSeverity,
+    now: number,
+    cooldownMinutes: number,
+  ): Promise<AlertClaim>;
+  get(key: string): Promise<AlertStateRecord | undefined>;
+  /** Forgets the alert (the condition cleared), so its next occurrence is sent at once. */
+  clear(key: string): Promise<void>;
+  /**
+   * Epoch ms since when condition `key` has held: records `now` the first time, returns the stored
+   * time afterwards (e.g. how long the data guard has been holding a position). `clear` resets it.
+   */
+  holdingSince(key: string, now: number): Promise<number>;
+}
+
+export interface Stores {
+  config: ConfigStore;
+  positions: PositionStore;
+  intents: OrderIntentStore;
+  candidates: CandidateStore;
+  snapshots: SnapshotStore;
+  alerts: AlertStateStore;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Errors: typed so a job can tell "someone else got there first" from a broken store.
+// ---------------------------------------------------------------------------------------------------
+
+/** A conditional write lost a race or found the record in an unexpected state. Nothing was written. */
+export class StoreConflictError extends Error {
+  override name = 'StoreConflictError';
+}
+
+export class IntentConflictError extends StoreConflictError {
+  override name = 'IntentConflictError';
+  constructor(
+    readonly key: string,
+    readonly expected: readonly OrderIntentStatus[],
+    /** The status found, or undefined when the intent does not exist. */
+    readonly actual: OrderIntentStatus | undefined,
+    detail?: string,
+  ) {
+    super(
+      `order intent ${key}: expected status ${expected.join(' or ')}, found ${actual ?? 'no intent'}` +
+        (detail ? ` (${detail})` : ''),
+    );
+  }
+}
+
+export class IntentNotFoundError extends Error {
+  override name = 'IntentNotFoundError';
+  constructor(readonly key: string) {
+    super(`order intent ${key} does not exist`);
+  }
+}
+
+export class InvalidTransitionError extends Error {
+  override name = 'InvalidTransitionError';
+  constructor(
+    readonly from: OrderIntentStatus,
+    readonly to: OrderIntentStatus,
+  ) {
+    super(`order intent status cannot move from ${from} to ${to}`);
+  }
+}
+
+export class PositionConflictError extends StoreConflictError {
+  override name = 'PositionConflictError';
+  constructor(
+    readonly positionId: string,
+    message: string,
+  ) {
+    super(`position ${positionId}: ${message}`);
+  }
+}
+
+export class VersionConflictError extends StoreConflictError {
+  override name = 'VersionConflictError';
+  constructor(
+    readonly positionId: string,
+    readonly expectedVersion: number,
+    readonly actualVersion: number | undefined,
+  ) {
+    super(
+      `position ${positionId}: expected version ${expectedVersion}, found ${actualVersion ?? 'no position'}`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Keys
+// ---------------------------------------------------------------------------------------------------
+
+/** The characters the bridge accepts in an IB orderRef (gateway-container/bridge/contract.ts). */
+const ORDER_REF = /^[A-Za-z0-9._:#/-]{1,128}$/;
+
+/**
+ * The deterministic intent key: trade date + purpose + candidate or position id (+ attempt for a
+ * re-submitted remainder). The same inputs always give the same key, which is what makes a retried
+ * invocation find its earlier intent. Throws RangeError when the key is not a valid IB orderRef
+ * (rewriting characters instead could make two subjects share one key).
+ */
+export function orderIntentKey(input: {
+  tradeDate: IsoDate;
+  purpose: OrderPurpose;
+  subjectId: string;
+  attempt?: number;
+}): string {
+  const attempt = input.attempt !== undefined && input.attempt > 1 ? `#${input.attempt}` : '';
+  const key = `${input.tradeDate}:${input.purpose}:${input.subjectId}${attempt}`;
+  if (!ORDER_REF.test(key)) {
+    throw new RangeError(
+      `order intent key ${JSON.stringify(key)} is not a valid IB orderRef (1-128 of letters, digits . _ : # / -)`,
+    );
+  }
+  return key;
+}
