@@ -2,6 +2,9 @@
 // trading rules define it, realised P&L from fills, and what an assignment leaves behind.
 // Option prices are per share; amounts named `...Usd` are whole-position dollars.
 import { legKey, mid } from './chain';
+
+// Quote maps are keyed by legKey; re-exported so P&L callers need one import.
+export { legKey };
 import type {
   AlertSeverity,
   OptionContract,
