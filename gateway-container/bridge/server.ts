@@ -1,0 +1,206 @@
+// The bridge's HTTP API (fastify). Every route but GET /health needs a valid signature; input is
+// validated with the shared contract's zod schemas (400 naming the field); IB errors come back as
+// { error: { code, message, retryable } } with a status that says whether a retry can help.
+
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { createVerifier } from './auth';
+import type { IbConnection } from './connection';
+import {
+  ChainQuerySchema,
+  DEFAULT_PRIORITY,
+  ExecutionsQuerySchema,
+  HistoryQuerySchema,
+  ModifyOrderRequestSchema,
+  OrderIdParamsSchema,
+  OrdersQuerySchema,
+  PlaceOrderRequestSchema,
+  PRIORITY_HEADER,
+  PrioritySchema,
+  QuotesRequestSchema,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  WhatIfRequestSchema,
+  type HealthResponse,
+} from './contract';
+import { BridgeError, invalidInput } from './errors';
+import type { IbService } from './ib-service';
+import { ORDER_PRIORITY } from './pacer';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: string;
+  }
+}
+
+export interface ServerOptions {
+  connection: IbConnection;
+  service: IbService;
+  secret: string;
+  previousSecret?: string;
+  now?: () => number;
+  /** fastify logger setting; false in tests. Headers (and so signatures) are never logged. */
+  logger?: boolean | { level: string };
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.length > 0 ? issue.path.join('.') : where;
+  throw invalidInput(field, issue.message);
+}
+
+function priorityOf(request: FastifyRequest): number {
+  const header = request.headers[PRIORITY_HEADER];
+  if (header === undefined) return DEFAULT_PRIORITY;
+  return parse(PrioritySchema, Array.isArray(header) ? header[0] : header, PRIORITY_HEADER);
+}
+
+export function health(connection: IbConnection, service: IbService): HealthResponse {
+  const inWindow = connection.inRestartWindow();
+  const status =
+    connection.state === 'ready' ? 'ok' : connection.state === 'degraded' || inWindow ? 'degraded' : 'down';
+  const h: HealthResponse = {
+    status,
+    ibConnected: connection.state === 'ready' || connection.state === 'degraded',
+    state: connection.state,
+    since: connection.since,
+    farms: { ...connection.farms },
+    tradingMode: connection.tradingMode,
+    reconnectAttempts: connection.reconnectAttempts,
+    inRestartWindow: inWindow,
+    queueLength: connection.queue.length,
+    linesInUse: service.lines.linesInUse,
+  };
+  if (connection.serverVersion !== undefined) h.serverVersion = connection.serverVersion;
+  if (connection.reason) h.reason = connection.reason;
+  return h;
+}
+
+export function buildServer(options: ServerOptions): FastifyInstance {
+  const { connection, service } = options;
+  const verifier = createVerifier({ secrets: [options.secret, options.previousSecret], now: options.now });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1_048_576 });
+
+  // keep the exact bytes: the signature covers the body as sent, not as re-serialised
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    request.rawBody = text;
+    if (text.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(invalidInput('body', 'malformed JSON'), undefined);
+    }
+  });
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method === 'GET' && request.url.split('?')[0] === '/health') return;
+    const header = (name: string): string | undefined => {
+      const v = request.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const result = verifier.verify({
+      timestamp: header(TIMESTAMP_HEADER),
+      signature: header(SIGNATURE_HEADER),
+      method: request.method,
+      pathWithQuery: request.url,
+      body: request.rawBody ?? '',
+    });
+    if (!result.ok) {
+      request.log.warn({ reason: result.reason }, 'unauthorized request');
+      return reply
+        .code(401)
+        .send({ error: { code: 'UNAUTHORIZED', message: result.reason, retryable: false } });
+    }
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof BridgeError) return reply.code(error.httpStatus).send(error.toBody());
+    const e = error as { statusCode?: number; message?: string; code?: string };
+    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+      return reply.code(e.statusCode).send({
+        error: { code: e.code ?? 'BAD_REQUEST', message: e.message ?? 'bad request', retryable: false },
+      });
+    }
+    request.log.error({ err: error }, 'unhandled bridge error');
+    return reply
+      .code(500)
+      .send({ error: { code: 'INTERNAL', message: 'internal bridge error', retryable: true } });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({
+      error: {
+        code: 'NOT_FOUND',
+        message: `no route ${request.method} ${request.url.split('?')[0]}`,
+        retryable: false,
+      },
+    });
+  });
+
+  app.get('/health', async (_request, reply) => {
+    const h = health(connection, service);
+    // the task definition's health check: only "down" outside the restart window is unhealthy
+    return reply.code(h.status === 'down' ? 503 : 200).send(h);
+  });
+
+  app.get('/account', async (request) => service.account(priorityOf(request)));
+
+  app.get('/positions', async (request) => ({ positions: await service.positions(priorityOf(request)) }));
+
+  app.get('/chain', async (request) => {
+    const q = parse(ChainQuerySchema, request.query, 'query');
+    return service.chain(q.symbol, priorityOf(request));
+  });
+
+  app.post('/quotes', async (request) => {
+    const body = parse(QuotesRequestSchema, request.body, 'body');
+    return { quotes: await service.quotes(body.contracts, priorityOf(request)) };
+  });
+
+  app.get('/history', async (request) => {
+    const q = parse(HistoryQuerySchema, request.query, 'query');
+    return service.history(q, priorityOf(request));
+  });
+
+  app.post('/orders/what-if', async (request) => {
+    const body = parse(WhatIfRequestSchema, request.body, 'body');
+    return service.whatIf(body, Math.min(priorityOf(request), ORDER_PRIORITY));
+  });
+
+  app.post('/orders', async (request) => {
+    const body = parse(PlaceOrderRequestSchema, request.body, 'body');
+    return service.placeOrder(body, Math.min(priorityOf(request), ORDER_PRIORITY));
+  });
+
+  app.get('/orders', async (request) => {
+    const q = parse(OrdersQuerySchema, request.query, 'query');
+    return {
+      orders: await service.findByOrderRef(q.orderRef, Math.min(priorityOf(request), ORDER_PRIORITY)),
+    };
+  });
+
+  app.get('/orders/open', async (request) => ({
+    orders: await service.openOrders(Math.min(priorityOf(request), ORDER_PRIORITY)),
+  }));
+
+  app.put('/orders/:id', async (request) => {
+    const { id } = parse(OrderIdParamsSchema, request.params, 'id');
+    const body = parse(ModifyOrderRequestSchema, request.body, 'body');
+    return service.modifyOrder(id, body.limitPrice, ORDER_PRIORITY);
+  });
+
+  app.delete('/orders/:id', async (request) => {
+    const { id } = parse(OrderIdParamsSchema, request.params, 'id');
+    return service.cancelOrder(id, ORDER_PRIORITY);
+  });
+
+  app.get('/executions', async (request) => {
+    const q = parse(ExecutionsQuerySchema, request.query, 'query');
+    return { executions: await service.executions(q.since, priorityOf(request)) };
+  });
+
+  return app;
+}
