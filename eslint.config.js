@@ -22,16 +22,31 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@aws-sdk/*', '@stoqey/*', 'node:*', 'fs', 'net', 'http', 'https', 'child_process'], message: 'functions/core must stay pure (no I/O).' },
-            { group: ['../adapters/*', '../jobs/*', '../../lib/*', '../../gateway-container/*'], message: 'core imports nothing of the outer layers.' },
+            {
+              group: ['@aws-sdk/*', '@stoqey/*', 'node:*', 'fs', 'net', 'http', 'https', 'child_process'],
+              message: 'functions/core must stay pure (no I/O).',
+            },
+            {
+              group: ['../adapters/*', '../jobs/*', '../../lib/*', '../../gateway-container/*'],
+              message: 'core imports nothing of the outer layers.',
+            },
           ],
         },
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'No clock reads in the core: take time as a parameter.' },
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'No clock reads in the core: take time as a parameter.' },
-        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'The core is deterministic.' },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'No clock reads in the core: take time as a parameter.',
+        },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'No clock reads in the core: take time as a parameter.',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: 'The core is deterministic.',
+        },
       ],
     },
   },
