@@ -1,0 +1,440 @@
+// execute-strategies: today's stored candidates at or above the minimum score → fresh quotes, account,
+// open positions, IB what-if margin → the core's entry workflow (evaluateEntry) → one order intent per
+// candidate → the order policy (order-workflow.ts) → fills opened as positions (openFromFill).
+// Kill switch and close-only stop it before anything is asked of IB; a dry run records DRY_RUN intents
+// and alerts what would have been sent, transmitting nothing. Never a market order (the types have none).
+import type { Context } from 'aws-lambda';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import { IntentConflictError, PositionConflictError } from '../../adapters/ports';
+import type { OrderIntent, OrderIntentLeg, OrderIntentRecord } from '../../adapters/ports';
+import { describeSpread, usd } from '../../core/alerts';
+import { nyDate } from '../../core/calendar';
+import { marketClock } from '../../core/calendar';
+import { evaluateEntry, sizeEntry } from '../../core/entry';
+import { comboOrderFor, DEFAULT_TICK, initialLimit, intentKey, spreadPrices } from '../../core/orders';
+import type { PricedSpreadLeg, SpreadLeg } from '../../core/orders';
+import { rankCandidates } from '../../core/scoring';
+import type { ScoredCandidate, StrategyPosition } from '../../core/types';
+import type { RunContext, RunOutcome } from '../shared/define-job';
+import { nextAttempt, orderDeps, runOrder } from '../shared/order-workflow';
+import type { OrderOutcome, OrderTicket } from '../shared/order-workflow';
+import { checkOptionQuote, optionQuoteRequest } from '../shared/quotes';
+
+export interface ExecuteInput {
+  dryRun?: boolean | undefined;
+  minScore?: number | undefined;
+  maxOrders?: number | undefined;
+}
+
+const JOB = 'execute-strategies';
+
+/** The strategy's legs as held, from an intent's legs (SELL = short). */
+export function spreadLegsOf(legs: readonly OrderIntentLeg[]): SpreadLeg[] {
+  return legs.map((l) => {
+    if (l.contract.conId === undefined)
+      throw new RangeError(`leg ${l.contract.right}${l.contract.strike} has no conId`);
+    return { conId: l.contract.conId, held: l.action === 'SELL' ? 'SHORT' : 'LONG', ratio: l.ratio };
+  });
+}
+
+/** The order ticket of an intent (fresh or resumed): BAG legs per the core's sign convention. */
+export function ticketOf(intent: OrderIntent, tick = DEFAULT_TICK): OrderTicket {
+  const spreadLegs = spreadLegsOf(intent.legs);
+  const purpose = intent.purpose === 'CLOSE' ? 'CLOSE' : 'OPEN';
+  return {
+    intent,
+    purpose,
+    comboLegs: comboOrderFor(purpose, spreadLegs, intent.limitPrice).legs,
+    spreadLegs,
+    tick,
+  };
+}
+
+/** Widest wing of a set of legs, in points (for iron condors the larger side). */
+export function widthOf(legs: readonly Pick<OrderIntentLeg, 'contract'>[]): number {
+  let width = 0;
+  for (const right of ['P', 'C'] as const) {
+    const strikes = legs.filter((l) => l.contract.right === right).map((l) => l.contract.strike);
+    if (strikes.length >= 2) width = Math.max(width, Math.max(...strikes) - Math.min(...strikes));
+  }
+  return width;
+}
+
+/** The position an opening fill creates: its id is the opening intent key (the IB orderRef). */
+export function positionFromFill(
+  record: OrderIntentRecord,
+  fill: { filledQuantity: number; avgFillPrice: number; commissionsUsd?: number },
+  openedAt: number,
+): StrategyPosition {
+  return {
+    id: record.intentKey,
+    strategy: record.strategy,
+    symbol: record.symbol,
+    expiry: record.legs[0]?.contract.expiry ?? '',
+    legs: record.legs.map((l) => ({
+      contract: l.contract,
+      quantity: (l.action === 'SELL' ? -1 : 1) * l.ratio * fill.filledQuantity,
+    })),
+    quantity: fill.filledQuantity,
+    // A credit spread opens for a credit; the sign IB reports for the BAG depends on its convention.
+    entryCredit: Math.abs(fill.avgFillPrice),
+    width: widthOf(record.legs),
+    openedAt,
+    commissionsUsd: fill.commissionsUsd ?? 0,
+  };
+}
+
+/** Applies an opening fill to the positions table; a second application (position-sync won) is fine. */
+export async function applyOpenFill(
+  ctx: RunContext,
+  outcome: OrderOutcome,
+): Promise<StrategyPosition | undefined> {
+  const { record, fill } = outcome;
+  if (!fill || fill.filledQuantity <= 0 || record.appliedAt !== undefined) return undefined;
+  const position = positionFromFill(record, fill, ctx.clock.now());
+  try {
+    const opened = await ctx.stores.positions.openFromFill({
+      intentKey: record.intentKey,
+      position,
+      fill,
+      now: ctx.clock.now(),
+    });
+    return opened.position;
+  } catch (error) {
+    if (error instanceof IntentConflictError || error instanceof PositionConflictError) return undefined;
+    throw error;
+  }
+}
+
+async function todayPnl(ctx: RunContext): Promise<{ realised: number; unrealised: number }> {
+  const { stores, tradeDate } = ctx;
+  const closed = await stores.positions.listByStatus('CLOSED');
+  const realised = closed
+    .filter((p) => p.closedAt !== undefined && nyDate(p.closedAt) === tradeDate)
+    .reduce((sum, p) => sum + (p.realisedPnlUsd ?? 0), 0);
+  const latest = new Map<string, number>();
+  for (const s of await stores.snapshots.listPnlByDay(tradeDate))
+    latest.set(s.positionId, s.unrealisedMidUsd);
+  const unrealised = [...latest.values()].reduce((sum, v) => sum + v, 0);
+  return { realised, unrealised };
+}
+
+function label(
+  c: Pick<ScoredCandidate, 'symbol' | 'strategy' | 'expiry'> & {
+    legs: readonly Pick<OrderIntentLeg, 'contract' | 'action'>[];
+  },
+  quantity?: number,
+): string {
+  return describeSpread(
+    c.symbol,
+    c.strategy,
+    c.expiry,
+    c.legs.map((l) => ({ right: l.contract.right, strike: l.contract.strike, short: l.action === 'SELL' })),
+    quantity,
+  );
+}
+
+/** The candidate with its legs re-quoted now; undefined (with the reason) when a leg is unusable. */
+async function refreshQuotes(
+  ctx: RunContext,
+  candidate: ScoredCandidate,
+): Promise<
+  { ok: true; candidate: ScoredCandidate; legs: PricedSpreadLeg[] } | { ok: false; reason: string }
+> {
+  const quotes = await ctx.bridge.quotes(candidate.legs.map((l) => optionQuoteRequest(l.contract)));
+  const now = ctx.clock.now();
+  const legs = [];
+  const priced: PricedSpreadLeg[] = [];
+  for (const [i, leg] of candidate.legs.entries()) {
+    const quote = quotes[i];
+    const checked =
+      quote && checkOptionQuote(quote, now, ctx.config.filters.maxQuoteAgeSeconds, leg.contract);
+    if (!checked || !checked.ok) {
+      return {
+        ok: false,
+        reason: `fresh quote for ${leg.contract.right}${leg.contract.strike} unusable: ${checked && !checked.ok ? checked.reasons.join('; ') : 'missing'}`,
+      };
+    }
+    legs.push({ ...leg, quote: checked.quote });
+    if (leg.contract.conId === undefined)
+      return { ok: false, reason: `leg ${leg.contract.right}${leg.contract.strike} has no conId` };
+    priced.push({
+      conId: leg.contract.conId,
+      held: leg.action === 'SELL' ? 'SHORT' : 'LONG',
+      ratio: leg.ratio,
+      quote: checked.quote,
+    });
+  }
+  const prices = spreadPrices(priced, 'OPEN');
+  return {
+    ok: true,
+    candidate: { ...candidate, legs, creditMid: prices.mid, creditNatural: prices.natural },
+    legs: priced,
+  };
+}
+
+export async function executeStrategies(input: ExecuteInput, ctx: RunContext): Promise<RunOutcome> {
+  const { config, stores, bridge, tradeDate } = ctx;
+  const dryRun = input.dryRun ?? config.trading.dryRun;
+  if (config.trading.killSwitch)
+    return { did: 'nothing: the kill switch is on (no new orders)', counts: { orders: 0 } };
+  if (config.trading.closeOnly)
+    return { did: 'nothing: close-only mode (no entries)', counts: { orders: 0 } };
+
+  const minScore = input.minScore ?? config.scoring.minScore;
+  const maxOrders = input.maxOrders ?? config.risk.maxOpenPositions;
+  const stored = await stores.candidates.listByTradeDate(tradeDate);
+  if (stored.length === 0) {
+    return {
+      did: `nothing: no candidates stored for ${tradeDate} (has strategy-analysis run?)`,
+      counts: { orders: 0 },
+    };
+  }
+  const selected = rankCandidates(
+    stored.filter((c) => c.rejections.length === 0 && c.score >= minScore),
+  ).slice(0, maxOrders);
+  if (selected.length === 0) {
+    return {
+      did: `nothing: none of ${stored.length} candidates scores ${minScore} or more`,
+      counts: { candidates: stored.length, orders: 0 },
+    };
+  }
+
+  const intentsToday = await stores.intents.listByTradeDate(tradeDate);
+  const account = await bridge.account();
+  const openPositions: StrategyPosition[] = await stores.positions.listOpen();
+  const pnl = await todayPnl(ctx);
+  const reasons: string[] = [];
+  const counts = {
+    selected: selected.length,
+    placed: 0,
+    filled: 0,
+    dryRun: 0,
+    refused: 0,
+    rejected: 0,
+    unfilled: 0,
+    resumed: 0,
+  };
+  const notPlaced: string[] = [];
+  const config1 = { ...config, scoring: { ...config.scoring, minScore } };
+
+  for (const stale of selected) {
+    const mine = intentsToday.filter(
+      (r) => r.candidateId === stale.id && r.purpose === 'OPEN' && r.dryRun === dryRun,
+    );
+    const live = mine.find(
+      (r) => r.status === 'INTENT' || r.status === 'SUBMITTED' || r.status === 'PARTIAL',
+    );
+    const done = mine.find((r) => r.status === 'FILLED' || r.status === 'DRY_RUN' || r.status === 'REJECTED');
+    if (done) {
+      reasons.push(`${stale.id}: already ${done.status} today (${done.intentKey})`);
+      continue;
+    }
+    let outcome: OrderOutcome;
+    if (live) {
+      // A run stopped with this intent working or unplaced: resume it, never a second intent.
+      counts.resumed += 1;
+      outcome = await runOrder(orderDeps(ctx), ticketOf(live));
+    } else {
+      const cancelled = mine.filter((r) => r.status === 'CANCELLED');
+      const attempt = nextAttempt(cancelled);
+      const remainder =
+        cancelled.length > 0
+          ? Math.max(0, cancelled.at(-1)!.quantity - cancelled.at(-1)!.filledQuantity)
+          : undefined;
+      if (remainder === 0) {
+        reasons.push(`${stale.id}: filled in full by an earlier attempt`);
+        continue;
+      }
+      const fresh = await refreshQuotes(ctx, stale);
+      if (!fresh.ok) {
+        counts.refused += 1;
+        reasons.push(`${stale.id}: ${fresh.reason}`);
+        continue;
+      }
+      const candidate = fresh.candidate;
+      const size = sizeEntry(candidate, account.netLiquidation, config1);
+      let whatIfMargin: number | undefined;
+      if (size.quantity > 0) {
+        const price = initialLimit(fresh.legs, 'OPEN', DEFAULT_TICK, config.orders.minCredit);
+        const combo = comboOrderFor('OPEN', fresh.legs, price);
+        try {
+          const whatIf = await bridge.whatIf({
+            legs: combo.legs,
+            action: combo.action,
+            quantity: size.quantity,
+            orderType: 'LMT',
+            limitPrice: combo.limitPrice,
+            tif: config.orders.timeInForce,
+          });
+          whatIfMargin = whatIf.initMarginChange;
+        } catch (error) {
+          reasons.push(
+            `${stale.id}: what-if failed: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+      }
+      const now = ctx.clock.now();
+      const entry = evaluateEntry({
+        candidate,
+        config: config1,
+        clock: marketClock(now, config.calendar),
+        account: {
+          accountId: account.accountId,
+          netLiquidation: account.netLiquidation,
+          availableFunds: account.availableFunds,
+        },
+        openPositions,
+        todayPnlUsd: pnl,
+        whatIfMargin,
+        dryRun,
+        jobEnabled: config.jobs[JOB],
+      });
+      if (!entry.ok) {
+        counts.refused += 1;
+        reasons.push(
+          `${candidate.id}: ${entry.refusals.map((r) => `step ${r.step}: ${r.reason}`).join('; ')}`,
+        );
+        continue;
+      }
+      const plan = entry.plan;
+      const quantity = remainder === undefined ? plan.quantity : Math.min(plan.quantity, remainder);
+      // A dry run gets its own key, so a later real run the same day is not mistaken for a duplicate.
+      const key = intentKey({
+        tradeDate,
+        subjectId: dryRun ? `${candidate.id}|dry-run` : candidate.id,
+        purpose: 'OPEN',
+        attempt,
+      });
+      const intent: OrderIntent = {
+        intentKey: key,
+        tradeDate,
+        purpose: 'OPEN',
+        strategy: candidate.strategy,
+        symbol: candidate.symbol,
+        candidateId: candidate.id,
+        positionId: key,
+        legs: candidate.legs.map((l) => ({ contract: l.contract, action: l.action, ratio: l.ratio })),
+        action: plan.action,
+        quantity,
+        limitPrice: plan.limitPrice,
+        dryRun,
+        reason: `score ${candidate.score} ≥ ${minScore}; mid ${plan.mid}, natural ${plan.natural}; max loss ${usd(entry.risk.maxLossUsd)}`,
+        createdBy: JOB,
+      };
+      outcome = await runOrder(orderDeps(ctx), ticketOf(intent, plan.tick));
+      if (outcome.status === 'DRY_RUN') {
+        counts.dryRun += 1;
+        await ctx.alert({
+          subject: key,
+          rule: 'dry-run',
+          severity: 'INFO',
+          title: `Dry run: ${candidate.symbol} ${candidate.strategy}`,
+          message: `Dry run, nothing sent: would ${plan.action} ${label(candidate, quantity)} at ${plan.limitPrice.toFixed(2)} (mid ${plan.mid.toFixed(2)}, natural ${plan.natural.toFixed(2)}), score ${candidate.score}, max loss ${usd(entry.risk.maxLossUsd)}.`,
+          numbers: { limitPrice: plan.limitPrice, quantity, score: candidate.score },
+        });
+        reasons.push(`${candidate.id}: dry run recorded (${key})`);
+        continue;
+      }
+    }
+    const record = outcome.record;
+    if (outcome.status === 'INTENT') notPlaced.push(`${record.intentKey}: ${outcome.reason}`);
+    if (outcome.status === 'REJECTED') {
+      counts.rejected += 1;
+      await ctx.alert({
+        subject: record.intentKey,
+        rule: 'order-rejected',
+        severity: 'CRITICAL',
+        title: `Order rejected: ${record.symbol} ${record.strategy}`,
+        message: `${label({ ...record, expiry: record.legs[0]?.contract.expiry ?? '', legs: record.legs }, record.quantity)}: ${outcome.reason}`,
+      });
+    }
+    if (record.orderId !== undefined && !outcome.resumed) counts.placed += 1;
+    const opened = await applyOpenFill(ctx, outcome);
+    if (opened) {
+      counts.filled += 1;
+      openPositions.push(opened);
+      await ctx.alert({
+        subject: record.intentKey,
+        rule: 'filled',
+        severity: 'INFO',
+        title: `Opened ${record.symbol} ${record.strategy}`,
+        message: `Opened ${label({ ...record, expiry: opened.expiry, legs: record.legs }, opened.quantity)} for ${opened.entryCredit.toFixed(2)} credit (${usd(opened.entryCredit * 100 * opened.quantity)}).`,
+        numbers: { entryCredit: opened.entryCredit, quantity: opened.quantity },
+      });
+    }
+    if (outcome.unfilled > 0) {
+      counts.unfilled += outcome.unfilled;
+      await ctx.alert({
+        subject: record.intentKey,
+        rule: 'unfilled',
+        severity: 'WARNING',
+        title: `Not filled: ${record.symbol} ${record.strategy}`,
+        message: `${record.intentKey}: ${outcome.reason}.`,
+        numbers: { unfilled: outcome.unfilled },
+      });
+    }
+    reasons.push(`${record.candidateId ?? record.intentKey}: ${outcome.status} (${outcome.reason})`);
+  }
+
+  if (notPlaced.length > 0) {
+    // Fail the run so the idempotency record is dropped and a retry resumes these intents (same
+    // orderRef); finishing "successfully" would block them until tomorrow.
+    throw new Error(
+      `${notPlaced.length} order intent(s) written but not placed; a retry resumes them: ${notPlaced.join('; ')}`,
+    );
+  }
+  return {
+    did: dryRun
+      ? `dry run: ${counts.dryRun} order(s) recorded, nothing transmitted`
+      : `${counts.placed} order(s) placed, ${counts.filled} filled, ${counts.refused} refused`,
+    counts,
+    reasons,
+    ok: counts.rejected === 0,
+  };
+}
+
+/**
+ * Powertools idempotency keyed on job + trade date + dryRun (never on the request id or scheduled time),
+ * so a retried or manual re-run of the same day returns the first run's result instead of running again;
+ * a concurrent second invocation is skipped. The order intents protect each order on top of this.
+ */
+export async function idempotentRun(
+  input: ExecuteInput,
+  ctx: RunContext,
+  run: () => Promise<RunOutcome>,
+  lambdaContext: Context,
+): Promise<RunOutcome | { skipped: string }> {
+  const persistenceStore = ctx.idempotency;
+  if (!persistenceStore) return run();
+  const dryRun = input.dryRun ?? ctx.config.trading.dryRun;
+  const requestId = lambdaContext.awsRequestId;
+  const config = new IdempotencyConfig({ expiresAfterSeconds: 36 * 3600 });
+  if (typeof lambdaContext.getRemainingTimeInMillis === 'function')
+    config.registerLambdaContext(lambdaContext);
+  const once = makeIdempotent(
+    async (_key: { job: string; tradeDate: string; dryRun: boolean }) => {
+      const outcome = await run();
+      return { ...outcome, details: { ...outcome.details, requestId } };
+    },
+    { persistenceStore, config, dataIndexArgument: 0 },
+  );
+  try {
+    const outcome = (await once({ job: JOB, tradeDate: ctx.tradeDate, dryRun })) as RunOutcome;
+    const first = outcome.details?.requestId;
+    return first === requestId
+      ? outcome
+      : { ...outcome, did: `already ran for ${ctx.tradeDate} (request ${String(first)}): ${outcome.did}` };
+  } catch (error) {
+    if (error instanceof IdempotencyAlreadyInProgressError) {
+      return {
+        skipped: `another ${JOB} run for ${ctx.tradeDate}${dryRun ? ' (dry run)' : ''} is in progress`,
+      };
+    }
+    throw error;
+  }
+}

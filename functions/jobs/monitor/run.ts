@@ -1,0 +1,361 @@
+// monitor: ONE consistent snapshot — open positions from DynamoDB and ONE batched quote request for
+// every distinct leg plus the underlyings — then per position: P&L, the decision engine (`decide`), a
+// P&L snapshot and the decision (rule, reason, inputs) stored, exits through the same idempotent intent
+// path as entries (purpose CLOSE; urgent pricing for rules 3–5), and alerts with cooldown and severity
+// escalation. Exit orders of one run are worked concurrently so one slow fill does not hold the others.
+import type { Quote, QuoteContract } from '../../../gateway-container/bridge/contract';
+import type { DecisionRecord, OrderIntentRecord, PositionRecord } from '../../adapters/ports';
+import { IntentConflictError, PositionConflictError } from '../../adapters/ports';
+import { describePosition, usd } from '../../core/alerts';
+import { decide } from '../../core/decision';
+import type { Decision, WorkingOrder } from '../../core/decision';
+import { intentKey, planCombo, positionSpreadLegs } from '../../core/orders';
+import { legKey } from '../../core/chain';
+import { unrealisedPnl } from '../../core/pnl';
+import type { OptionContract, OptionQuote } from '../../core/types';
+import type { RunContext, RunOutcome } from '../shared/define-job';
+import { nextAttempt, orderDeps, runOrder } from '../shared/order-workflow';
+import type { OrderOutcome } from '../shared/order-workflow';
+import {
+  checkUnderlyingQuote,
+  optionContractOf,
+  optionQuoteRequest,
+  rawOptionQuote,
+  stockQuoteRequest,
+} from '../shared/quotes';
+import { ticketOf } from '../execute-strategies/run';
+
+export interface MonitorInput {
+  dryRun?: boolean | undefined;
+}
+
+const JOB = 'monitor';
+
+/** The snapshot's quote: leniently converted so the decision engine's data guard names what is wrong. */
+function leniantQuote(quote: Quote | undefined, contract: OptionContract): OptionQuote | undefined {
+  if (!quote || quote.error) return undefined;
+  const raw = rawOptionQuote(quote, optionContractOf(quote, contract) ?? contract);
+  return {
+    ...raw,
+    bid: raw.bid ?? Number.NaN,
+    ask: raw.ask ?? Number.NaN,
+  } as OptionQuote;
+}
+
+export async function runMonitor(input: MonitorInput, ctx: RunContext): Promise<RunOutcome> {
+  const { config, stores, bridge, tradeDate } = ctx;
+  const dryRun = input.dryRun ?? config.trading.dryRun;
+  const positions = await stores.positions.listOpen();
+  if (positions.length === 0)
+    return { did: 'nothing to monitor: no open positions', counts: { positions: 0 } };
+
+  // The snapshot: every distinct leg once, plus each underlying, in one request.
+  const legs = new Map<string, OptionContract>();
+  for (const p of positions) for (const leg of p.legs) legs.set(legKey(leg.contract), leg.contract);
+  const symbols = [...new Set(positions.map((p) => p.symbol))];
+  const legList = [...legs.values()];
+  const requests: QuoteContract[] = [...legList.map(optionQuoteRequest), ...symbols.map(stockQuoteRequest)];
+  let quotes: Quote[] = [];
+  let bridgeUp = true;
+  let bridgeProblem: string | undefined;
+  try {
+    quotes = await bridge.quotes(requests);
+  } catch (error) {
+    bridgeUp = false;
+    bridgeProblem = error instanceof Error ? error.message : String(error);
+  }
+  const now = ctx.clock.now();
+  const market = { ...ctx.market, now };
+  const quoteMap = new Map<string, OptionQuote | undefined>();
+  legList.forEach((contract, i) => quoteMap.set(legKey(contract), leniantQuote(quotes[i], contract)));
+  const underlyings = new Map<string, { price: number; timestamp: number }>();
+  symbols.forEach((symbol, i) => {
+    const q = quotes[legList.length + i];
+    const checked = q && checkUnderlyingQuote(q, symbol, now, config.filters.maxQuoteAgeSeconds);
+    if (checked && checked.ok)
+      underlyings.set(symbol, { price: checked.quote.price, timestamp: checked.quote.timestamp });
+  });
+
+  const working = await stores.intents.listWorking();
+  const counts = {
+    positions: positions.length,
+    hold: 0,
+    close: 0,
+    manage: 0,
+    exitsPlaced: 0,
+    closed: 0,
+    alerts: 0,
+    snapshots: 0,
+  };
+  const reasons: string[] = bridgeProblem
+    ? [`quotes unavailable, every position held by the data guard: ${bridgeProblem}`]
+    : [];
+  const exits: Promise<void>[] = [];
+
+  for (const position of positions) {
+    const order = working.find((r) => r.positionId === position.id && r.purpose === 'CLOSE');
+    const workingOrder: WorkingOrder | undefined = order && {
+      orderId: order.orderId ?? 0,
+      purpose: 'close',
+      limit: order.limitPrice,
+      repriceCount: order.repriceCount,
+      placedAt: order.createdAt,
+    };
+    const decideAt = (dataGuardSince?: number): Decision =>
+      decide({
+        position,
+        quotes: quoteMap,
+        underlying: underlyings.get(position.symbol),
+        clock: market,
+        bridgeUp,
+        ...(workingOrder ? { workingOrder } : {}),
+        ...(dataGuardSince === undefined ? {} : { dataGuardSince }),
+        config,
+      });
+    const guardKey = `dataguard#${position.id}`;
+    let decision = decideAt();
+    if (decision.rule === 1) decision = decideAt(await stores.alerts.holdingSince(guardKey, now));
+    else await stores.alerts.clear(guardKey);
+
+    const pnl = unrealisedPnl(position, quoteMap, { now, maxAgeSeconds: config.filters.maxQuoteAgeSeconds });
+    if (pnl.ok) {
+      await stores.snapshots.putPnl({
+        positionId: position.id,
+        at: now,
+        tradeDate,
+        unrealisedMidUsd: pnl.midUsd,
+        unrealisedNaturalUsd: pnl.naturalUsd,
+        closeCostMid: pnl.closeCostMid,
+        closeCostNatural: pnl.closeCostNatural,
+        pctOfMaxProfit: pnl.pctOfMaxProfit,
+        ...(underlyings.has(position.symbol)
+          ? { underlyingPrice: underlyings.get(position.symbol)!.price }
+          : {}),
+      });
+      counts.snapshots += 1;
+    }
+
+    const record: DecisionRecord = {
+      positionId: position.id,
+      at: now,
+      tradeDate,
+      action: decision.action,
+      rule: decision.rule,
+      ruleName: decision.ruleName,
+      urgent: decision.urgent,
+      reason:
+        bridgeProblem && decision.rule === 1
+          ? `${decision.reason} (bridge: ${bridgeProblem})`
+          : decision.reason,
+      inputs: decision.inputs,
+      ...(decision.alert ? { alert: decision.alert } : {}),
+    };
+
+    if (decision.alert) {
+      const sent = await ctx.alert({
+        subject: position.id,
+        rule: decision.rule,
+        severity: decision.alert.severity,
+        positionId: position.id,
+        title: `${position.symbol} rule ${decision.rule} ${decision.ruleName}`,
+        message: `${describePosition(position)}: ${decision.alert.reason}`,
+        ...(pnl.ok ? { numbers: { unrealisedUsd: pnl.midUsd } } : {}),
+      });
+      if (sent.sent) counts.alerts += 1;
+    }
+
+    if (decision.action === 'CLOSE') {
+      counts.close += 1;
+      if (config.trading.killSwitch) {
+        record.reason = `${record.reason} — NOT closed: kill switch is on`;
+        reasons.push(`${position.id}: rule ${decision.rule} wants to close, kill switch on`);
+      } else {
+        const previous = (await stores.intents.listByPosition(position.id)).filter(
+          (r) => r.purpose === 'CLOSE' && r.tradeDate === tradeDate,
+        );
+        const priced = positionSpreadLegs(position, (leg) => quoteMap.get(legKey(leg.contract)));
+        if (!priced.ok) {
+          reasons.push(`${position.id}: cannot price the exit: ${priced.missing.join(', ')}`);
+        } else {
+          const attempt = nextAttempt(previous);
+          const plan = planCombo(
+            {
+              purpose: 'CLOSE',
+              subjectId: position.id,
+              symbol: position.symbol,
+              tradeDate,
+              legs: priced.legs,
+              quantity: position.quantity,
+              urgent: decision.urgent,
+              dryRun,
+              attempt,
+            },
+            config.orders,
+          );
+          const key = dryRun
+            ? intentKey({ tradeDate, subjectId: `${position.id}|dry-run`, purpose: 'CLOSE', attempt })
+            : plan.intentKey;
+          record.intentKey = key;
+          exits.push(
+            closePosition(
+              ctx,
+              position,
+              decision,
+              {
+                intentKey: key,
+                tradeDate,
+                purpose: 'CLOSE',
+                strategy: position.strategy,
+                symbol: position.symbol,
+                positionId: position.id,
+                legs: position.legs.map((l) => ({
+                  contract: l.contract,
+                  action: l.quantity < 0 ? 'SELL' : 'BUY',
+                  ratio: Math.abs(l.quantity) / position.quantity,
+                })),
+                action: plan.action,
+                quantity: plan.quantity,
+                limitPrice: plan.limitPrice,
+                dryRun,
+                reason: `rule ${decision.rule} ${decision.ruleName}: ${decision.reason}`,
+                rule: decision.rule,
+                createdBy: JOB,
+              },
+              counts,
+              reasons,
+            ),
+          );
+        }
+      }
+    } else if (decision.action === 'MANAGE' && order) {
+      counts.manage += 1;
+      record.intentKey = order.intentKey;
+      exits.push(resumeExit(ctx, position, order, counts, reasons));
+    } else {
+      counts.hold += 1;
+    }
+    await stores.snapshots.putDecision(record);
+  }
+  await Promise.all(exits);
+
+  return {
+    did: `checked ${positions.length} position(s): ${counts.close} to close, ${counts.manage} working, ${counts.hold} held`,
+    counts,
+    reasons,
+    ok: bridgeUp,
+  };
+}
+
+// The legs of the intent hold the strategy's actions (SELL = short), as an opening intent does, so the
+// same ticket builder gives the BAG for the close.
+async function closePosition(
+  ctx: RunContext,
+  position: PositionRecord,
+  decision: Decision,
+  intent: Parameters<typeof ticketOf>[0],
+  counts: Record<string, number>,
+  reasons: string[],
+): Promise<void> {
+  const outcome = await runOrder(orderDeps(ctx), ticketOf(intent));
+  if (!outcome.resumed && outcome.record.orderId !== undefined) counts.exitsPlaced! += 1;
+  await afterExit(ctx, position, outcome, `rule ${decision.rule} ${decision.ruleName}`, counts, reasons);
+}
+
+async function resumeExit(
+  ctx: RunContext,
+  position: PositionRecord,
+  order: OrderIntentRecord,
+  counts: Record<string, number>,
+  reasons: string[],
+): Promise<void> {
+  const outcome = await runOrder(orderDeps(ctx), ticketOf(order));
+  await afterExit(
+    ctx,
+    position,
+    outcome,
+    order.rule === undefined ? 'exit' : `rule ${order.rule}`,
+    counts,
+    reasons,
+  );
+}
+
+async function afterExit(
+  ctx: RunContext,
+  position: PositionRecord,
+  outcome: OrderOutcome,
+  why: string,
+  counts: Record<string, number>,
+  reasons: string[],
+): Promise<void> {
+  reasons.push(`${position.id}: ${outcome.status} (${outcome.reason})`);
+  if (outcome.status === 'DRY_RUN') {
+    await ctx.alert({
+      subject: outcome.intentKey,
+      rule: 'dry-run',
+      severity: 'INFO',
+      positionId: position.id,
+      title: `Dry run: close ${position.symbol}`,
+      message: `Dry run, nothing sent: would close ${describePosition(position)} at ${outcome.record.limitPrice.toFixed(2)} (${why}).`,
+    });
+    return;
+  }
+  if (outcome.status === 'REJECTED') {
+    await ctx.alert({
+      subject: outcome.intentKey,
+      rule: 'order-rejected',
+      severity: 'CRITICAL',
+      positionId: position.id,
+      title: `Exit rejected: ${position.symbol}`,
+      message: `${describePosition(position)}: ${outcome.reason}`,
+    });
+    return;
+  }
+  const fill = outcome.fill;
+  if (!fill || fill.filledQuantity <= 0 || outcome.record.appliedAt !== undefined) return;
+  if (fill.filledQuantity < position.quantity) {
+    // Part closed: the rest stays open under the same id and the next run closes it (attempt + 1).
+    const left = position.quantity - fill.filledQuantity;
+    const scale = left / position.quantity;
+    await ctx.stores.positions.update(
+      {
+        ...position,
+        quantity: left,
+        legs: position.legs.map((l) => ({ ...l, quantity: l.quantity * scale })),
+      },
+      { expectedVersion: position.version, now: ctx.clock.now() },
+    );
+    reasons.push(`${position.id}: ${fill.filledQuantity} of ${position.quantity} closed, ${left} left open`);
+    return;
+  }
+  const multiplier = position.legs[0]?.contract.multiplier ?? 100;
+  const debit = Math.abs(fill.avgFillPrice);
+  const realisedPnlUsd =
+    Math.round(
+      ((position.entryCredit - debit) * multiplier * position.quantity -
+        position.commissionsUsd -
+        (fill.commissionsUsd ?? 0)) *
+        100,
+    ) / 100;
+  try {
+    await ctx.stores.positions.closeFromFill({
+      intentKey: outcome.intentKey,
+      positionId: position.id,
+      fill,
+      realisedPnlUsd,
+      reason: why,
+      now: ctx.clock.now(),
+    });
+    counts.closed! += 1;
+    await ctx.alert({
+      subject: outcome.intentKey,
+      rule: 'closed',
+      severity: 'INFO',
+      positionId: position.id,
+      title: `Closed ${position.symbol} ${usd(realisedPnlUsd)}`,
+      message: `Closed ${describePosition(position)} at ${debit.toFixed(2)} (${why}): realised ${usd(realisedPnlUsd)}.`,
+      numbers: { realisedPnlUsd },
+    });
+  } catch (error) {
+    if (!(error instanceof IntentConflictError || error instanceof PositionConflictError)) throw error;
+  }
+}

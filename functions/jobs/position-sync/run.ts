@@ -1,0 +1,335 @@
+// position-sync: IB's positions and today's executions → DynamoDB strategy positions.
+//
+//   1. executions are grouped by orderRef, which is our intent key: fills of our own orders that no run
+//      applied yet (a run crashed, or the fill came after it ended) open or close their position;
+//   2. IB's option positions are compared with the open positions we hold, leg by leg (conId):
+//      - a position whose legs are all gone: expired, ASSIGNED (a stock position appeared on its symbol
+//        where a short option disappeared: CRITICAL alert at once), or closed outside the system;
+//      - option legs nobody here opened: opened outside the system (recorded as EXTERNAL when the legs
+//        form a spread, alerted either way);
+//      - quantities that differ: a mismatch, alerted; verify-positions repairs on request.
+// It runs at the edges of the day and on the bridge's OrderFilled / PositionChanged events.
+import type { ExecutionView, PositionView } from '../../../gateway-container/bridge/contract';
+import { IntentConflictError, PositionConflictError } from '../../adapters/ports';
+import type { OrderIntentRecord } from '../../adapters/ports';
+import { describePosition, describeSpread } from '../../core/alerts';
+import { nyTimeToEpoch } from '../../core/calendar';
+import type { OptionContract, StrategyKind, StrategyPosition } from '../../core/types';
+import type { RunContext, RunOutcome } from '../shared/define-job';
+import { positionFromFill, widthOf } from '../execute-strategies/run';
+
+export type SyncInput = Record<string, never>;
+
+/** Filled quantity, average price and commissions of one order's executions. */
+export function summariseFills(
+  executions: readonly ExecutionView[],
+  intent: Pick<OrderIntentRecord, 'legs'>,
+): { filledQuantity: number; avgFillPrice: number; commissionsUsd: number; orderId: number | undefined } {
+  const bag = executions.filter((e) => e.contract.secType === 'BAG');
+  const commissionsUsd = Math.round(executions.reduce((s, e) => s + (e.commission ?? 0), 0) * 100) / 100;
+  const orderId = executions[0]?.orderId;
+  if (bag.length > 0) {
+    const shares = bag.reduce((s, e) => s + e.shares, 0);
+    const value = bag.reduce((s, e) => s + e.shares * e.price, 0);
+    return { filledQuantity: shares, avgFillPrice: shares > 0 ? value / shares : 0, commissionsUsd, orderId };
+  }
+  // No BAG report: the legs tell the quantity (first leg over its ratio) and the price (signed sum).
+  const first = intent.legs[0];
+  const firstShares = executions
+    .filter((e) => e.contract.conId === first?.contract.conId)
+    .reduce((s, e) => s + e.shares, 0);
+  const filledQuantity = first ? firstShares / first.ratio : 0;
+  let price = 0;
+  for (const leg of intent.legs) {
+    const fills = executions.filter((e) => e.contract.conId === leg.contract.conId);
+    const shares = fills.reduce((s, e) => s + e.shares, 0);
+    const avg = shares > 0 ? fills.reduce((s, e) => s + e.shares * e.price, 0) / shares : 0;
+    price += (leg.action === 'SELL' ? 1 : -1) * leg.ratio * avg;
+  }
+  return { filledQuantity, avgFillPrice: price, commissionsUsd, orderId };
+}
+
+async function applyFills(
+  ctx: RunContext,
+  intent: OrderIntentRecord,
+  executions: readonly ExecutionView[],
+  reasons: string[],
+): Promise<'opened' | 'closed' | 'none'> {
+  if (intent.appliedAt !== undefined || intent.dryRun) return 'none';
+  const fill = summariseFills(executions, intent);
+  if (fill.filledQuantity < intent.quantity) return 'none'; // partial: the run working the order applies it
+  const now = ctx.clock.now();
+  let record = intent;
+  try {
+    if (record.status === 'INTENT') {
+      record = await ctx.stores.intents.transition(record.intentKey, {
+        from: 'INTENT',
+        to: 'SUBMITTED',
+        now,
+        ...(fill.orderId === undefined ? {} : { orderId: fill.orderId }),
+        reason: 'found filled at IB by position-sync',
+      });
+    }
+    if (record.status === 'SUBMITTED' || record.status === 'PARTIAL') {
+      record = await ctx.stores.intents.transition(record.intentKey, {
+        from: ['SUBMITTED', 'PARTIAL'],
+        to: 'FILLED',
+        now,
+        filledQuantity: fill.filledQuantity,
+        avgFillPrice: fill.avgFillPrice,
+        reason: 'filled (position-sync)',
+      });
+    }
+    if (record.status !== 'FILLED') return 'none';
+    if (record.purpose === 'OPEN') {
+      await ctx.stores.positions.openFromFill({
+        intentKey: record.intentKey,
+        position: positionFromFill(record, fill, now),
+        fill,
+        now,
+      });
+      reasons.push(`${record.intentKey}: opened from its fill`);
+      return 'opened';
+    }
+    if (record.purpose === 'CLOSE' && record.positionId) {
+      const position = await ctx.stores.positions.get(record.positionId);
+      if (!position || position.status !== 'OPEN') return 'none';
+      const multiplier = position.legs[0]?.contract.multiplier ?? 100;
+      const realisedPnlUsd =
+        Math.round(
+          ((position.entryCredit - Math.abs(fill.avgFillPrice)) * multiplier * position.quantity -
+            position.commissionsUsd -
+            fill.commissionsUsd) *
+            100,
+        ) / 100;
+      await ctx.stores.positions.closeFromFill({
+        intentKey: record.intentKey,
+        positionId: position.id,
+        fill,
+        realisedPnlUsd,
+        reason: record.reason,
+        now,
+      });
+      reasons.push(`${record.intentKey}: closed from its fill`);
+      return 'closed';
+    }
+  } catch (error) {
+    // Another run applied it first: that is the outcome we wanted.
+    if (error instanceof IntentConflictError || error instanceof PositionConflictError) return 'none';
+    throw error;
+  }
+  return 'none';
+}
+
+function contractOf(view: PositionView): OptionContract | undefined {
+  const c = view.contract;
+  if (c.secType !== 'OPT' || !c.expiry || c.strike === undefined || !c.right) return undefined;
+  return {
+    symbol: c.symbol,
+    expiry: c.expiry,
+    strike: c.strike,
+    right: c.right,
+    conId: c.conId,
+    multiplier: c.multiplier ?? 100,
+  };
+}
+
+/** A strategy position from option legs found at IB, when they form one of our strategies. */
+export function externalPosition(
+  legs: { contract: OptionContract; quantity: number; averageCost: number }[],
+  openedAt: number,
+): StrategyPosition | undefined {
+  const puts = legs.filter((l) => l.contract.right === 'P');
+  const calls = legs.filter((l) => l.contract.right === 'C');
+  const vertical = (side: typeof legs, right: 'P' | 'C') => {
+    if (side.length !== 2) return false;
+    const short = side.find((l) => l.quantity < 0);
+    const long = side.find((l) => l.quantity > 0);
+    if (!short || !long || short.quantity !== -long.quantity) return false;
+    return right === 'P'
+      ? short.contract.strike > long.contract.strike
+      : short.contract.strike < long.contract.strike;
+  };
+  let strategy: StrategyKind | undefined;
+  if (calls.length === 0 && vertical(puts, 'P')) strategy = 'BULL_PUT';
+  else if (puts.length === 0 && vertical(calls, 'C')) strategy = 'BEAR_CALL';
+  else if (
+    vertical(puts, 'P') &&
+    vertical(calls, 'C') &&
+    Math.abs(puts[0]!.quantity) === Math.abs(calls[0]!.quantity)
+  )
+    strategy = 'IRON_CONDOR';
+  if (!strategy) return undefined;
+  const quantity = Math.abs(legs[0]!.quantity);
+  const multiplier = legs[0]!.contract.multiplier;
+  // IB's average cost is per contract including the multiplier: short legs brought the credit in.
+  const credit = legs.reduce((s, l) => s + (l.quantity < 0 ? 1 : -1) * l.averageCost, 0) / multiplier;
+  const first = legs[0]!.contract;
+  const strikes = legs
+    .map((l) => `${l.contract.right}${l.contract.strike}`)
+    .sort()
+    .join('/');
+  return {
+    id: `ext-${first.symbol}-${first.expiry}-${strikes}`,
+    strategy,
+    symbol: first.symbol,
+    expiry: first.expiry,
+    legs: legs.map((l) => ({ contract: l.contract, quantity: l.quantity })),
+    quantity,
+    entryCredit: Math.max(0, Math.round(credit * 100) / 100),
+    width: widthOf(legs),
+    openedAt,
+    commissionsUsd: 0,
+  };
+}
+
+export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promise<RunOutcome> {
+  const { bridge, stores, tradeDate } = ctx;
+  const since = nyTimeToEpoch(tradeDate, '00:00');
+  const [ibPositions, executions] = await Promise.all([bridge.positions(), bridge.executions(since)]);
+  const counts = {
+    ibPositions: ibPositions.length,
+    executions: executions.length,
+    opened: 0,
+    closedFromFill: 0,
+    external: 0,
+    closedOutside: 0,
+    assigned: 0,
+    expired: 0,
+    mismatches: 0,
+  };
+  const reasons: string[] = [];
+
+  // 1. Our own fills, grouped by orderRef (= intent key).
+  const byRef = new Map<string, ExecutionView[]>();
+  for (const e of executions) {
+    if (!e.orderRef) continue;
+    byRef.set(e.orderRef, [...(byRef.get(e.orderRef) ?? []), e]);
+  }
+  for (const [ref, fills] of byRef) {
+    const intent = await stores.intents.get(ref);
+    if (!intent) continue;
+    const applied = await applyFills(ctx, intent, fills, reasons);
+    if (applied === 'opened') counts.opened += 1;
+    if (applied === 'closed') counts.closedFromFill += 1;
+  }
+
+  // 2. IB against our open positions, leg by leg.
+  const open = await stores.positions.listOpen();
+  const expected = new Map<number, number>();
+  for (const p of open)
+    for (const l of p.legs)
+      if (l.contract.conId !== undefined)
+        expected.set(l.contract.conId, (expected.get(l.contract.conId) ?? 0) + l.quantity);
+  const actual = new Map<number, PositionView>();
+  const stock = new Map<string, number>();
+  for (const v of ibPositions) {
+    if (v.quantity === 0) continue;
+    if (v.contract.secType === 'OPT') actual.set(v.contract.conId, v);
+    if (v.contract.secType === 'STK')
+      stock.set(v.contract.symbol, (stock.get(v.contract.symbol) ?? 0) + v.quantity);
+  }
+  const now = ctx.clock.now();
+
+  for (const p of open) {
+    const remaining = p.legs.filter((l) => l.contract.conId !== undefined && actual.has(l.contract.conId));
+    if (remaining.length > 0) continue;
+    const shortGone = p.legs.some((l) => l.quantity < 0);
+    const shares = stock.get(p.symbol);
+    let reason: string;
+    if (shortGone && shares !== undefined) {
+      reason = `assigned: ${shares} ${p.symbol} shares now held where the short option was`;
+      counts.assigned += 1;
+      await ctx.alert({
+        subject: p.id,
+        rule: 'assignment',
+        severity: 'CRITICAL',
+        positionId: p.id,
+        title: `ASSIGNED: ${p.symbol}`,
+        message: `${describePosition(p)}: ${reason}. Close or hedge the stock.`,
+        numbers: { shares },
+      });
+    } else if (p.expiry < tradeDate) {
+      reason = 'expired';
+      counts.expired += 1;
+    } else {
+      reason = 'closed outside the system';
+      counts.closedOutside += 1;
+      await ctx.alert({
+        subject: p.id,
+        rule: 'position-mismatch',
+        severity: 'CRITICAL',
+        positionId: p.id,
+        title: `Position gone at IB: ${p.symbol}`,
+        message: `${describePosition(p)}: no longer held at IB and no order of ours closed it.`,
+      });
+    }
+    try {
+      await stores.positions.markClosed(p.id, { reason, now });
+      reasons.push(`${p.id}: ${reason}`);
+    } catch (error) {
+      if (!(error instanceof PositionConflictError)) throw error;
+    }
+  }
+
+  // Legs at IB that none of our positions explains.
+  const unexplained = new Map<
+    string,
+    { contract: OptionContract; quantity: number; averageCost: number }[]
+  >();
+  for (const [conId, view] of actual) {
+    const want = expected.get(conId) ?? 0;
+    if (want === view.quantity) continue;
+    const contract = contractOf(view);
+    if (want !== 0 || !contract) {
+      counts.mismatches += 1;
+      const text = `conId ${conId} ${view.contract.localSymbol ?? view.contract.symbol}: IB holds ${view.quantity}, we hold ${want}`;
+      reasons.push(`mismatch: ${text}`);
+      await ctx.alert({
+        subject: `conid-${conId}`,
+        rule: 'position-mismatch',
+        severity: 'CRITICAL',
+        title: `Position mismatch: ${view.contract.symbol}`,
+        message: `${text}. Run verify-positions; repair with {"repair": true}.`,
+      });
+      continue;
+    }
+    const group = `${contract.symbol}|${contract.expiry}`;
+    unexplained.set(group, [
+      ...(unexplained.get(group) ?? []),
+      { contract, quantity: view.quantity, averageCost: view.averageCost },
+    ]);
+  }
+  for (const legs of unexplained.values()) {
+    const position = externalPosition(legs, now);
+    const first = legs[0]!.contract;
+    const label = describeSpread(
+      first.symbol,
+      position?.strategy ?? 'BULL_PUT',
+      first.expiry,
+      legs.map((l) => ({ right: l.contract.right, strike: l.contract.strike, short: l.quantity < 0 })),
+    );
+    if (position) {
+      const created = await stores.positions.create(position, { source: 'EXTERNAL', now });
+      if (created.created) counts.external += 1;
+    }
+    reasons.push(
+      `opened outside the system: ${label}${position ? ` (recorded as ${position.id})` : ' (not a known strategy; not recorded)'}`,
+    );
+    await ctx.alert({
+      subject: position?.id ?? `ext-${first.symbol}-${first.expiry}`,
+      rule: 'opened-outside',
+      severity: 'CRITICAL',
+      title: `Opened outside the system: ${first.symbol}`,
+      message: `${label} is held at IB but no order of ours opened it${position ? `; recorded as ${position.id}` : ''}.`,
+    });
+  }
+
+  const did = `synced ${open.length} open position(s) with ${ibPositions.length} IB position(s): ${counts.opened} opened and ${counts.closedFromFill} closed from fills, ${counts.assigned} assigned, ${counts.closedOutside} closed outside, ${counts.external} opened outside`;
+  return {
+    did,
+    counts,
+    reasons,
+    ok: counts.mismatches === 0 && counts.closedOutside === 0 && counts.assigned === 0,
+  };
+}
