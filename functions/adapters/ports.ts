@@ -317,7 +317,8 @@ export interface DecisionRecord {
   intentKey?: string;
 }
 
-export type MarketDataKind = 'OPTION_METRICS' | 'FUTURE_QUOTE';
+/** MARKET_CONTEXT: per underlying, the day's HV20 / IV rank / trend from load-historical-data. */
+export type MarketDataKind = 'OPTION_METRICS' | 'FUTURE_QUOTE' | 'MARKET_CONTEXT';
 
 export interface MarketDataSnapshot {
   kind: MarketDataKind;

@@ -1,0 +1,130 @@
+// daily-statistics (16:30 ET): the day in numbers, one INFO summary alert.
+//   - realised P&L: positions closed on the trade date (their realised P&L, net of commissions);
+//   - unrealised at the close: the last P&L snapshot of the day of each open position (at mid);
+//   - win rate: closed positions with a positive realised P&L, of the day and of all time;
+//   - exposure: total max loss of the open positions against the account's net liquidation.
+import type { PnlSnapshot, PositionRecord } from '../../adapters/ports';
+import { usd } from '../../core/alerts';
+import { nyDate } from '../../core/calendar';
+import type { IsoDate, StrategyPosition } from '../../core/types';
+import type { RunContext, RunOutcome } from '../shared/define-job';
+
+export interface DailyStatisticsInput {
+  /** A past trade date to summarise instead of today. */
+  tradeDate?: IsoDate | undefined;
+}
+
+/** Dollars lost if the position expires at its worst: (width − credit) × multiplier × quantity. */
+export function maxLossUsd(p: StrategyPosition): number {
+  const multiplier = p.legs[0]?.contract.multiplier ?? 100;
+  return Math.max(0, p.width - p.entryCredit) * multiplier * p.quantity;
+}
+
+export interface WinRate {
+  wins: number;
+  closed: number;
+  /** 0–100, undefined when nothing closed. */
+  pct: number | undefined;
+}
+
+/** Wins among closed positions with a known realised P&L (breakeven counts as not a win). */
+export function winRate(closed: readonly Pick<PositionRecord, 'realisedPnlUsd'>[]): WinRate {
+  const known = closed.filter((p) => p.realisedPnlUsd !== undefined && Number.isFinite(p.realisedPnlUsd));
+  const wins = known.filter((p) => p.realisedPnlUsd! > 0).length;
+  return { wins, closed: known.length, pct: known.length === 0 ? undefined : (wins / known.length) * 100 };
+}
+
+/** The last snapshot of each position (snapshots of one day, oldest first). */
+export function lastSnapshotPerPosition(snapshots: readonly PnlSnapshot[]): Map<string, PnlSnapshot> {
+  const latest = new Map<string, PnlSnapshot>();
+  for (const s of snapshots) {
+    const seen = latest.get(s.positionId);
+    if (!seen || s.at >= seen.at) latest.set(s.positionId, s);
+  }
+  return latest;
+}
+
+const cents = (v: number) => Math.round(v * 100) / 100;
+const pctText = (v: number | undefined) => (v === undefined ? 'n/a' : `${v.toFixed(0)}%`);
+
+export async function runDailyStatistics(input: DailyStatisticsInput, ctx: RunContext): Promise<RunOutcome> {
+  const tradeDate = input.tradeDate ?? ctx.tradeDate;
+  const { positions, snapshots, intents } = ctx.stores;
+  const [open, closed, pnl, dayIntents] = await Promise.all([
+    positions.listOpen(),
+    positions.listByStatus('CLOSED'),
+    snapshots.listPnlByDay(tradeDate),
+    intents.listByTradeDate(tradeDate),
+  ]);
+  const closedToday = closed.filter((p) => p.closedAt !== undefined && nyDate(p.closedAt) === tradeDate);
+  const realisedUsd = cents(closedToday.reduce((s, p) => s + (p.realisedPnlUsd ?? 0), 0));
+  const today = winRate(closedToday);
+  const allTime = winRate(closed);
+
+  const latest = lastSnapshotPerPosition(pnl);
+  // Open positions opened after the last snapshot have no mark: listed, not guessed.
+  const unmarked = open.filter((p) => !latest.has(p.id)).map((p) => p.id);
+  const unrealisedUsd = cents(open.reduce((s, p) => s + (latest.get(p.id)?.unrealisedMidUsd ?? 0), 0));
+  const unrealisedNaturalUsd = cents(
+    open.reduce((s, p) => s + (latest.get(p.id)?.unrealisedNaturalUsd ?? 0), 0),
+  );
+
+  const exposureUsd = cents(open.reduce((s, p) => s + maxLossUsd(p), 0));
+  const reasons: string[] = [];
+  let netLiquidation: number | undefined;
+  try {
+    netLiquidation = (await ctx.bridge.account()).netLiquidation;
+  } catch (error) {
+    reasons.push(`net liquidation unknown: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const exposurePct =
+    netLiquidation !== undefined && netLiquidation > 0 ? (exposureUsd / netLiquidation) * 100 : undefined;
+
+  const filled = dayIntents.filter((i) => i.status === 'FILLED' && !i.dryRun);
+  const opened = filled.filter((i) => i.purpose === 'OPEN').length;
+  const closedByOrders = filled.filter((i) => i.purpose === 'CLOSE').length;
+
+  const summary =
+    `Realised ${usd(realisedUsd)} on ${closedToday.length} closed (win rate ${pctText(today.pct)}; all time ${pctText(allTime.pct)} of ${allTime.closed}). ` +
+    `Unrealised ${usd(unrealisedUsd)} at mid (${usd(unrealisedNaturalUsd)} natural) on ${open.length} open. ` +
+    `Exposure ${usd(exposureUsd)} max loss` +
+    (exposurePct === undefined
+      ? ''
+      : ` = ${exposurePct.toFixed(1)}% of ${usd(netLiquidation!)} net liq (cap ${ctx.config.risk.maxPortfolioRiskPct}%)`) +
+    `. Orders filled: ${opened} open, ${closedByOrders} close.`;
+  reasons.push(summary);
+  if (unmarked.length > 0) reasons.push(`no P&L snapshot on ${tradeDate} for: ${unmarked.join(', ')}`);
+  await ctx.alert({
+    subject: `daily-${tradeDate}`,
+    rule: 'daily-summary',
+    severity: 'INFO',
+    title: `Daily ${tradeDate}: realised ${usd(realisedUsd)}, unrealised ${usd(unrealisedUsd)}`,
+    message: summary,
+    numbers: { realisedUsd, unrealisedUsd, exposureUsd },
+  });
+  return {
+    did: `summarised ${tradeDate}: realised ${usd(realisedUsd)}, unrealised ${usd(unrealisedUsd)}, exposure ${usd(exposureUsd)}`,
+    counts: {
+      open: open.length,
+      closedToday: closedToday.length,
+      winsToday: today.wins,
+      closedAllTime: allTime.closed,
+      winsAllTime: allTime.wins,
+      ordersOpened: opened,
+      ordersClosed: closedByOrders,
+      unmarked: unmarked.length,
+    },
+    reasons,
+    details: {
+      tradeDate,
+      realisedUsd,
+      unrealisedUsd,
+      unrealisedNaturalUsd,
+      winRatePct: today.pct ?? null,
+      winRateAllTimePct: allTime.pct ?? null,
+      exposureUsd,
+      netLiquidation: netLiquidation ?? null,
+      exposurePct: exposurePct === undefined ? null : Math.round(exposurePct * 100) / 100,
+    },
+  };
+}

@@ -1,0 +1,25 @@
+// Lambda entry point: health-check (hourly, priority 100). See health-check/run.ts.
+// Environment: ECS_CLUSTER, ECS_SERVICE (the gateway service). Manual payload: { "restartAfterFailures": 2 }.
+import { z } from 'zod';
+import { defineJob } from './shared/define-job';
+import { payloadSchema } from './shared/input';
+import { runHealthCheck } from './health-check/run';
+
+export const inputSchema = payloadSchema({
+  restartAfterFailures: z
+    .number({ error: 'expected a whole number' })
+    .int({ error: 'expected a whole number' })
+    .min(1, { error: 'expected a whole number ≥ 1' })
+    .max(24, { error: 'expected a whole number ≤ 24' })
+    .optional()
+    .describe('consecutive failed checks in market hours before the gateway task is replaced (default 3)'),
+});
+
+export const handler = defineJob({
+  name: 'health-check',
+  priority: 100,
+  inputSchema,
+  // Runs around the clock (a gateway down at night should be known by the open); restarts only in hours.
+  calendar: 'always',
+  run: runHealthCheck,
+});

@@ -1,0 +1,215 @@
+// health-check (hourly): is the gateway up, and if it has been down for a while, replace its task.
+//
+//   1. the bridge's /health (status ok and IB connected) and the ECS service (running vs desired count,
+//      deployments). IB's nightly restart window is an expected outage: not counted as a failure;
+//   2. a failed check increments a counter and records since when the gateway is down (alert-state
+//      store, so it survives between invocations); a healthy check clears both;
+//   3. alert: WARNING when down, CRITICAL when down for more than 15 minutes during market hours;
+//   4. after `restartAfterFailures` consecutive failed checks in market hours, force a new deployment of
+//      the gateway service — unless an order is working (an intent INTENT/SUBMITTED/PARTIAL: replacing
+//      the task mid-order could leave it unknown), the service is already deploying, or it was restarted
+//      less than 30 minutes ago. The result says why it did or did not restart.
+import type { HealthResponse } from '../../../gateway-container/bridge/contract';
+import type { GatewayService, GatewayServiceState } from '../../adapters/ecs-client';
+import { gatewayService } from '../../adapters/ecs-client';
+import type { RunContext, RunOutcome } from '../shared/define-job';
+
+export interface HealthCheckInput {
+  restartAfterFailures?: number | undefined;
+}
+
+export const DEFAULT_RESTART_AFTER_FAILURES = 3;
+/** Trading rules: "gateway down > 15 min" is CRITICAL. */
+export const CRITICAL_AFTER_MINUTES = 15;
+/** A new task needs time to log in; never restart again sooner. */
+export const RESTART_COOLDOWN_MINUTES = 30;
+
+// Alert-state keys of the check's own state (not alert cooldown keys: those are `subject#rule`).
+export const STATE_KEYS = {
+  failures: 'health-check:consecutive-failures',
+  downSince: 'health-check:gateway-down-since',
+  restart: 'health-check:last-restart',
+} as const;
+
+export interface GatewayVerdict {
+  healthy: boolean;
+  /** An expected outage (IB's restart window): neither healthy nor counted. */
+  expectedOutage: boolean;
+  problems: string[];
+}
+
+/** Healthy = the bridge answers ok with IB connected, and ECS runs the desired task count. Pure. */
+export function judgeGateway(
+  health: HealthResponse | { error: string },
+  ecs: GatewayServiceState | { error: string } | undefined,
+): GatewayVerdict {
+  const problems: string[] = [];
+  let expectedOutage = false;
+  if ('error' in health) problems.push(`bridge unreachable: ${health.error}`);
+  else if (health.status === 'down' || !health.ibConnected) {
+    if (health.inRestartWindow) expectedOutage = true;
+    problems.push(
+      `bridge ${health.status}, IB ${health.ibConnected ? 'connected' : 'not connected'} (${health.state}${health.reason ? `: ${health.reason}` : ''})`,
+    );
+  }
+  if (ecs && 'error' in ecs) problems.push(`ECS not readable: ${ecs.error}`);
+  else if (ecs && (ecs.runningCount < Math.max(1, ecs.desiredCount) || ecs.status !== 'ACTIVE')) {
+    problems.push(`ECS service ${ecs.status}: ${ecs.runningCount} of ${ecs.desiredCount} task(s) running`);
+  }
+  return {
+    healthy: problems.length === 0,
+    expectedOutage: expectedOutage && problems.length === 1,
+    problems,
+  };
+}
+
+export interface RestartDecision {
+  restart: boolean;
+  reason: string;
+}
+
+/** Whether to force a new deployment now. Pure; the caller supplies what it read. */
+export function decideRestart(input: {
+  failures: number;
+  restartAfterFailures: number;
+  marketOpen: boolean;
+  ecs: GatewayServiceState | undefined;
+  workingIntents: readonly string[];
+  lastRestartMinutesAgo: number | undefined;
+}): RestartDecision {
+  const { failures, restartAfterFailures } = input;
+  if (failures < restartAfterFailures)
+    return { restart: false, reason: `${failures} of ${restartAfterFailures} consecutive failed checks` };
+  if (!input.marketOpen)
+    return { restart: false, reason: `${failures} failed checks, but the market is closed` };
+  if (!input.ecs)
+    return { restart: false, reason: 'no ECS service to restart (ECS_CLUSTER / ECS_SERVICE not set)' };
+  if (input.workingIntents.length > 0)
+    return {
+      restart: false,
+      reason: `not restarting: ${input.workingIntents.length} order(s) working (${input.workingIntents.join(', ')})`,
+    };
+  const rolling = input.ecs.deployments.filter((d) => d.rolloutState === 'IN_PROGRESS');
+  if (rolling.length > 0 || input.ecs.deployments.length > 1)
+    return { restart: false, reason: 'not restarting: a deployment is already in progress' };
+  if (input.lastRestartMinutesAgo !== undefined && input.lastRestartMinutesAgo < RESTART_COOLDOWN_MINUTES)
+    return {
+      restart: false,
+      reason: `not restarting: restarted ${Math.floor(input.lastRestartMinutesAgo)} min ago (wait ${RESTART_COOLDOWN_MINUTES} min)`,
+    };
+  return { restart: true, reason: `${failures} consecutive failed checks in market hours, no order working` };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function runHealthCheck(input: HealthCheckInput, ctx: RunContext): Promise<RunOutcome> {
+  const restartAfterFailures = input.restartAfterFailures ?? DEFAULT_RESTART_AFTER_FAILURES;
+  const service: GatewayService | undefined = gatewayService();
+  const alerts = ctx.stores.alerts;
+
+  const health = await ctx.bridge.health().catch((error: unknown) => ({ error: messageOf(error) }));
+  const ecs = service
+    ? await service.describe().catch((error: unknown) => ({ error: messageOf(error) }))
+    : undefined;
+  const verdict = judgeGateway(health, ecs);
+  const ecsState = ecs && !('error' in ecs) ? ecs : undefined;
+  const details: Record<string, unknown> = {
+    bridge: 'error' in health ? { error: health.error } : { status: health.status, state: health.state },
+    ecs: ecsState
+      ? {
+          status: ecsState.status,
+          running: ecsState.runningCount,
+          desired: ecsState.desiredCount,
+          deployments: ecsState.deployments.map((d) => `${d.status} ${d.rolloutState ?? ''}`.trim()),
+        }
+      : ecs
+        ? ecs
+        : 'not configured (ECS_CLUSTER / ECS_SERVICE)',
+  };
+
+  if (verdict.healthy || verdict.expectedOutage) {
+    // An expected outage neither counts nor resets: the failures before it still lead to a restart.
+    const wasDown = verdict.healthy ? await alerts.get(STATE_KEYS.failures) : undefined;
+    if (verdict.healthy)
+      await Promise.all([alerts.clear(STATE_KEYS.failures), alerts.clear(STATE_KEYS.downSince)]);
+    if (wasDown) {
+      await ctx.alert({
+        subject: 'gateway',
+        rule: 'gateway-recovered',
+        severity: 'INFO',
+        title: 'Gateway back up',
+        message: `The gateway is healthy again after ${wasDown.sentCount} failed check(s).`,
+      });
+    }
+    return {
+      did: verdict.healthy
+        ? 'gateway healthy'
+        : `gateway in IB's restart window (expected outage, not counted): ${verdict.problems.join('; ')}`,
+      counts: { failures: verdict.healthy ? 0 : ((await alerts.get(STATE_KEYS.failures))?.sentCount ?? 0) },
+      reasons: verdict.problems,
+      details: {
+        ...details,
+        restart: { done: false, reason: verdict.healthy ? 'healthy' : 'expected outage (IB restart window)' },
+      },
+    };
+  }
+
+  // One claim per failed check with no cooldown: the claim counter is the consecutive-failure count.
+  const now = ctx.clock.now();
+  await alerts.tryClaimAlert(STATE_KEYS.failures, 'INFO', now, 0);
+  const failures = (await alerts.get(STATE_KEYS.failures))?.sentCount ?? 1;
+  const downSince = await alerts.holdingSince(STATE_KEYS.downSince, now);
+  const downMinutes = Math.max(0, (now - downSince) / 60_000);
+  const marketOpen = ctx.market.isOpen;
+
+  const working = ecsState ? (await ctx.stores.intents.listWorking()).map((i) => i.intentKey) : [];
+  const last = await alerts.get(STATE_KEYS.restart);
+  const decision = decideRestart({
+    failures,
+    restartAfterFailures,
+    marketOpen,
+    ecs: ecsState,
+    workingIntents: working,
+    lastRestartMinutesAgo: last ? (now - last.lastSentAt) / 60_000 : undefined,
+  });
+  let restart: { done: boolean; reason: string; deploymentId?: string } = {
+    done: false,
+    reason: decision.reason,
+  };
+  if (decision.restart && service) {
+    // The claim stops two overlapping checks from both restarting.
+    const claim = await alerts.tryClaimAlert(STATE_KEYS.restart, 'INFO', now, RESTART_COOLDOWN_MINUTES);
+    if (claim.claimed) {
+      try {
+        const out = await service.forceNewDeployment();
+        restart = { done: true, reason: `forced a new deployment: ${decision.reason}`, ...out };
+      } catch (error) {
+        restart = { done: false, reason: `new deployment failed: ${messageOf(error)}` };
+      }
+    } else {
+      restart = { done: false, reason: 'not restarting: another check restarted it just now' };
+    }
+  }
+  ctx.log.info('gateway restart decision', { restart });
+
+  const critical = marketOpen && downMinutes > CRITICAL_AFTER_MINUTES;
+  await ctx.alert({
+    subject: 'gateway',
+    rule: 'gateway-down',
+    severity: critical ? 'CRITICAL' : 'WARNING',
+    title: `Gateway down ${Math.round(downMinutes)} min${restart.done ? ': restarting' : ''}`,
+    message:
+      `${verdict.problems.join('; ')}. Down since ${new Date(downSince).toISOString()} (${failures} failed check(s)). ` +
+      `Restart: ${restart.reason}.`,
+    numbers: { failures, downMinutes: Math.round(downMinutes) },
+  });
+  return {
+    did: `gateway down (${failures} consecutive failed check(s), ${Math.round(downMinutes)} min)${restart.done ? '; forced a new deployment' : '; not restarted'}`,
+    counts: { failures, downMinutes: Math.round(downMinutes), workingOrders: working.length },
+    reasons: [...verdict.problems, `restart: ${restart.reason}`],
+    details: { ...details, restart },
+    ok: false,
+  };
+}

@@ -1,0 +1,281 @@
+// health-check against DynamoDB Local (alert state, intents), the real bridge when healthy and a bridge
+// that cannot be reached when not; ECS and SNS are the mocked clients and their commands are asserted.
+import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BridgeError } from '../../functions/adapters/bridge-client';
+import type { BridgeClient } from '../../functions/adapters/bridge-client';
+import { manualClock } from '../../functions/adapters/clock';
+import type { Clock } from '../../functions/adapters/clock';
+import { gatewayService, setGatewayService } from '../../functions/adapters/ecs-client';
+import { nyTimeToEpoch } from '../../functions/core/calendar';
+import { handler } from '../../functions/jobs/health-check';
+import { decideRestart, judgeGateway, STATE_KEYS } from '../../functions/jobs/health-check/run';
+import { createJobContext, setJobContext } from '../../functions/jobs/shared/context';
+import { sampleIntent } from '../support/dynamodb';
+import { lambdaContext, startJobStack, TOPIC } from './support';
+
+const stack = await startJobStack();
+const { db, clock } = stack;
+const ctx = lambdaContext('health-check');
+const CLUSTER = 'ib-options-income';
+const SERVICE = 'gateway';
+
+const ecs = mockClient(ECSClient);
+const service = (deployments = 1) => ({
+  serviceName: SERVICE,
+  status: 'ACTIVE',
+  runningCount: 1,
+  desiredCount: 1,
+  pendingCount: 0,
+  deployments: Array.from({ length: deployments }, (_, i) => ({
+    id: `ecs-svc/${i + 1}`,
+    status: i === 0 ? 'PRIMARY' : 'ACTIVE',
+    rolloutState: 'COMPLETED' as const,
+    runningCount: 1,
+    desiredCount: 1,
+  })),
+});
+ecs.on(DescribeServicesCommand).resolves({ services: [service()], failures: [] });
+ecs.on(UpdateServiceCommand).resolves({ service: { deployments: [{ id: 'ecs-svc/2', status: 'PRIMARY' }] } });
+// Built from the environment, as in Lambda (the mock replaces the client's send).
+process.env.ECS_CLUSTER = CLUSTER;
+process.env.ECS_SERVICE = SERVICE;
+setGatewayService(undefined);
+afterAll(() => {
+  ecs.restore();
+  delete process.env.ECS_CLUSTER;
+  delete process.env.ECS_SERVICE;
+  setGatewayService(undefined);
+});
+
+const UNREACHABLE = 'GET /health: bridge unreachable (connect ECONNREFUSED 127.0.0.1:1)';
+/** The stack's context with a bridge whose /health cannot be reached. */
+function bridgeDown(at: Clock = clock) {
+  const real = stack.context;
+  return createJobContext({
+    stores: db.stores,
+    clock: at,
+    alerter: real.alerter,
+    idempotency: null,
+    bridge: (priority) =>
+      ({
+        ...real.bridge(priority),
+        health: () => Promise.reject(new BridgeError(0, 'NETWORK', UNREACHABLE, true)),
+      }) as BridgeClient,
+  });
+}
+const severityAttr = (s: string) => ({ severity: { DataType: 'String', StringValue: s } });
+
+describe('health-check', () => {
+  it('a healthy gateway: reads /health and DescribeServices, nothing else', async () => {
+    const result = await handler(
+      { 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} },
+      ctx,
+    );
+    expect(result).toMatchObject({ ok: true, did: 'gateway healthy', details: { restart: { done: false } } });
+    expect(ecs.commandCalls(DescribeServicesCommand).map((c) => c.args[0].input)).toEqual([
+      { cluster: CLUSTER, services: [SERVICE] },
+    ]);
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    expect(stack.published()).toHaveLength(0);
+  }, 30_000);
+
+  it('down: WARNING, then CRITICAL after 15 min; no restart while an order works; then exactly one restart', async () => {
+    setJobContext(bridgeDown());
+    try {
+      const first = await handler({ restartAfterFailures: 2 }, ctx);
+      const since = new Date(await db.stores.alerts.holdingSince(STATE_KEYS.downSince, 0)).toISOString();
+      expect(first).toMatchObject({ ok: false, counts: { failures: 1 } });
+      expect(first.details?.restart).toEqual({ done: false, reason: '1 of 2 consecutive failed checks' });
+      expect(stack.published()).toEqual([
+        {
+          TopicArn: TOPIC,
+          Subject: '[WARNING] Gateway down 0 min',
+          Message: `bridge unreachable: ${UNREACHABLE}. Down since ${since} (1 failed check(s)). Restart: 1 of 2 consecutive failed checks.`,
+          MessageAttributes: severityAttr('WARNING'),
+        },
+      ]);
+
+      const working = sampleIntent('2026-06-01:OPEN:IWM-working', { tradeDate: '2026-06-01' });
+      await db.stores.intents.create(working, clock.now());
+      await clock.sleep(20 * 60_000);
+      const second = await handler({ restartAfterFailures: 2 }, ctx);
+      const blocked = `not restarting: 1 order(s) working (${working.intentKey})`;
+      expect(second.details?.restart).toEqual({ done: false, reason: blocked });
+      expect(stack.published().slice(1)).toEqual([
+        {
+          TopicArn: TOPIC,
+          Subject: '[CRITICAL] Gateway down 20 min',
+          Message: `bridge unreachable: ${UNREACHABLE}. Down since ${since} (2 failed check(s)). Restart: ${blocked}.`,
+          MessageAttributes: severityAttr('CRITICAL'),
+        },
+      ]);
+      expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+
+      await db.stores.intents.transition(working.intentKey, {
+        from: 'INTENT',
+        to: 'CANCELLED',
+        now: clock.now(),
+      });
+      const third = await handler({ restartAfterFailures: 2 }, ctx);
+      expect(third.details?.restart).toEqual({
+        done: true,
+        reason: 'forced a new deployment: 3 consecutive failed checks in market hours, no order working',
+        deploymentId: 'ecs-svc/2',
+      });
+      expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toEqual([
+        { cluster: CLUSTER, service: SERVICE, forceNewDeployment: true },
+      ]);
+      // Same CRITICAL inside the cooldown: suppressed.
+      expect(stack.published()).toHaveLength(2);
+
+      const fourth = await handler({ restartAfterFailures: 2 }, ctx);
+      expect((fourth.details?.restart as { reason: string }).reason).toBe(
+        'not restarting: restarted 0 min ago (wait 30 min)',
+      );
+      expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(1);
+    } finally {
+      setJobContext(stack.context);
+    }
+
+    const back = await handler({}, ctx);
+    expect(back).toMatchObject({ ok: true, did: 'gateway healthy' });
+    expect(stack.published().slice(2)).toEqual([
+      {
+        TopicArn: TOPIC,
+        Subject: '[INFO] Gateway back up',
+        Message: 'The gateway is healthy again after 4 failed check(s).',
+        MessageAttributes: severityAttr('INFO'),
+      },
+    ]);
+    expect(await db.stores.alerts.get(STATE_KEYS.failures)).toBeUndefined();
+  }, 60_000);
+
+  it('down after the close: counted and alerted as WARNING, never restarted', async () => {
+    setJobContext(bridgeDown(manualClock(nyTimeToEpoch('2026-06-01', '20:00'))));
+    try {
+      const before = ecs.commandCalls(UpdateServiceCommand).length;
+      const result = await handler({ restartAfterFailures: 1 }, ctx);
+      expect(result.details?.restart).toEqual({
+        done: false,
+        reason: '1 failed checks, but the market is closed',
+      });
+      expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(before);
+      expect(stack.published().at(-1)).toMatchObject({
+        Subject: '[WARNING] Gateway down 0 min',
+        MessageAttributes: severityAttr('WARNING'),
+      });
+    } finally {
+      setJobContext(stack.context);
+    }
+
+    // Next: IB's nightly restart window. Expected: neither a failure nor a recovery (the count stays 1).
+    const real = stack.context;
+    const published = stack.published().length;
+    setJobContext(
+      createJobContext({
+        stores: db.stores,
+        clock: manualClock(nyTimeToEpoch('2026-06-01', '23:50')),
+        alerter: real.alerter,
+        idempotency: null,
+        bridge: (priority) => {
+          const client = real.bridge(priority);
+          return {
+            ...client,
+            health: async () => ({
+              ...(await client.health()),
+              status: 'down' as const,
+              ibConnected: false,
+              state: 'disconnected' as const,
+              inRestartWindow: true,
+            }),
+          } as BridgeClient;
+        },
+      }),
+    );
+    try {
+      const result = await handler({}, ctx);
+      expect(result.did).toMatch(/^gateway in IB's restart window \(expected outage, not counted\)/);
+      expect(result.counts).toEqual({ failures: 1 });
+      expect((await db.stores.alerts.get(STATE_KEYS.failures))?.sentCount).toBe(1);
+      expect(stack.published()).toHaveLength(published);
+    } finally {
+      setJobContext(stack.context);
+    }
+  }, 30_000);
+
+  it('judges the gateway and the restart by their rules', () => {
+    const health = {
+      status: 'down' as const,
+      ibConnected: false,
+      state: 'disconnected' as const,
+      since: 0,
+      farms: {},
+      tradingMode: 'paper' as const,
+      reconnectAttempts: 3,
+      inRestartWindow: true,
+      queueLength: 0,
+      linesInUse: 0,
+    };
+    // IB's nightly restart window: an expected outage, not a failure.
+    expect(judgeGateway(health, undefined)).toMatchObject({ healthy: false, expectedOutage: true });
+    const svc = {
+      cluster: CLUSTER,
+      service: SERVICE,
+      status: 'ACTIVE',
+      runningCount: 0,
+      desiredCount: 1,
+      pendingCount: 1,
+      deployments: [],
+    };
+    expect(judgeGateway({ ...health, status: 'ok', ibConnected: true, state: 'ready' }, svc)).toEqual({
+      healthy: false,
+      expectedOutage: false,
+      problems: ['ECS service ACTIVE: 0 of 1 task(s) running'],
+    });
+    const base = {
+      failures: 3,
+      restartAfterFailures: 3,
+      marketOpen: true,
+      workingIntents: [],
+      lastRestartMinutesAgo: 45,
+    };
+    expect(decideRestart({ ...base, ecs: { ...svc, deployments: [] } }).restart).toBe(true);
+    expect(decideRestart({ ...base, ecs: undefined }).reason).toBe(
+      'no ECS service to restart (ECS_CLUSTER / ECS_SERVICE not set)',
+    );
+    const rolling = {
+      ...svc,
+      deployments: [
+        { id: 'a', status: 'PRIMARY', rolloutState: 'IN_PROGRESS', runningCount: 0, desiredCount: 1 },
+      ],
+    };
+    expect(decideRestart({ ...base, ecs: rolling }).reason).toBe(
+      'not restarting: a deployment is already in progress',
+    );
+    // Without ECS_CLUSTER / ECS_SERVICE (a local run) there is no gateway service to restart.
+    setGatewayService(undefined);
+    expect(gatewayService({})).toBeUndefined();
+    expect(gatewayService({ ECS_CLUSTER: CLUSTER, ECS_SERVICE: SERVICE })).toMatchObject({
+      cluster: CLUSTER,
+      service: SERVICE,
+    });
+    setGatewayService(undefined);
+  });
+
+  it('refuses bad payloads naming the field, touching neither ECS nor SNS', async () => {
+    const calls = ecs.calls().length;
+    const published = stack.published().length;
+    expect(await handler({ restartAfterFailures: 0 }, ctx)).toMatchObject({
+      ok: false,
+      error: 'restartAfterFailures: expected a whole number ≥ 1',
+    });
+    expect(await handler({ restartAfterFailures: '3' }, ctx)).toMatchObject({
+      ok: false,
+      error: 'restartAfterFailures: expected a whole number',
+    });
+    expect(ecs.calls().length).toBe(calls);
+    expect(stack.published().length).toBe(published);
+  });
+});

@@ -1,0 +1,203 @@
+// validate-ib-connection against DynamoDB Local, the simulator (a paper DU… account) and the bridge;
+// SNS is the only mock and every publish is asserted exactly.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { BridgeClient } from '../../functions/adapters/bridge-client';
+import { handler as collectFutures } from '../../functions/jobs/collect-futures-data';
+import { handler as collectOptions } from '../../functions/jobs/collect-option-data';
+import { handler as dailyStatistics } from '../../functions/jobs/daily-statistics';
+import { handler as healthCheck } from '../../functions/jobs/health-check';
+import { handler as loadHistory } from '../../functions/jobs/load-historical-data';
+import { handler } from '../../functions/jobs/validate-ib-connection';
+import { handler as dataQuality } from '../../functions/jobs/validate-data-quality';
+import { handler as verifyPositions } from '../../functions/jobs/verify-positions';
+import type { JobContext } from '../../functions/jobs/shared/context';
+import { checkTradingMode, modeOfAccount } from '../../functions/jobs/validate-ib-connection/run';
+import { createJobContext, setJobContext } from '../../functions/jobs/shared/context';
+// The DynamoDB Local global setup starts the JVM only for files that import this helper by name.
+import '../support/dynamodb';
+import { lambdaContext, startJobStack, TOPIC } from './support';
+
+const stack = await startJobStack();
+const { db, sim, clock } = stack;
+const ctx = lambdaContext('validate-ib-connection');
+const ACCOUNT = sim.engine.accounts()[0]!;
+
+describe('validate-ib-connection', () => {
+  it('passes on the paper account with paper config, and names the liquidHours gap', async () => {
+    expect(ACCOUNT).toMatch(/^DU/);
+    const result = await handler({}, ctx);
+    expect(result).toMatchObject({ job: 'validate-ib-connection', ok: true });
+    expect(result.details).toMatchObject({
+      account: { accountId: ACCOUNT, tradingMode: 'paper' },
+      tradingModeOk: true,
+      marketData: 'real-time quote received',
+    });
+    expect(result.reasons).toContain(
+      'liquidHours cross-check: not done (the bridge does not expose contract liquidHours)',
+    );
+    expect(stack.published()).toHaveLength(0);
+  }, 30_000);
+
+  it('live config on a paper account: one CRITICAL alert that says trading must stop', async () => {
+    await db.stores.config.saveSection('trading', { mode: 'live' }, { now: clock.now() });
+    try {
+      const result = await handler({}, ctx);
+      expect(result.ok).toBe(false);
+      expect(result.did).toContain('TRADING MODE MISMATCH, trading must stop');
+      expect(stack.published()).toEqual([
+        {
+          TopicArn: TOPIC,
+          Subject: '[CRITICAL] Trading mode mismatch: live vs paper',
+          Message: `config says live but IB account ${ACCOUNT} is paper. Trading must stop: no orders until the config or the gateway login is fixed.`,
+          MessageAttributes: { severity: { DataType: 'String', StringValue: 'CRITICAL' } },
+        },
+      ]);
+    } finally {
+      await db.stores.config.saveSection('trading', {}, { now: clock.now() });
+    }
+  }, 30_000);
+
+  it('IB error 354 on the underlying quote is a WARNING about market-data permissions', async () => {
+    const before = stack.published().length;
+    const real = stack.context;
+    setJobContext(
+      createJobContext({
+        stores: db.stores,
+        clock,
+        alerter: real.alerter,
+        idempotency: null,
+        bridge: (priority) => {
+          const client = real.bridge(priority);
+          return {
+            ...client,
+            quotes: async (contracts) =>
+              contracts.map((c) => ({
+                contract: { secType: c.secType, ...(c.symbol ? { symbol: c.symbol } : {}) },
+                timestamp: clock.now(),
+                stale: true,
+                error: { code: 354, message: 'Requested market data is not subscribed.', retryable: false },
+              })),
+          } as BridgeClient;
+        },
+      }),
+    );
+    try {
+      const result = await handler({}, ctx);
+      expect(result.ok).toBe(false);
+      expect(result.details?.marketData).toBe('IB error 354: not subscribed to market data');
+      expect(stack.published().slice(before)).toEqual([
+        {
+          TopicArn: TOPIC,
+          Subject: '[WARNING] IB connection: 1 problem(s)',
+          Message: `validate-ib-connection 2026-06-01: IWM market data: IB error 354: not subscribed to market data.`,
+          MessageAttributes: { severity: { DataType: 'String', StringValue: 'WARNING' } },
+        },
+      ]);
+    } finally {
+      setJobContext(real);
+    }
+  }, 30_000);
+
+  it('reads the mode from the account id and refuses a bridge that disagrees with it', () => {
+    expect(modeOfAccount('DU1234567')).toBe('paper');
+    expect(modeOfAccount('U7654321')).toBe('live');
+    const base = {
+      currency: 'USD',
+      netLiquidation: 1,
+      buyingPower: 1,
+      availableFunds: 1,
+      excessLiquidity: 1,
+    };
+    expect(checkTradingMode('live', { ...base, accountId: 'U1', tradingMode: 'live' }).ok).toBe(true);
+    const odd = checkTradingMode('paper', { ...base, accountId: 'DU1', tradingMode: 'live' });
+    expect(odd).toMatchObject({ ok: false, reason: 'account DU1 looks paper but the bridge reports live' });
+  });
+
+  it('refuses a bad payload by field name without calling the bridge', async () => {
+    const before = stack.published().length;
+    const result = await handler({ account: 'DU1' }, ctx);
+    expect(result).toMatchObject({ ok: false, error: 'account: unknown field' });
+    const notObject = await handler([1], ctx);
+    expect(notObject).toMatchObject({ ok: false, error: '(payload): expected a JSON object' });
+    expect(stack.published().length).toBe(before);
+  });
+});
+
+// Random and malformed manual payloads at the eight jobs of this issue: each is accepted (and then reaches
+// an adapter, which the recording context refuses) or answered with an error naming a field, with no
+// adapter touched at all.
+const FIELDS = ['symbols', 'days', 'tradeDate', 'restartAfterFailures', 'repair'];
+const jsonValue = fc.oneof(
+  fc.integer({ min: -100, max: 3000 }),
+  fc.double(),
+  fc.string({ maxLength: 10 }),
+  fc.constantFrom('SPY', 'ES', '2025-12-24', '2025-02-30'),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom('SPY', 'NQ'), fc.integer()), {
+    maxLength: 3,
+  }),
+);
+const fieldName = fc.oneof(fc.constantFrom(...FIELDS, 'detail'), fc.string({ minLength: 1, maxLength: 6 }));
+const payload = fc.oneof(
+  fc.dictionary(fieldName, jsonValue, { maxKeys: 3 }),
+  jsonValue,
+  fc.record({
+    'detail-type': fc.constantFrom('Scheduled Event', 'OrderFilled', 'Nope'),
+    detail: fc.oneof(jsonValue, fc.dictionary(fieldName, jsonValue, { maxKeys: 2 })),
+  }),
+);
+
+describe('manual payloads of the data and operations jobs', () => {
+  it('are accepted, or refused naming the field without touching an adapter', async () => {
+    const touched: string[] = [];
+    const recording = new Proxy({} as JobContext, {
+      get(_target, property) {
+        touched.push(String(property));
+        throw new Error(`adapter ${String(property)} used`);
+      },
+    });
+    const handlers = [
+      loadHistory,
+      handler,
+      collectOptions,
+      collectFutures,
+      dailyStatistics,
+      dataQuality,
+      healthCheck,
+      verifyPositions,
+    ];
+    const published = stack.published().length;
+    setJobContext(recording);
+    try {
+      await fc.assert(
+        fc.asyncProperty(payload, fc.constantFrom(...handlers), async (event, job) => {
+          touched.length = 0;
+          let result;
+          try {
+            result = await job(event, ctx);
+          } catch (error) {
+            expect(String(error)).toContain('adapter');
+            expect(touched.length).toBeGreaterThan(0);
+            return;
+          }
+          expect(result.ok).toBe(false);
+          expect(touched).toEqual([]);
+          expect(result.issues?.length).toBeGreaterThan(0);
+          const names =
+            typeof event === 'object' && event !== null && !Array.isArray(event) ? Object.keys(event) : [];
+          const known = [...names, '(payload)', 'detail', 'detail-type', 'source'];
+          for (const issue of result.issues ?? []) {
+            expect(result.error).toContain(`${issue.field}: ${issue.message}`);
+            expect(known.some((n) => issue.field === n || issue.field.startsWith(`${n}.`))).toBe(true);
+          }
+        }),
+        { numRuns: 1000 },
+      );
+    } finally {
+      setJobContext(stack.context);
+    }
+    expect(stack.published().length).toBe(published);
+  }, 60_000);
+});
