@@ -60,8 +60,11 @@ export class BridgeError extends Error {
 export interface BridgeClientOptions {
   /** `http://host:port`, no trailing slash needed. */
   baseUrl: string;
-  /** The HMAC secret. Used to sign only; never logged, never part of an error message. */
-  secret: string;
+  /**
+   * The HMAC secret, or a function that resolves it (read from Secrets Manager on first use). Used to
+   * sign only; never logged, never part of an error message.
+   */
+  secret: string | (() => Promise<string>);
   /** The job's priority from the architecture's schedule table (lower = more urgent). */
   priority: number;
   /** Time for the signature; the bridge refuses timestamps more than 30 s off its own clock. */
@@ -123,8 +126,9 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
 
   async function once<S extends z.ZodType>(call: Call<S>): Promise<z.infer<S>> {
     const body = call.body === undefined ? undefined : JSON.stringify(call.body);
+    const secret = typeof options.secret === 'string' ? options.secret : await options.secret();
     const headers = signedHeaders({
-      secret: options.secret,
+      secret,
       timestamp: uniqueTimestamp(options.now()),
       method: call.method,
       pathWithQuery: call.path,

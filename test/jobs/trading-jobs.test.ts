@@ -39,6 +39,8 @@ describe('strategy-analysis', () => {
     const stored = await db.stores.candidates.listByTradeDate(TRADE_DATE);
     expect(stored.length).toBeGreaterThan(0);
     expect(result.counts?.stored).toBe(stored.length);
+    // Every candidate is either stored or counted as not stored (bounded storage, see STORAGE_LIMITS).
+    expect(result.counts!.stored! + result.counts!.notStored!).toBe(result.counts?.candidates);
     for (const c of stored) {
       // The score is the sum of its breakdown (one decimal), and the record says why it is not eligible.
       expect(c.score).toBeCloseTo(Math.round(breakdownSum(c.breakdown) * 10) / 10, 6);

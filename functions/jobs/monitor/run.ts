@@ -325,6 +325,16 @@ async function afterExit(
       { expectedVersion: position.version, now: ctx.clock.now() },
     );
     reasons.push(`${position.id}: ${fill.filledQuantity} of ${position.quantity} closed, ${left} left open`);
+    // A partial fill left open after the last reprice: the next run re-submits the rest (attempt + 1).
+    await ctx.alert({
+      subject: position.id,
+      rule: 'partial-exit',
+      severity: 'WARNING',
+      positionId: position.id,
+      title: `Exit part-filled: ${position.symbol}`,
+      message: `${describePosition(position)}: ${fill.filledQuantity} of ${position.quantity} closed at ${Math.abs(fill.avgFillPrice).toFixed(2)} (${why}); ${left} left open, re-submitted on the next run.`,
+      numbers: { filled: fill.filledQuantity, left },
+    });
     return;
   }
   const multiplier = position.legs[0]?.contract.multiplier ?? 100;

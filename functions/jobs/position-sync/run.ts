@@ -233,7 +233,29 @@ export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promi
 
   for (const p of open) {
     const remaining = p.legs.filter((l) => l.contract.conId !== undefined && actual.has(l.contract.conId));
-    if (remaining.length > 0) continue;
+    if (remaining.length > 0) {
+      // Early assignment: a short leg gone while the rest is still held, and stock appeared. Alert at
+      // once; the position stays open (its long leg still hedges) until the operator acts.
+      const shortsGone = p.legs.filter(
+        (l) => l.quantity < 0 && l.contract.conId !== undefined && !actual.has(l.contract.conId),
+      );
+      const shares = stock.get(p.symbol);
+      if (shortsGone.length > 0 && shares !== undefined) {
+        counts.assigned += 1;
+        const gone = shortsGone.map((l) => `${l.contract.right}${l.contract.strike}`).join(', ');
+        reasons.push(`${p.id}: short ${gone} assigned early; ${shares} ${p.symbol} shares held`);
+        await ctx.alert({
+          subject: p.id,
+          rule: 'assignment',
+          severity: 'CRITICAL',
+          positionId: p.id,
+          title: `ASSIGNED early: ${p.symbol}`,
+          message: `${describePosition(p)}: short ${gone} assigned, ${shares} ${p.symbol} shares now held; the other legs are still open. Close or hedge the stock.`,
+          numbers: { shares },
+        });
+      }
+      continue;
+    }
     const shortGone = p.legs.some((l) => l.quantity < 0);
     const shares = stock.get(p.symbol);
     let reason: string;

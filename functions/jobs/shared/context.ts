@@ -8,12 +8,15 @@
 //   TABLE_POSITIONS, TABLE_ORDERS, ... (one per table in functions/adapters/dynamo/tables.ts)
 //   DYNAMODB_ENDPOINT   optional, DynamoDB Local for local runs
 //   BRIDGE_URL          http://bridge.internal:8080
-//   BRIDGE_SECRET       HMAC secret (a Secrets Manager ARN is a later step: see the jobs README)
+//   BRIDGE_SECRET       HMAC secret (local runs), or
+//   BRIDGE_SECRET_ARN   the Secrets Manager secret holding it (deployed): read with one GetSecretValue per
+//                       container, on the first bridge request, and cached (a failed read is retried)
 //   ALERT_TOPIC_ARN     SNS topic; without it alerts go to the console (local runs)
 // Each part is built on first use, so a job that never calls the bridge does not need BRIDGE_URL, and a
 // missing variable fails with its name rather than later and less clearly.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { consoleAlerter } from '../../adapters/alerter';
@@ -50,6 +53,8 @@ export interface JobContextOverrides {
   /** `null` turns idempotency off; undefined builds it from the environment when the table is named. */
   idempotency?: BasePersistenceLayer | null;
   dynamoClient?: DynamoDBClient;
+  /** The Secrets Manager client that reads `BRIDGE_SECRET_ARN` (tests pass a mocked one). */
+  secretsManager?: SecretsManagerClient;
   env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -71,6 +76,54 @@ function required(env: Readonly<Record<string, string | undefined>>, name: strin
   return value;
 }
 
+/**
+ * The bridge secret from Secrets Manager: one GetSecretValue for the container's lifetime, shared by
+ * every bridge client; a failed read is not cached, so the next request tries again. The secret is a
+ * plain SecretString, or a JSON object with a `secret` (or `BRIDGE_SECRET`) field. Error messages name
+ * the ARN, never the value.
+ */
+export function secretFromSecretsManager(
+  client: SecretsManagerClient,
+  secretId: string,
+): () => Promise<string> {
+  let cached: Promise<string> | undefined;
+  const read = async (): Promise<string> => {
+    let text: string | undefined;
+    try {
+      const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      text = answer.SecretString;
+    } catch (error) {
+      throw new Error(
+        `could not read the bridge secret ${secretId} from Secrets Manager: ${error instanceof Error ? error.name : 'error'}`,
+        { cause: error },
+      );
+    }
+    if (!text) throw new Error(`the bridge secret ${secretId} has no SecretString`);
+    if (text.trimStart().startsWith('{')) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new Error(`the bridge secret ${secretId} looks like JSON but does not parse`);
+      }
+      const record = parsed as Record<string, unknown>;
+      const value = record.secret ?? record.BRIDGE_SECRET;
+      if (typeof value !== 'string' || value.length === 0) {
+        throw new Error(`the bridge secret ${secretId} is JSON without a "secret" field`);
+      }
+      return value;
+    }
+    return text;
+  };
+  return () => {
+    cached ??= read().catch((error: unknown) => {
+      cached = undefined;
+      throw error;
+    });
+    return cached;
+  };
+}
+
 /** Builds a context; whatever `overrides` does not give comes from the environment on first use. */
 export function createJobContext(overrides: JobContextOverrides = {}): JobContext {
   const env = overrides.env ?? process.env;
@@ -90,6 +143,14 @@ export function createJobContext(overrides: JobContextOverrides = {}): JobContex
       ? snsAlerter({ client: new SNSClient({}), topicArn, alertState: stores().alerts })
       : consoleAlerter({ store: stores().alerts });
   });
+  // BRIDGE_SECRET wins (local runs); else BRIDGE_SECRET_ARN, read once and shared by all clients.
+  const bridgeSecret = lazy((): string | (() => Promise<string>) => {
+    if (overrides.bridgeSecret !== undefined) return overrides.bridgeSecret;
+    if (env.BRIDGE_SECRET) return env.BRIDGE_SECRET;
+    const arn = env.BRIDGE_SECRET_ARN;
+    if (!arn) throw new Error('missing environment variable BRIDGE_SECRET or BRIDGE_SECRET_ARN');
+    return secretFromSecretsManager(overrides.secretsManager ?? new SecretsManagerClient({}), arn);
+  });
   const clients = new Map<number, BridgeClient>();
   const bridge = (priority: number): BridgeClient => {
     if (overrides.bridge) return overrides.bridge(priority);
@@ -97,7 +158,7 @@ export function createJobContext(overrides: JobContextOverrides = {}): JobContex
     if (!client) {
       client = createBridgeClient({
         baseUrl: overrides.bridgeUrl ?? required(env, 'BRIDGE_URL'),
-        secret: overrides.bridgeSecret ?? required(env, 'BRIDGE_SECRET'),
+        secret: bridgeSecret(),
         priority,
         now: () => clock.now(),
         ...(overrides.bridgeTimeoutMs === undefined ? {} : { timeoutMs: overrides.bridgeTimeoutMs }),

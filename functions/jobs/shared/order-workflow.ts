@@ -30,6 +30,10 @@ import type { ComboLeg, ComboPurpose, SpreadLeg } from '../../core/orders';
 import type { JobLog } from './define-job';
 import { checkOptionQuote, optionQuoteRequest } from './quotes';
 
+/** Re-reads of an order reported Filled before its fill quantity, and the wait between them. */
+const MAX_SETTLE_READS = 5;
+const SETTLE_WAIT_MS = 200;
+
 /** IB statuses after which an order is no longer working. */
 const DONE_AT_IB = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
 
@@ -248,6 +252,7 @@ async function manage(
   let limit = record.limitPrice;
   let repriceCount = record.repriceCount;
   let lastPricedAt = record.updatedAt;
+  let settleReads = 0;
 
   for (;;) {
     // Fills first: a fill can arrive at any step.
@@ -262,8 +267,22 @@ async function manage(
         reason: `${view.filled} of ${record.quantity} filled`,
       });
     }
+    // IB can report the status Filled before the fill quantities and executions reach the bridge (seen
+    // by the property test: Filled with filled 0). Read the order again a few times before recording.
+    if (view.status === 'Filled' && view.filled < record.quantity && settleReads < MAX_SETTLE_READS) {
+      settleReads += 1;
+      await deps.clock.sleep(SETTLE_WAIT_MS);
+      view = (await findOrder(deps, record.intentKey, orderId)) ?? view;
+      continue;
+    }
     if (view.status === 'Filled' || view.filled >= record.quantity) {
-      const fill = fillOf(view, limit);
+      // Still short after the re-reads: Filled means nothing remains, so the quantity is what IB left.
+      const fill = fillOf(
+        view.status === 'Filled'
+          ? { ...view, filled: Math.max(view.filled, record.quantity - view.remaining) }
+          : view,
+        limit,
+      );
       record = await transition(deps, record, ['SUBMITTED', 'PARTIAL'], 'FILLED', {
         orderId,
         filledQuantity: fill.filledQuantity,

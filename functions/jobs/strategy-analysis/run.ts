@@ -1,5 +1,7 @@
 // strategy-analysis: chains + quotes → every candidate of every enabled strategy → hard filters and
-// score → ALL stored (with breakdown and rejection reasons) → one INFO summary alert. Ports only.
+// score → stored with breakdown and rejection reasons (every candidate that passes the hard filters and
+// the best rejected ones; the rest counted by reason, see BEST_REJECTED_PER_UNDERLYING) → one INFO
+// summary alert. Ports only.
 //
 // Which options are quoted: every expiry inside the DTE window, and per expiry the strikes a short leg
 // could use (|delta| inside the window) plus the widest wing beyond them. The delta band is found from
@@ -125,6 +127,112 @@ interface UnderlyingResult {
   error?: string;
 }
 
+/**
+ * How much of one underlying's analysis is stored. A SPY-like chain yields ~150–190k candidates (iron
+ * condors on $1 strikes), and on a liquid synthetic chain ~98% of them pass the hard filters (measured:
+ * 146,710 of 149,949, ~2 KB an item). Storing all would be ~300k write units per underlying — over a
+ * minute of a fresh on-demand table's burst and ~6,000 BatchWriteItem calls — and holding all scored
+ * copies costs hundreds of MB in the Lambda. So the table keeps, per underlying, the best
+ * `passing` candidates that passed every hard filter (any score: execution takes the top few, and the
+ * near misses below minScore stay answerable) and the best `rejected` ones that failed a filter; every
+ * candidate that is not stored is still counted (passed-but-ranked-lower, or per rejection reason), in
+ * the result and the summary alert.
+ */
+export const STORAGE_LIMITS = { passing: 2000, rejected: 50 } as const;
+/** Candidates scored per slice: the scored copies of one slice are all that exists at once. */
+export const SCORING_SLICE = 5000;
+/** Top candidates kept across underlyings for the summary. */
+const SUMMARY_TOP = 3;
+
+/** What analysing and storing one underlying leaves behind: counts and a few candidates, never all. */
+export interface UnderlyingTally {
+  symbol: string;
+  quoted: number;
+  invalidQuotes: number;
+  candidates: number;
+  /** Passed every hard filter (any score). */
+  passed: number;
+  eligible: number;
+  stored: number;
+  /** Not stored: counted only (passing ones ranked below the limit, rejected ones per reason). */
+  notStored: number;
+  /** Rejection (or "score below") reason family → count, over every candidate not eligible. */
+  failures: Map<string, number>;
+  /** The best eligible candidates of this underlying (at most SUMMARY_TOP). */
+  top: ScoredCandidate[];
+  error?: string;
+}
+
+/** Merges `add` into a best-first list (the core's ranking order), cut to `limit`. */
+function keepBest(
+  list: ScoredCandidate[],
+  add: readonly ScoredCandidate[],
+  limit: number,
+): ScoredCandidate[] {
+  if (add.length === 0 || limit <= 0) return limit <= 0 ? [] : list;
+  return rankCandidates([...list, ...add]).slice(0, limit);
+}
+
+export interface StorageSelection {
+  /** What to write: the best passing candidates, then the best rejected ones. */
+  store: ScoredCandidate[];
+  /** How many passed every hard filter. */
+  passed: number;
+  /** How many passed and scored at least minScore. */
+  eligible: number;
+  /** The best eligible candidates (those among `store`), best first. */
+  topEligible: ScoredCandidate[];
+  /** Reason family (or "score below N") → count, over every candidate that is not eligible. */
+  failures: Map<string, number>;
+}
+
+/**
+ * Scores one underlying's candidates slice by slice and keeps only the best `limits.passing` that pass
+ * the hard filters and the best `limits.rejected` that do not (see STORAGE_LIMITS); everything else is
+ * counted. Pure: the scoring context is a parameter.
+ */
+export function selectForStorage(
+  candidates: readonly Candidate[],
+  evaluation: Parameters<typeof evaluateCandidates>[1],
+  market: MarketContext,
+  config: Config,
+  limits: { passing: number; rejected: number } = STORAGE_LIMITS,
+): StorageSelection {
+  const minScore = config.scoring.minScore;
+  let bestPassing: ScoredCandidate[] = [];
+  let bestRejected: ScoredCandidate[] = [];
+  let passed = 0;
+  let eligible = 0;
+  const failures = new Map<string, number>();
+  for (let i = 0; i < candidates.length; i += SCORING_SLICE) {
+    const scored = evaluateCandidates(candidates.slice(i, i + SCORING_SLICE), evaluation, market, config);
+    const passing: ScoredCandidate[] = [];
+    const rejected: ScoredCandidate[] = [];
+    for (const c of scored) {
+      if (c.rejections.length === 0) {
+        passing.push(c);
+        passed += 1;
+        if (c.score >= minScore) {
+          eligible += 1;
+          continue;
+        }
+      } else rejected.push(c);
+      const families =
+        c.rejections.length > 0 ? new Set(c.rejections.map(reasonFamily)) : [`score below ${minScore}`];
+      for (const f of families) failures.set(f, (failures.get(f) ?? 0) + 1);
+    }
+    bestPassing = keepBest(bestPassing, passing, limits.passing);
+    bestRejected = keepBest(bestRejected, rejected, limits.rejected);
+  }
+  return {
+    store: [...bestPassing, ...bestRejected],
+    passed,
+    eligible,
+    topEligible: selectForExecution(bestPassing, minScore),
+    failures,
+  };
+}
+
 async function analyseUnderlying(
   symbol: string,
   input: AnalysisInput,
@@ -211,6 +319,7 @@ async function analyseUnderlying(
 export async function runStrategyAnalysis(input: AnalysisInput, ctx: RunContext): Promise<RunOutcome> {
   const { config, stores, tradeDate } = ctx;
   const symbols = input.symbols ?? config.universe.underlyings;
+  const minScore = config.scoring.minScore;
   const open = await stores.positions.listOpen();
   const heldConIds = new Set<number>();
   const openPerUnderlying: Record<string, number> = {};
@@ -220,45 +329,58 @@ export async function runStrategyAnalysis(input: AnalysisInput, ctx: RunContext)
   }
 
   const reasons: string[] = [];
-  const results: UnderlyingResult[] = [];
-  // One underlying after another: the bridge's market-data lines are shared with every other job.
+  const tallies: UnderlyingTally[] = [];
+  // One underlying after another (the bridge's market-data lines are shared with every other job), and
+  // each one scored, stored and dropped before the next: only its counts and top few stay in memory.
   for (const symbol of symbols) {
     try {
       const result = await analyseUnderlying(symbol, input, ctx);
-      results.push(result);
       if (result.error) reasons.push(result.error);
+      const scoredAt = ctx.clock.now();
+      const split = selectForStorage(
+        result.candidates,
+        { now: scoredAt, heldConIds, openPositions: open.length, openPerUnderlying },
+        result.market,
+        config,
+      );
+      const { written } = await stores.candidates.putMany(tradeDate, split.store, { scoredAt, minScore });
+      tallies.push({
+        symbol,
+        quoted: result.quoted,
+        invalidQuotes: result.invalidQuotes,
+        candidates: result.candidates.length,
+        passed: split.passed,
+        eligible: split.eligible,
+        stored: written,
+        notStored: result.candidates.length - split.store.length,
+        failures: split.failures,
+        top: split.topEligible.slice(0, SUMMARY_TOP),
+        ...(result.error ? { error: result.error } : {}),
+      });
     } catch (error) {
       reasons.push(`${symbol}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
-  const now = ctx.clock.now();
-  const candidates = results.flatMap((r) => r.candidates);
-  const scored = evaluateCandidates(
-    candidates,
-    { now, heldConIds, openPositions: open.length, openPerUnderlying },
-    results.map((r) => r.market),
-    config,
-  );
-  const ranked = rankCandidates(scored);
-  const minScore = config.scoring.minScore;
-  const eligible = selectForExecution(ranked, minScore);
-  const { written } = await stores.candidates.putMany(tradeDate, ranked, { scoredAt: now, minScore });
-
-  // Why the others failed: each rejected candidate counted once per family of reason.
+  const sum = (f: (t: UnderlyingTally) => number) => tallies.reduce((s, t) => s + f(t), 0);
+  const total = sum((t) => t.candidates);
+  const eligibleCount = sum((t) => t.eligible);
+  const stored = sum((t) => t.stored);
+  const notStored = sum((t) => t.notStored);
   const failures = new Map<string, number>();
-  for (const c of ranked) {
-    if (eligible.includes(c)) continue;
-    const families =
-      c.rejections.length > 0
-        ? new Set(c.rejections.map(reasonFamily))
-        : new Set([`score below ${minScore}`]);
-    for (const f of families) failures.set(f, (failures.get(f) ?? 0) + 1);
-  }
+  for (const t of tallies) for (const [f, n] of t.failures) failures.set(f, (failures.get(f) ?? 0) + n);
   const topFailures = [...failures.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5);
-  const top = eligible.slice(0, 3);
+  const top = rankCandidates(tallies.flatMap((t) => t.top)).slice(0, SUMMARY_TOP);
+  const storageNote =
+    notStored > 0
+      ? [
+          `stored ${stored} of ${total} candidates: per underlying the best ${STORAGE_LIMITS.passing} that passed the hard ` +
+            `filters and the best ${STORAGE_LIMITS.rejected} rejected; the other ${notStored} are counted only ` +
+            `(storing ~150k+ items of ~2 KB per underlying would take over a minute of DynamoDB write capacity)`,
+        ]
+      : [];
   const lines = [
-    `${tradeDate}: ${ranked.length} candidates scored on ${symbols.join(', ')}, ${eligible.length} at or above ${minScore}.`,
+    `${tradeDate}: ${total} candidates scored on ${symbols.join(', ')}, ${eligibleCount} at or above ${minScore}.`,
     ...(top.length > 0
       ? top.map((c, i) => `${i + 1}. ${candidateLine(c)}`)
       : ['No candidate qualifies today.']),
@@ -271,22 +393,35 @@ export async function runStrategyAnalysis(input: AnalysisInput, ctx: RunContext)
     subject: `analysis-${tradeDate}`,
     rule: 'summary',
     severity: 'INFO',
-    title: `Analysis ${tradeDate}: ${eligible.length} of ${ranked.length} qualify`,
+    title: `Analysis ${tradeDate}: ${eligibleCount} of ${total} qualify`,
     message: lines.join('\n'),
-    numbers: { candidates: ranked.length, eligible: eligible.length },
+    numbers: { candidates: total, eligible: eligibleCount },
   });
 
   return {
-    did: `scored and stored ${written} candidates; ${eligible.length} at or above ${minScore}`,
+    did: `scored ${total} candidates and stored ${stored}; ${eligibleCount} at or above ${minScore}`,
     counts: {
       underlyings: symbols.length,
-      quoted: results.reduce((s, r) => s + r.quoted, 0),
-      invalidQuotes: results.reduce((s, r) => s + r.invalidQuotes, 0),
-      candidates: ranked.length,
-      eligible: eligible.length,
-      stored: written,
+      quoted: sum((t) => t.quoted),
+      invalidQuotes: sum((t) => t.invalidQuotes),
+      candidates: total,
+      passedFilters: sum((t) => t.passed),
+      eligible: eligibleCount,
+      stored,
+      notStored,
     },
-    reasons: [...reasons, ...topFailures.map(([f, n]) => `${n} rejected: ${f}`)],
-    details: { top: top.map((c) => ({ id: c.id, score: c.score, breakdown: c.breakdown })) },
+    reasons: [...reasons, ...storageNote, ...topFailures.map(([f, n]) => `${n} rejected: ${f}`)],
+    details: {
+      top: top.map((c) => ({ id: c.id, score: c.score, breakdown: c.breakdown })),
+      perUnderlying: tallies.map((t) => ({
+        symbol: t.symbol,
+        candidates: t.candidates,
+        passedFilters: t.passed,
+        eligible: t.eligible,
+        stored: t.stored,
+        notStored: t.notStored,
+        rejectionCounts: Object.fromEntries(t.failures),
+      })),
+    },
   };
 }

@@ -1,0 +1,265 @@
+// monitor's exit path against DynamoDB Local, the simulator and the bridge (SNS the only mock): a CLOSE
+// rule fires → exactly one closing order through the idempotent intent path; a crash after the order
+// went out leaves it working, and the next cycle MANAGES it (rule 2) instead of placing another; the
+// fill closes the position with realised P&L; the decision is stored with its rule and inputs. Then a
+// partial fill left open after maxReprices → WARNING, and the next run re-submits the remainder under a
+// new attempt key.
+import { describe, expect, it } from 'vitest';
+import type { BridgeClient } from '../../functions/adapters/bridge-client';
+import type { PositionRecord } from '../../functions/adapters/ports';
+import { intentKey } from '../../functions/core/orders';
+import type { StrategyPosition } from '../../functions/core/types';
+import { handler as monitor } from '../../functions/jobs/monitor';
+import { createJobContext, setJobContext } from '../../functions/jobs/shared/context';
+import type { SimContract, SimOrderState } from '../../gateway-container/simulator/engine-api';
+import '../support/dynamodb';
+import { lambdaContext, startJobStack, TEST_CONFIG } from './support';
+
+const stack = await startJobStack({ seed: 5 });
+const { db, sim, clock } = stack;
+const engine = sim.engine;
+const account = engine.accounts()[0]!;
+const TRADE_DATE = '2026-06-01';
+const iwm = engine.findContracts({ symbol: 'IWM', secType: 'STK' })[0]!;
+const params = engine.optionParams('IWM')[0]!;
+const spot = () => engine.quote(iwm.conId)!.last!;
+const iso = (yyyymmdd: string) => `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6)}`;
+// ~40 DTE: no expiration-day, DTE or days-in-trade rule can fire; only the rule each test sets up.
+const expiry = params.expirations.find((e) => iso(e) >= '2026-07-08')!;
+const listed = (strike: number, right: 'P' | 'C') =>
+  engine.findContracts({ symbol: 'IWM', secType: 'OPT', lastTradeDate: expiry, strike, right }).length > 0;
+/** The listed put strike of the test expiry nearest to `x` that has a listed wing 5 points below. */
+const nearestStrike = (x: number) =>
+  [...params.strikes]
+    .sort((a, b) => Math.abs(a - x) - Math.abs(b - x))
+    .find((k) => listed(k, 'P') && listed(k - 5, 'P'))!;
+const option = (strike: number, right: 'P' | 'C'): SimContract => {
+  const [c] = engine.findContracts({ symbol: 'IWM', secType: 'OPT', lastTradeDate: expiry, strike, right });
+  if (!c) throw new Error(`no IWM ${expiry} ${strike}${right}`);
+  return c;
+};
+const mid = (c: SimContract) => {
+  const q = engine.quote(c.conId)!;
+  return (q.bid! + q.ask!) / 2;
+};
+
+let manualId = 800_000;
+/** Opens a bull put at IB (so the exit closes something real) and records it as ours in DynamoDB. */
+async function openBullPut(id: string, shortStrike: number, quantity: number, entryCredit: number) {
+  const short = option(shortStrike, 'P');
+  const long = option(shortStrike - 5, 'P');
+  const state = engine.placeOrder({
+    orderId: manualId++,
+    clientId: 0,
+    account,
+    contract: {
+      secType: 'BAG',
+      symbol: 'IWM',
+      legs: [
+        { conId: short.conId, ratio: 1, action: 'SELL' },
+        { conId: long.conId, ratio: 1, action: 'BUY' },
+      ],
+    },
+    action: 'BUY',
+    quantity,
+    orderType: 'LMT',
+    limitPrice: 100,
+    tif: 'DAY',
+    orderRef: `setup-${id}`,
+    transmit: true,
+    whatIf: false,
+  }) as SimOrderState;
+  for (let i = 0; i < 3 && state.status !== 'Filled'; i++) sim.advance(61_000);
+  const contract = (c: SimContract) => ({
+    symbol: 'IWM',
+    expiry: iso(expiry),
+    strike: c.strike,
+    right: c.right as 'P',
+    multiplier: 100,
+    conId: c.conId,
+  });
+  const position: StrategyPosition = {
+    id,
+    strategy: 'BULL_PUT',
+    symbol: 'IWM',
+    expiry: iso(expiry),
+    legs: [
+      { contract: contract(short), quantity: -quantity },
+      { contract: contract(long), quantity },
+    ],
+    quantity,
+    entryCredit,
+    width: 5,
+    openedAt: clock.now() - 86_400_000,
+    commissionsUsd: 2,
+  };
+  await db.stores.positions.create(position, { source: 'SYSTEM', now: clock.now() });
+  return { short, long };
+}
+
+const closeIntents = async (positionId: string) =>
+  (await db.stores.intents.listByPosition(positionId)).filter((r) => r.purpose === 'CLOSE');
+const ordersFor = (ref: string) => sim.orders().filter((o) => o.request.orderRef === ref);
+/** Commissions IB charged on an orderRef's executions (the simulator's commission reports). */
+const commissionsOf = (ref: string) =>
+  sim
+    .executions()
+    .filter((e) => e.execution.orderRef === ref)
+    .reduce((s, e) => s + (e.commission.commission ?? 0), 0);
+
+describe('monitor exit path', () => {
+  it('profit target: one closing order, a crash, the next cycle manages it (rule 2), the fill closes it', async () => {
+    // Short put ~8% out of the money; its close costs c at mid now. With an entry credit of 2.5·c the
+    // position has made 60% of its max profit: rule 8 (profit target 50%) fires, nothing earlier does.
+    const shortStrike = nearestStrike(spot() * 0.92);
+    const { short, long } = await openBullPut('pos-profit', shortStrike, 1, 0);
+    const closeMid = mid(short) - mid(long);
+    expect(closeMid).toBeGreaterThan(0.02);
+    const entryCredit = Math.round(closeMid * 2.5 * 100) / 100;
+    const held = (await db.stores.positions.get('pos-profit'))!;
+    await db.stores.positions.update(
+      { ...held, entryCredit },
+      { expectedVersion: held.version, now: clock.now() },
+    );
+
+    // The crash: the Lambda dies right after POST /orders answered (the next bridge read never returns).
+    const real = stack.context;
+    let placed = 0;
+    setJobContext(
+      createJobContext({
+        stores: db.stores,
+        clock,
+        alerter: real.alerter,
+        idempotency: null,
+        bridge: (priority) => {
+          const client = real.bridge(priority);
+          return {
+            ...client,
+            placeOrder: async (order) => {
+              const out = await client.placeOrder(order);
+              placed += 1;
+              return out;
+            },
+            ordersByRef: () => Promise.reject(new Error('Runtime exited: the Lambda crashed')),
+            quotes: (contracts) =>
+              placed > 0
+                ? Promise.reject(new Error('Runtime exited: the Lambda crashed'))
+                : client.quotes(contracts),
+          } as BridgeClient;
+        },
+      }),
+    );
+    try {
+      await expect(monitor({}, lambdaContext('monitor'))).rejects.toThrow('crashed');
+    } finally {
+      setJobContext(real);
+    }
+    expect(placed).toBe(1);
+    const [intent] = await closeIntents('pos-profit');
+    const key = intentKey({ tradeDate: TRADE_DATE, subjectId: 'pos-profit', purpose: 'CLOSE' });
+    expect(intent).toMatchObject({ intentKey: key, status: 'SUBMITTED', rule: 8, quantity: 1 });
+    expect(ordersFor(key)).toHaveLength(1);
+    const first = await db.stores.snapshots.latestDecision('pos-profit');
+    expect(first).toMatchObject({ action: 'CLOSE', rule: 8, intentKey: key });
+    // The numbers the rule saw are stored with it: the entry credit set above, the 50% target, and a
+    // profit share consistent with its own close cost: pct = (credit − close cost) / credit · 100.
+    const inputs = first!.inputs as Record<string, number>;
+    expect(inputs).toMatchObject({ entryCredit, profitTargetPct: 50, quantity: 1 });
+    expect(inputs.pctOfMaxProfit).toBeGreaterThanOrEqual(50);
+    expect(inputs.pctOfMaxProfit).toBeCloseTo(((entryCredit - inputs.closeCostMid!) / entryCredit) * 100, 6);
+
+    // The next cycle: the order is working, so rule 2 manages it; no second order.
+    const before = stack.published().length;
+    const second = await monitor({}, lambdaContext('monitor'));
+    expect(second.counts).toMatchObject({ manage: 1, exitsPlaced: 0, close: 0 });
+    const decision = await db.stores.snapshots.latestDecision('pos-profit');
+    expect(decision).toMatchObject({ action: 'MANAGE', rule: 2, intentKey: key });
+    expect(ordersFor(key)).toHaveLength(1);
+    expect(sim.orders().filter((o) => o.request.orderRef.includes('CLOSE'))).toHaveLength(1);
+
+    // The fill closed it: realised P&L = (entry credit − debit paid) · 100 − commissions (entry's 2 + IB's).
+    const after = await db.stores.intents.get(key);
+    expect(after?.status).toBe('FILLED');
+    const position = (await db.stores.positions.get('pos-profit')) as PositionRecord;
+    expect(position).toMatchObject({ status: 'CLOSED', closeIntentKey: key });
+    const debit = Math.abs(ordersFor(key)[0]!.avgFillPrice);
+    const expected = (entryCredit - debit) * 100 - 2 - commissionsOf(key);
+    expect(position.realisedPnlUsd).toBeCloseTo(expected, 2);
+    const closedAlert = stack
+      .published()
+      .slice(before)
+      .find((p) => String(p.Subject).startsWith('[INFO] Closed IWM'));
+    expect(closedAlert).toBeDefined();
+
+    // A third cycle: nothing open, nothing placed.
+    const third = await monitor({}, lambdaContext('monitor'));
+    expect(third.counts).toMatchObject({ positions: 0 });
+    expect(ordersFor(key)).toHaveLength(1);
+  }, 120_000);
+
+  it('a partial fill left open after maxReprices → WARNING, and the remainder goes out under a new attempt key', async () => {
+    // Stop loss (rule 4, urgent: priced at natural): an entry credit of 0.05 against a close that costs
+    // more than 0.15 is a loss over 2× the credit. 7 contracts: IB fills 5 (one chunk) and, with
+    // partial fills set never to complete, leaves 2 working until the policy cancels them.
+    const shortStrike = nearestStrike(spot() * 0.97);
+    const { short, long } = await openBullPut('pos-stop', shortStrike, 7, 0.05);
+    expect(mid(short) - mid(long)).toBeGreaterThan(0.15);
+    engine.setPartialFillsNeverComplete(true);
+    const before = stack.published().length;
+    let first;
+    try {
+      first = await monitor({}, lambdaContext('monitor'));
+    } finally {
+      engine.setPartialFillsNeverComplete(false);
+    }
+    expect(first.counts).toMatchObject({ close: 1, exitsPlaced: 1 });
+    const key0 = intentKey({ tradeDate: TRADE_DATE, subjectId: 'pos-stop', purpose: 'CLOSE' });
+    expect(await db.stores.intents.get(key0)).toMatchObject({
+      status: 'CANCELLED',
+      filledQuantity: 5,
+      repriceCount: TEST_CONFIG.orders.maxReprices,
+      rule: 4,
+    });
+    expect(ordersFor(key0)).toHaveLength(1);
+    expect(ordersFor(key0)[0]).toMatchObject({ filled: 5, status: 'Cancelled' });
+    const left = await db.stores.positions.get('pos-stop');
+    expect(left).toMatchObject({ status: 'OPEN', quantity: 2 });
+    expect(Object.fromEntries(left!.legs.map((l) => [l.contract.conId, l.quantity]))).toEqual({
+      [short.conId]: -2,
+      [long.conId]: 2,
+    });
+    const warnings = stack
+      .published()
+      .slice(before)
+      .filter((p) => String(p.Subject).startsWith('[WARNING]'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({
+      Subject: '[WARNING] Exit part-filled: IWM',
+      MessageAttributes: { severity: { DataType: 'String', StringValue: 'WARNING' } },
+    });
+    expect(String(warnings[0]!.Message)).toContain('5 of 7 closed');
+
+    // The next run: a new intent (attempt 1, its own orderRef) for the 2 left, which fills.
+    const second = await monitor({}, lambdaContext('monitor'));
+    expect(second.counts).toMatchObject({ close: 1, exitsPlaced: 1 });
+    const key1 = intentKey({ tradeDate: TRADE_DATE, subjectId: 'pos-stop', purpose: 'CLOSE', attempt: 1 });
+    expect(key1).not.toBe(key0);
+    expect(await db.stores.intents.get(key1)).toMatchObject({
+      status: 'FILLED',
+      quantity: 2,
+      filledQuantity: 2,
+    });
+    expect(ordersFor(key1)).toHaveLength(1);
+    expect(ordersFor(key0)).toHaveLength(1);
+    expect(await db.stores.positions.get('pos-stop')).toMatchObject({
+      status: 'CLOSED',
+      closeIntentKey: key1,
+    });
+    // At IB nothing of the spread is left: 7 closed in all, in two orders.
+    expect(
+      engine
+        .positions(account)
+        .filter((p) => [short.conId, long.conId].includes(p.contract.conId) && p.position !== 0),
+    ).toHaveLength(0);
+  }, 120_000);
+});
