@@ -1,0 +1,433 @@
+// What a simulated trading day did, as one JSON document (out/summary.json) that the HTML report and
+// the tests read. Everything comes from the records the jobs wrote (DynamoDB) and from the simulator's
+// own view of the broker (orders, positions, account), side by side, so they can be compared.
+import { nyParts } from '../../functions/core/calendar';
+import type { JobName } from '../../functions/core/config';
+import type { AlertSeverity, IsoDate, ScoreBreakdown } from '../../functions/core/types';
+import type {
+  CandidateRecord,
+  DecisionRecord,
+  OrderIntentRecord,
+  PnlSnapshot,
+  PositionRecord,
+  Stores,
+} from '../../functions/adapters/ports';
+import type { Simulator } from '../../gateway-container/simulator/index';
+import type { PublishedAlert } from '../local/stack';
+
+/** How one job run ended, as the day runner judges it. */
+export type RunStatus =
+  | 'ran'
+  | 'skipped'
+  /** The job's handler file does not exist yet. */
+  | 'not-available'
+  /** Returned ok: false with an error: bad payload or invalid config; nothing was done. */
+  | 'refused'
+  /** Finished but returned ok: false: something needs an operator (a rejected order, a mismatch). */
+  | 'needs-attention'
+  /** The handler threw. */
+  | 'failed';
+
+export interface RunRecord {
+  /** Simulated instant the run started, epoch ms, and the same as New York HH:MM. */
+  at: number;
+  time: string;
+  job: JobName;
+  trigger: 'schedule' | 'event' | 'manual';
+  /** What the run was for: "pre-market", "event: OrderFilled ×2". */
+  label?: string;
+  status: RunStatus;
+  did?: string;
+  skipped?: string;
+  error?: string;
+  counts?: Record<string, number>;
+  reasons?: string[];
+  /** Real ms the handler took. */
+  elapsedMs: number;
+  /** The bridge's IB connection state when the run started. */
+  bridge?: string;
+  /** Set when a failure was expected by the scenario (e.g. a data job while the gateway is down). */
+  tolerated?: string;
+}
+
+export interface CandidateView {
+  id: string;
+  strategy: string;
+  symbol: string;
+  expiry: string;
+  dte: number;
+  strikes: string;
+  width: number;
+  creditMid: number;
+  maxLossUsd: number;
+  pop: number;
+  score: number;
+  breakdown: ScoreBreakdown;
+  eligible: boolean;
+  rejections: string[];
+}
+
+export interface OrderView {
+  intentKey: string;
+  purpose: string;
+  strategy: string;
+  symbol: string;
+  status: string;
+  action: string;
+  quantity: number;
+  filledQuantity: number;
+  limitPrice: number;
+  avgFillPrice?: number;
+  orderId?: number;
+  repriceCount: number;
+  dryRun: boolean;
+  reason: string;
+  rule?: number;
+  statusReason?: string;
+  createdAt: number;
+}
+
+export interface PositionView {
+  id: string;
+  strategy: string;
+  symbol: string;
+  expiry: string;
+  status: string;
+  source: string;
+  quantity: number;
+  entryCredit: number;
+  width: number;
+  legs: { conId?: number; right: string; strike: number; expiry: string; quantity: number }[];
+  openedAt: number;
+  closedAt?: number;
+  closeReason?: string;
+  realisedPnlUsd?: number;
+  /** The last P&L snapshot of the day. */
+  lastPnl?: Pick<
+    PnlSnapshot,
+    'at' | 'unrealisedMidUsd' | 'unrealisedNaturalUsd' | 'pctOfMaxProfit' | 'underlyingPrice'
+  >;
+  /** Decisions of the day: how many per rule, and every one that was not a plain HOLD. */
+  decisionsByRule: Record<string, number>;
+  notableDecisions: DecisionView[];
+  lastDecision?: DecisionView;
+}
+
+export interface DecisionView {
+  at: number;
+  time: string;
+  action: string;
+  rule: number;
+  ruleName: string;
+  reason: string;
+  inputs: Record<string, number | string | boolean>;
+  intentKey?: string;
+  alert?: { severity: AlertSeverity; reason: string };
+}
+
+export interface SimulatorView {
+  account: string;
+  orders: {
+    orderId: number;
+    orderRef: string;
+    action: string;
+    quantity: number;
+    limitPrice?: number;
+    status: string;
+    filled: number;
+    remaining: number;
+    avgFillPrice: number;
+    rejectReason?: string;
+    legs: number;
+  }[];
+  positions: { conId: number; symbol: string; localSymbol: string; position: number; avgCost: number }[];
+  executions: number;
+  commissionsUsd: number;
+  netLiquidation: number;
+  realizedPnlUsd: number;
+  unrealizedPnlUsd: number;
+}
+
+export interface Expectation {
+  description: string;
+  status: 'met' | 'not met' | 'not checked';
+  detail?: string;
+}
+
+export interface DaySummary {
+  scenario: { name: string; description: string };
+  seed: number;
+  date: IsoDate;
+  speed: number;
+  /** Real time of the run. */
+  startedAt: string;
+  realDurationMs: number;
+  /** True when every scheduled run happened and no job failed unexpectedly. */
+  completed: boolean;
+  /** Why the day is not a success (empty on success). */
+  problems: string[];
+  jobs: { available: JobName[]; notAvailableYet: JobName[] };
+  runs: RunRecord[];
+  candidates: {
+    count: number;
+    eligible: number;
+    minScore: number;
+    top: CandidateView[];
+    /** How many candidates each hard-filter reason rejected. */
+    rejectionReasons: Record<string, number>;
+  };
+  orders: OrderView[];
+  orderCounts: {
+    intents: number;
+    placed: number;
+    filled: number;
+    partial: number;
+    cancelled: number;
+    rejected: number;
+    dryRun: number;
+  };
+  positions: PositionView[];
+  pnl: {
+    realisedUsd: number;
+    unrealisedMidUsd: number;
+    unrealisedNaturalUsd: number;
+    totalUsd: number;
+  };
+  simulator: SimulatorView;
+  alerts: PublishedAlert[];
+  alertCounts: Record<AlertSeverity, number>;
+  expectations: Expectation[];
+}
+
+export function hhmm(at: number): string {
+  const p = nyParts(at);
+  return `${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+function strikesOf(legs: readonly { contract: { strike: number; right: string } }[]): string {
+  return legs.map((leg) => `${leg.contract.right}${leg.contract.strike}`).join('/');
+}
+
+export function candidateView(c: CandidateRecord): CandidateView {
+  return {
+    id: c.id,
+    strategy: c.strategy,
+    symbol: c.symbol,
+    expiry: c.expiry,
+    dte: c.dte,
+    strikes: strikesOf(c.legs),
+    width: c.width,
+    creditMid: c.creditMid,
+    maxLossUsd: c.maxLossUsd,
+    pop: c.pop,
+    score: c.score,
+    breakdown: c.breakdown,
+    eligible: c.eligible,
+    rejections: c.rejections,
+  };
+}
+
+function orderView(i: OrderIntentRecord): OrderView {
+  return {
+    intentKey: i.intentKey,
+    purpose: i.purpose,
+    strategy: i.strategy,
+    symbol: i.symbol,
+    status: i.status,
+    action: i.action,
+    quantity: i.quantity,
+    filledQuantity: i.filledQuantity,
+    limitPrice: i.limitPrice,
+    ...(i.avgFillPrice === undefined ? {} : { avgFillPrice: i.avgFillPrice }),
+    ...(i.orderId === undefined ? {} : { orderId: i.orderId }),
+    repriceCount: i.repriceCount,
+    dryRun: i.dryRun,
+    reason: i.reason,
+    ...(i.rule === undefined ? {} : { rule: i.rule }),
+    ...(i.statusReason === undefined ? {} : { statusReason: i.statusReason }),
+    createdAt: i.createdAt,
+  };
+}
+
+function decisionView(d: DecisionRecord): DecisionView {
+  return {
+    at: d.at,
+    time: hhmm(d.at),
+    action: d.action,
+    rule: d.rule,
+    ruleName: d.ruleName,
+    reason: d.reason,
+    inputs: d.inputs,
+    ...(d.intentKey === undefined ? {} : { intentKey: d.intentKey }),
+    ...(d.alert === undefined ? {} : { alert: d.alert }),
+  };
+}
+
+function positionView(p: PositionRecord, pnl: PnlSnapshot[], decisions: DecisionRecord[]): PositionView {
+  const mine = decisions.filter((d) => d.positionId === p.id).sort((a, b) => a.at - b.at);
+  const byRule: Record<string, number> = {};
+  for (const d of mine) {
+    const key = `${d.rule} ${d.ruleName}`;
+    byRule[key] = (byRule[key] ?? 0) + 1;
+  }
+  const last = pnl
+    .filter((s) => s.positionId === p.id)
+    .sort((a, b) => a.at - b.at)
+    .at(-1);
+  const lastDecision = mine.at(-1);
+  return {
+    id: p.id,
+    strategy: p.strategy,
+    symbol: p.symbol,
+    expiry: p.expiry,
+    status: p.status,
+    source: p.source,
+    quantity: p.quantity,
+    entryCredit: p.entryCredit,
+    width: p.width,
+    legs: p.legs.map((leg) => ({
+      ...(leg.contract.conId === undefined ? {} : { conId: leg.contract.conId }),
+      right: leg.contract.right,
+      strike: leg.contract.strike,
+      expiry: leg.contract.expiry,
+      quantity: leg.quantity,
+    })),
+    openedAt: p.openedAt,
+    ...(p.closedAt === undefined ? {} : { closedAt: p.closedAt }),
+    ...(p.closeReason === undefined ? {} : { closeReason: p.closeReason }),
+    ...(p.realisedPnlUsd === undefined ? {} : { realisedPnlUsd: p.realisedPnlUsd }),
+    ...(last
+      ? {
+          lastPnl: {
+            at: last.at,
+            unrealisedMidUsd: last.unrealisedMidUsd,
+            unrealisedNaturalUsd: last.unrealisedNaturalUsd,
+            pctOfMaxProfit: last.pctOfMaxProfit,
+            ...(last.underlyingPrice === undefined ? {} : { underlyingPrice: last.underlyingPrice }),
+          },
+        }
+      : {}),
+    decisionsByRule: byRule,
+    // A plain HOLD with no rule and no alert says nothing the counts do not.
+    notableDecisions: mine.filter((d) => d.action !== 'HOLD' || d.rule !== 0 || d.alert).map(decisionView),
+    ...(lastDecision ? { lastDecision: decisionView(lastDecision) } : {}),
+  };
+}
+
+export function simulatorView(simulator: Simulator): SimulatorView {
+  const account = simulator.engine.accounts()[0] ?? '';
+  const summary = simulator.engine.accountSummary(account);
+  const executions = simulator.executions();
+  return {
+    account,
+    orders: simulator
+      .orders()
+      .filter((o) => !o.request.whatIf)
+      .map((o) => ({
+        orderId: o.request.orderId,
+        orderRef: o.request.orderRef,
+        action: o.request.action,
+        quantity: o.request.quantity,
+        ...(o.request.limitPrice === undefined ? {} : { limitPrice: o.request.limitPrice }),
+        status: o.status,
+        filled: o.filled,
+        remaining: o.remaining,
+        avgFillPrice: o.avgFillPrice,
+        ...(o.rejectReason === undefined ? {} : { rejectReason: o.rejectReason }),
+        legs: o.request.contract.legs?.length ?? 1,
+      })),
+    positions: simulator
+      .positions(account)
+      .filter((p) => p.position !== 0)
+      .map((p) => ({
+        conId: p.contract.conId,
+        symbol: p.contract.symbol,
+        localSymbol: p.contract.localSymbol,
+        position: p.position,
+        avgCost: p.avgCost,
+      })),
+    executions: executions.length,
+    commissionsUsd: round2(executions.reduce((sum, e) => sum + e.commission.commission, 0)),
+    netLiquidation: summary.netLiquidation,
+    realizedPnlUsd: summary.realizedPnl,
+    unrealizedPnlUsd: summary.unrealizedPnl,
+  };
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) for (const k of key(item)) counts[k] = (counts[k] ?? 0) + 1;
+  return counts;
+}
+
+/** Reads what the day left in the stores and the simulator. */
+export async function collectDayRecords(input: {
+  stores: Stores;
+  simulator: Simulator;
+  tradeDate: IsoDate;
+  /** Positions opened before the day still matter; CLOSED ones are kept when touched today. */
+  dayStart: number;
+}): Promise<
+  Pick<DaySummary, 'candidates' | 'orders' | 'orderCounts' | 'positions' | 'pnl' | 'simulator'> & {
+    minScoreFallback: boolean;
+  }
+> {
+  const { stores, simulator, tradeDate, dayStart } = input;
+  const [candidates, intents, open, closed, pnl, decisions] = await Promise.all([
+    stores.candidates.listByTradeDate(tradeDate),
+    stores.intents.listByTradeDate(tradeDate),
+    stores.positions.listByStatus('OPEN'),
+    stores.positions.listByStatus('CLOSED'),
+    stores.snapshots.listPnlByDay(tradeDate),
+    stores.snapshots.listDecisionsByDay(tradeDate),
+  ]);
+  let minScore = 70;
+  let minScoreFallback = true;
+  try {
+    minScore = (await stores.config.loadConfig()).scoring.minScore;
+    minScoreFallback = false;
+  } catch {
+    // A corrupt config is a scenario of its own; the summary still reports the rest.
+  }
+  const sorted = [...candidates].sort((a, b) => b.score - a.score);
+  const positions = [...open, ...closed.filter((p) => (p.closedAt ?? p.updatedAt) >= dayStart)].map((p) =>
+    positionView(p, pnl, decisions),
+  );
+  const realisedUsd = round2(positions.reduce((sum, p) => sum + (p.realisedPnlUsd ?? 0), 0));
+  const openViews = positions.filter((p) => p.status === 'OPEN');
+  const unrealisedMidUsd = round2(openViews.reduce((sum, p) => sum + (p.lastPnl?.unrealisedMidUsd ?? 0), 0));
+  const unrealisedNaturalUsd = round2(
+    openViews.reduce((sum, p) => sum + (p.lastPnl?.unrealisedNaturalUsd ?? 0), 0),
+  );
+  const status = (s: OrderIntentRecord['status']) => intents.filter((i) => i.status === s).length;
+  return {
+    minScoreFallback,
+    candidates: {
+      count: candidates.length,
+      eligible: candidates.filter((c) => c.eligible).length,
+      minScore,
+      top: sorted.slice(0, 15).map(candidateView),
+      rejectionReasons: countBy(candidates, (c) => c.rejections.map((r) => r.replace(/[\d.]+/g, 'N'))),
+    },
+    orders: intents.map(orderView),
+    orderCounts: {
+      intents: intents.length,
+      placed: intents.filter((i) => i.orderId !== undefined).length,
+      filled: status('FILLED'),
+      partial: status('PARTIAL'),
+      cancelled: status('CANCELLED'),
+      rejected: status('REJECTED'),
+      dryRun: status('DRY_RUN'),
+    },
+    positions,
+    pnl: {
+      realisedUsd,
+      unrealisedMidUsd,
+      unrealisedNaturalUsd,
+      totalUsd: round2(realisedUsd + unrealisedMidUsd),
+    },
+    simulator: simulatorView(simulator),
+  };
+}

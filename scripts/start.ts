@@ -1,0 +1,943 @@
+// `npm start`: one simulated trading day through the real job handlers, with no AWS and no IB account.
+//
+// Starts the local stack (DynamoDB Local, the TWS-protocol simulator, the bridge), walks the schedule
+// of the architecture from 08:00 New York (position-sync pre-market, strategy-analysis 09:45,
+// execute-strategies 10:00 on the paper account, monitor every 5 minutes until the close,
+// position-sync 16:15, ...) by jumping the simulator's clock from one run to the next, prints a line
+// per run, and writes out/summary.json and out/report.html.
+//
+//   npm start                                   # the normal day
+//   npm start -- --scenario sell-off --seed 7   # a named fault scenario
+//   npm start -- --help                         # the scenarios and flags
+//
+// Jobs are picked up by file as they are written: a job without a handler yet is listed as "not
+// available yet"; a job that exists and throws fails the run (exit code 1).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { addDays, nyTimeToEpoch, sessionFor } from '../functions/core/calendar';
+import { JOB_NAMES, parseConfig } from '../functions/core/config';
+import type { JobName } from '../functions/core/config';
+import type { AlertSeverity, IsoDate } from '../functions/core/types';
+import type { BridgeEvent } from '../gateway-container/bridge/contract';
+import {
+  bridgeEventEnvelope,
+  DEFAULT_DATE,
+  hideSdkNodeVersionWarning,
+  loadJob,
+  REPO_ROOT,
+  scheduledEvent,
+  startLocalStack,
+} from './local/stack';
+import type { LocalStack, LocalStackOptions } from './local/stack';
+import { renderReport } from './report/html';
+import { collectDayRecords, hhmm } from './report/summary';
+import type { DaySummary, Expectation, RunRecord, RunStatus } from './report/summary';
+
+// ---------------------------------------------------------------------------------------------------
+// The schedule (architecture.md, "Jobs")
+// ---------------------------------------------------------------------------------------------------
+
+export interface ScheduledRun {
+  /** New York HH:MM. */
+  time: string;
+  job: JobName;
+  /** The schedule table's priority: orders runs at the same minute. */
+  priority: number;
+  label?: string;
+  /** The schedule's `detail`: a payload the handler validates like a manual one. */
+  payload?: Record<string, unknown>;
+}
+
+const JOB_PRIORITY: Record<JobName, number> = {
+  'load-historical-data': 10,
+  'position-sync': 15,
+  'validate-ib-connection': 20,
+  'strategy-analysis': 25,
+  'execute-strategies': 26,
+  'collect-option-data': 30,
+  'collect-futures-data': 31,
+  monitor: 32,
+  'daily-statistics': 40,
+  'validate-data-quality': 50,
+  'health-check': 100,
+  'verify-positions': 110,
+};
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+const toHhmm = (minutes: number) => `${pad2(Math.floor(minutes / 60))}:${pad2(minutes % 60)}`;
+const minutesOf = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
+
+export interface ScheduleOptions {
+  /** Session times (early closes end the 5-minute jobs at 13:00). */
+  open: string;
+  close: string;
+  /** Minutes between data-collection runs (the schedule says 5). */
+  collectEveryMinutes?: number;
+  /** Minutes between monitor runs (the schedule says 5). */
+  monitorEveryMinutes?: number;
+  /** Last time of the day to run anything (a shortened day for tests). */
+  until?: string;
+  /** strategy-analysis `maxQuotes` (option quotes per underlying); undefined leaves the job's default. */
+  analysisMaxQuotes?: number;
+}
+
+/** The day's runs in order: by time, then by priority (the schedule table). */
+export function daySchedule(options: ScheduleOptions): ScheduledRun[] {
+  const runs: ScheduledRun[] = [];
+  const add = (time: string, job: JobName, label?: string, payload?: Record<string, unknown>) =>
+    runs.push({
+      time,
+      job,
+      priority: JOB_PRIORITY[job],
+      ...(label ? { label } : {}),
+      ...(payload ? { payload } : {}),
+    });
+  add('08:00', 'load-historical-data');
+  add('08:00', 'position-sync', 'pre-market');
+  add('08:45', 'validate-ib-connection');
+  add(
+    '09:45',
+    'strategy-analysis',
+    undefined,
+    options.analysisMaxQuotes === undefined ? undefined : { maxQuotes: options.analysisMaxQuotes },
+  );
+  add('10:00', 'execute-strategies');
+  const open = minutesOf(options.open);
+  const close = minutesOf(options.close);
+  // Every 5 minutes through the session, the close included (the last check of the day).
+  for (let m = open; m <= close; m += options.monitorEveryMinutes ?? 5) add(toHhmm(m), 'monitor');
+  for (let m = open; m <= close; m += options.collectEveryMinutes ?? 5) {
+    add(toHhmm(m), 'collect-option-data');
+    add(toHhmm(m), 'collect-futures-data');
+  }
+  for (let h = 8; h <= 18; h++) add(`${pad2(h)}:00`, 'health-check');
+  add(toHhmm(close + 15), 'position-sync', 'post-market');
+  add(toHhmm(close + 30), 'daily-statistics');
+  add('18:00', 'validate-data-quality');
+  // On demand in production; once at the end here, as the day's reconciliation report (no repair).
+  add('18:05', 'verify-positions', 'end-of-day report');
+  const until = options.until ? minutesOf(options.until) : Number.POSITIVE_INFINITY;
+  return runs
+    .filter((r) => minutesOf(r.time) <= until)
+    .sort((a, b) => minutesOf(a.time) - minutesOf(b.time) || a.priority - b.priority);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Scenarios
+// ---------------------------------------------------------------------------------------------------
+
+export interface ScenarioContext {
+  stack: LocalStack;
+  date: IsoDate;
+  /** Epoch ms of a New York time on the run's date. */
+  at(time: string): number;
+  log(line: string): void;
+}
+
+export interface ScenarioEvent {
+  time: string;
+  label: string;
+  apply(ctx: ScenarioContext): void | Promise<void>;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  config?: LocalStackOptions['config'];
+  /** Before the first job (08:00). */
+  setup?(ctx: ScenarioContext): void | Promise<void>;
+  /** Things that happen to the market or the gateway during the day. */
+  events?: ScenarioEvent[];
+  /** A reason when a run's failure or refusal is what the scenario provokes; undefined otherwise. */
+  tolerate?(run: RunRecord): string | undefined;
+  /** What the day must show for the scenario to have made its point. */
+  check?(summary: DaySummary, ctx: ScenarioContext): Expectation[];
+}
+
+const within = (run: { time: string }, from: string, to: string) =>
+  minutesOf(run.time) >= minutesOf(from) && minutesOf(run.time) <= minutesOf(to);
+
+/** An expectation that can only be judged when the jobs it depends on exist. */
+function expect(
+  summary: DaySummary,
+  description: string,
+  needs: JobName[],
+  judge: () => { ok: boolean; detail?: string } | 'not checked',
+): Expectation {
+  const missing = needs.filter((job) => summary.jobs.notAvailableYet.includes(job));
+  if (missing.length > 0) {
+    return { description, status: 'not checked', detail: `${missing.join(', ')} not available yet` };
+  }
+  const verdict = judge();
+  if (verdict === 'not checked') return { description, status: 'not checked' };
+  return {
+    description,
+    status: verdict.ok ? 'met' : 'not met',
+    ...(verdict.detail ? { detail: verdict.detail } : {}),
+  };
+}
+
+/** Checks every scenario shares: the jobs' records agree with the broker's own view. */
+export function consistencyChecks(summary: DaySummary): Expectation[] {
+  const brokerOrders = new Map(summary.simulator.orders.map((o) => [o.orderRef, o]));
+  const brokerPositions = new Map(summary.simulator.positions.map((p) => [p.conId, p.position]));
+  return [
+    expect(
+      summary,
+      'every order the system placed is at the broker with the same fills',
+      ['execute-strategies'],
+      () => {
+        const placed = summary.orders.filter((o) => o.orderId !== undefined && !o.dryRun);
+        const wrong = placed.filter((o) => {
+          const broker = brokerOrders.get(o.intentKey);
+          return !broker || broker.filled !== o.filledQuantity;
+        });
+        return {
+          ok: wrong.length === 0,
+          detail:
+            wrong.length === 0
+              ? `${placed.length} orders agree`
+              : `disagree: ${wrong.map((o) => o.intentKey).join(', ')}`,
+        };
+      },
+    ),
+    expect(summary, 'the broker has no order the system does not know', ['execute-strategies'], () => {
+      const known = new Set(summary.orders.map((o) => o.intentKey));
+      const unknown = summary.simulator.orders.filter((o) => !known.has(o.orderRef));
+      return {
+        ok: unknown.length === 0,
+        ...(unknown.length ? { detail: unknown.map((o) => `#${o.orderId} ${o.orderRef}`).join(', ') } : {}),
+      };
+    }),
+    expect(
+      summary,
+      "open positions' legs equal the broker's positions",
+      ['execute-strategies', 'position-sync'],
+      () => {
+        const ours = new Map<number, number>();
+        for (const p of summary.positions.filter((x) => x.status === 'OPEN')) {
+          for (const leg of p.legs)
+            if (leg.conId !== undefined) ours.set(leg.conId, (ours.get(leg.conId) ?? 0) + leg.quantity);
+        }
+        const conIds = new Set([...ours.keys(), ...brokerPositions.keys()]);
+        const diff = [...conIds].filter((id) => (ours.get(id) ?? 0) !== (brokerPositions.get(id) ?? 0));
+        return {
+          ok: diff.length === 0,
+          detail: diff.length === 0 ? `${conIds.size} legs agree` : `differ on conIds ${diff.join(', ')}`,
+        };
+      },
+    ),
+  ];
+}
+
+const hasOpenPositions = (summary: DaySummary) => summary.positions.length > 0;
+
+/**
+ * Moves an underlying by `returnPct` at once (and its volatility up), as a gap or a crash would. The
+ * engine has no shock control yet, so this edits its saved state and loads it back: conIds, orders and
+ * positions are part of that state and carry over unchanged.
+ */
+export function shockUnderlying(
+  stack: LocalStack,
+  symbol: string,
+  returnPct: number,
+  volLogBump = 0.6,
+): void {
+  const state = stack.simulator.engine.saveState() as {
+    market: { underlyings: Record<string, { spot: number; volLog: number }> };
+  };
+  const underlying = state.market.underlyings[symbol];
+  if (!underlying) throw new Error(`the simulator has no underlying ${symbol}`);
+  underlying.spot *= 1 + returnPct / 100;
+  underlying.volLog += volLogBump;
+  stack.simulator.engine.loadState(state);
+  // Push the new prices to the subscribed lines now rather than at the next clock step.
+  stack.simulator.advance(1);
+}
+
+export const SCENARIOS: Record<string, Scenario> = {
+  normal: {
+    name: 'normal',
+    description: 'an ordinary day: analysis, paper entries at 10:00, monitoring every 5 minutes',
+    check: (summary) => [
+      expect(summary, 'strategy-analysis scored candidates', ['strategy-analysis'], () => ({
+        ok: summary.candidates.count > 0,
+        detail: `${summary.candidates.count} scored, ${summary.candidates.eligible} eligible`,
+      })),
+    ],
+  },
+  'gateway-disconnect': {
+    name: 'gateway-disconnect',
+    description:
+      'IB Gateway restarts at 11:00 and refuses connections for 20 minutes; the bridge reconnects, the monitor holds meanwhile',
+    events: [
+      {
+        time: '11:00',
+        label: 'IB Gateway restarts: connections dropped and refused until 11:20',
+        apply: ({ stack }) => stack.simulator.faults.restart(20 * 60_000),
+      },
+    ],
+    tolerate: (run) =>
+      within(run, '11:00', '11:25') ? 'gateway down (expected in this scenario)' : undefined,
+    check: (summary) => [
+      {
+        description: 'the bridge lost the gateway during the outage',
+        ...(summary.runs.some((r) => within(r, '11:00', '11:20') && r.bridge !== 'ready')
+          ? { status: 'met' as const }
+          : { status: 'not met' as const, detail: 'every run in 11:00–11:20 saw a ready bridge' }),
+      },
+      {
+        description: 'the bridge reconnected after the gateway came back',
+        ...(summary.runs.some((r) => minutesOf(r.time) >= minutesOf('11:30') && r.bridge === 'ready')
+          ? { status: 'met' as const }
+          : { status: 'not met' as const, detail: 'no run after 11:30 saw a ready bridge' }),
+      },
+      expect(summary, 'the monitor held (data guard) while the gateway was down', ['monitor'], () => {
+        if (!hasOpenPositions(summary)) return 'not checked';
+        const guarded = summary.positions.flatMap((p) =>
+          p.notableDecisions.filter((d) => d.rule === 1 && within(d, '11:00', '11:25')),
+        );
+        return { ok: guarded.length > 0, detail: `${guarded.length} data-guard holds` };
+      }),
+    ],
+  },
+  'stale-quotes': {
+    name: 'stale-quotes',
+    description:
+      'the quote feed stops from 11:00 to 11:30 (empty quotes); the data guard holds and a WARNING goes out',
+    events: [
+      {
+        time: '11:00',
+        label: 'quote feed stops for every contract',
+        apply: ({ stack }) => stack.simulator.faults.quotes('all', 'missing'),
+      },
+      {
+        time: '11:30',
+        label: 'quote feed restored',
+        apply: ({ stack }) => stack.simulator.faults.quotes('all', undefined),
+      },
+    ],
+    tolerate: (run) =>
+      within(run, '11:00', '11:30') && run.job !== 'monitor'
+        ? 'no quotes (expected in this scenario)'
+        : undefined,
+    check: (summary) => [
+      expect(summary, 'the monitor held (data guard) on the missing quotes', ['monitor'], () => {
+        if (!hasOpenPositions(summary)) return 'not checked';
+        const guarded = summary.positions.flatMap((p) =>
+          p.notableDecisions.filter((d) => d.rule === 1 && within(d, '11:00', '11:30')),
+        );
+        return { ok: guarded.length > 0, detail: `${guarded.length} data-guard holds` };
+      }),
+      expect(summary, 'a WARNING alert about the stale data', ['monitor'], () => {
+        if (!hasOpenPositions(summary)) return 'not checked';
+        const warnings = summary.alerts.filter(
+          (a) => a.severity === 'WARNING' && within({ time: hhmm(a.at) }, '11:00', '11:35'),
+        );
+        return { ok: warnings.length > 0, detail: warnings.map((a) => a.title).join('; ') };
+      }),
+    ],
+  },
+  'order-rejected': {
+    name: 'order-rejected',
+    description:
+      'the broker rejects every new order from 09:55 to 10:30 (error 201); CRITICAL alert, no retry loop',
+    events: [
+      {
+        time: '09:55',
+        label: 'the broker starts rejecting orders (201: insufficient margin)',
+        apply: ({ stack }) =>
+          stack.simulator.faults.rejectOrders('Order rejected - reason: insufficient margin'),
+      },
+      {
+        time: '10:30',
+        label: 'the broker accepts orders again',
+        apply: ({ stack }) => stack.simulator.faults.rejectOrders(undefined),
+      },
+    ],
+    check: (summary) => [
+      expect(summary, 'the rejected orders raised a CRITICAL alert', ['execute-strategies'], () => {
+        const rejected = summary.simulator.orders.filter((o) => o.rejectReason);
+        if (rejected.length === 0) return { ok: false, detail: 'no order reached the broker to be rejected' };
+        const critical = summary.alerts.filter((a) => a.severity === 'CRITICAL');
+        return {
+          ok: critical.length > 0,
+          detail: `${rejected.length} rejected, ${critical.length} CRITICAL alerts`,
+        };
+      }),
+      expect(
+        summary,
+        'no retry loop: each intent reached the broker at most once',
+        ['execute-strategies'],
+        () => {
+          const perRef = new Map<string, number>();
+          for (const o of summary.simulator.orders) perRef.set(o.orderRef, (perRef.get(o.orderRef) ?? 0) + 1);
+          const repeated = [...perRef].filter(([, n]) => n > 1);
+          return {
+            ok: repeated.length === 0,
+            ...(repeated.length ? { detail: repeated.map(([r, n]) => `${r} ×${n}`).join(', ') } : {}),
+          };
+        },
+      ),
+    ],
+  },
+  'sell-off': {
+    name: 'sell-off',
+    description: 'at 12:00 every underlying drops 7% at once and volatility jumps; stop-loss / breach exits',
+    events: [
+      {
+        time: '12:00',
+        label: 'sell-off: every underlying −7%, implied volatility up',
+        apply: ({ stack }) => {
+          for (const symbol of ['SPY', 'QQQ', 'IWM']) shockUnderlying(stack, symbol, -7);
+        },
+      },
+    ],
+    check: (summary) => [
+      expect(
+        summary,
+        'positions at risk were closed by a stop-loss or breach rule',
+        ['monitor', 'execute-strategies'],
+        () => {
+          if (!hasOpenPositions(summary)) return 'not checked';
+          const exits = summary.positions.flatMap((p) =>
+            p.notableDecisions.filter((d) => d.action === 'CLOSE' && minutesOf(d.time) >= minutesOf('12:00')),
+          );
+          return {
+            ok: exits.length > 0,
+            detail: exits.length
+              ? exits.map((d) => `${d.time} rule ${d.rule} ${d.ruleName}`).join('; ')
+              : 'no CLOSE decision after 12:00',
+          };
+        },
+      ),
+    ],
+  },
+  'corrupt-config': {
+    name: 'corrupt-config',
+    description:
+      'an operator typo in the config table (risk.maxOpenPositions = "five"); trading stops with a CRITICAL alert',
+    setup: async ({ stack }) => {
+      const risk = parseConfig({}).risk;
+      await stack.putRawConfigItem('risk', { ...risk, maxOpenPositions: 'five' });
+    },
+    tolerate: (run) => (run.status === 'refused' ? 'config invalid (expected in this scenario)' : undefined),
+    check: (summary) => [
+      expect(summary, 'a CRITICAL alert names the bad config field', [], () => {
+        const critical = summary.alerts.filter(
+          (a) => a.severity === 'CRITICAL' && /maxOpenPositions/.test(a.message),
+        );
+        if (summary.jobs.available.length === 0) return 'not checked';
+        return {
+          ok: critical.length > 0,
+          detail: critical[0]?.message ?? 'no CRITICAL alert naming risk.maxOpenPositions',
+        };
+      }),
+      {
+        description: 'no order reached the broker',
+        ...(summary.simulator.orders.length === 0
+          ? { status: 'met' as const }
+          : { status: 'not met' as const, detail: `${summary.simulator.orders.length} orders` }),
+      },
+    ],
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Arguments
+// ---------------------------------------------------------------------------------------------------
+
+export interface StartArgs {
+  scenario: string;
+  seed: number;
+  date: IsoDate;
+  speed: number;
+  outDir: string;
+  until?: string;
+  collectEvery: number;
+  verbose: boolean;
+  help: boolean;
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+function isRealDate(date: string): boolean {
+  try {
+    return addDays(date, 0) === date;
+  } catch {
+    return false;
+  }
+}
+
+export function parseStartArgs(argv: readonly string[]): StartArgs {
+  const args: StartArgs = {
+    scenario: 'normal',
+    seed: 1,
+    date: DEFAULT_DATE,
+    speed: 1,
+    outDir: resolve(REPO_ROOT, 'out'),
+    collectEvery: 5,
+    verbose: false,
+    help: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] as string;
+    const [name, inline] =
+      flag.startsWith('--') && flag.includes('=') ? flag.split(/=(.*)/s, 2) : [flag, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
+      return v;
+    };
+    switch (name) {
+      case '--help':
+      case '-h':
+        args.help = true;
+        break;
+      case '--verbose':
+        args.verbose = true;
+        break;
+      case '--scenario': {
+        const v = value();
+        if (!SCENARIOS[v])
+          throw new UsageError(`unknown scenario "${v}"; scenarios: ${Object.keys(SCENARIOS).join(', ')}`);
+        args.scenario = v;
+        break;
+      }
+      case '--seed': {
+        const v = value();
+        if (!/^\d{1,9}$/.test(v)) throw new UsageError(`--seed: expected a whole number, got "${v}"`);
+        args.seed = Number(v);
+        break;
+      }
+      case '--date': {
+        const v = value();
+        const calendar = parseConfig({}).calendar;
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || !isRealDate(v)) {
+          throw new UsageError(`--date: expected a date YYYY-MM-DD, got "${v}"`);
+        }
+        if (!sessionFor(v, calendar))
+          throw new UsageError(`--date: ${v} is not a trading day (weekend or NYSE holiday)`);
+        args.date = v;
+        break;
+      }
+      case '--speed': {
+        const v = Number(value());
+        if (!Number.isFinite(v) || v <= 0 || v > 1000)
+          throw new UsageError('--speed: expected a number above 0, at most 1000');
+        args.speed = v;
+        break;
+      }
+      case '--until': {
+        const v = value();
+        if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(v)) throw new UsageError(`--until: expected HH:MM, got "${v}"`);
+        args.until = v;
+        break;
+      }
+      case '--collect-every': {
+        const v = Number(value());
+        if (!Number.isInteger(v) || v < 5 || v > 60 || v % 5 !== 0) {
+          throw new UsageError('--collect-every: expected minutes, a multiple of 5 from 5 to 60');
+        }
+        args.collectEvery = v;
+        break;
+      }
+      case '--out':
+        args.outDir = resolve(value());
+        break;
+      default:
+        throw new UsageError(`unknown argument "${flag}" (see --help)`);
+    }
+  }
+  return args;
+}
+
+export function helpText(): string {
+  const width = Math.max(...Object.keys(SCENARIOS).map((n) => n.length));
+  return [
+    'npm start [-- options]: one simulated trading day through the real job handlers (no AWS, no IB account).',
+    '',
+    'Options:',
+    '  --scenario NAME   a named fault scenario (default normal)',
+    '  --seed N          market seed; the same seed replays the same day (default 1)',
+    `  --date YYYY-MM-DD a trading day (default ${DEFAULT_DATE})`,
+    '  --speed N         simulator ms per real ms while a job runs (default 1; the clock jumps between runs)',
+    '  --until HH:MM     stop the day early (New York time)',
+    '  --collect-every N minutes between data-collection runs (default 5, as scheduled in AWS)',
+    '  --out DIR         where summary.json and report.html go (default out/)',
+    "  --verbose         the jobs' own JSON logs too",
+    '',
+    'Scenarios:',
+    ...Object.values(SCENARIOS).map((s) => `  ${s.name.padEnd(width)}  ${s.description}`),
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The day runner
+// ---------------------------------------------------------------------------------------------------
+
+/** Option quotes per underlying for the day's analysis (the job's own default is 600). */
+export const DEFAULT_ANALYSIS_MAX_QUOTES = 60;
+
+export interface RunDayOptions {
+  scenario?: string;
+  seed?: number;
+  date?: IsoDate;
+  speed?: number;
+  until?: string;
+  /** Where summary.json and report.html go; undefined writes nothing. */
+  outDir?: string;
+  /** Progress lines; default console.log. */
+  write?: (line: string) => void;
+  /** Reuse a running DynamoDB (tests); otherwise DynamoDB Local is started and stopped. */
+  dynamoEndpoint?: string;
+  tablePrefix?: string;
+  collectEveryMinutes?: number;
+  monitorEveryMinutes?: number;
+  /**
+   * Option quotes per underlying strategy-analysis asks for (its `maxQuotes`). Each costs three IB
+   * messages at IB's 50 per second, as in production; the default keeps the day's analysis to seconds.
+   */
+  analysisMaxQuotes?: number;
+  /** Extra payload fields per job, merged into the schedule's detail (e.g. execute-strategies maxOrders). */
+  payloads?: Partial<Record<JobName, Record<string, unknown>>>;
+  /** Config sections written over the defaults (and over the scenario's), e.g. a smaller position cap. */
+  config?: LocalStackOptions['config'];
+  /** Checked between runs; true stops the day early (Ctrl-C). */
+  aborted?: () => boolean;
+  /** Called with the stack once it is up (Ctrl-C handling stops it). */
+  onStack?: (stack: LocalStack) => void;
+}
+
+function classify(result: unknown): { status: RunStatus; record: Partial<RunRecord> } {
+  if (!result || typeof result !== 'object') return { status: 'ran', record: {} };
+  const r = result as Record<string, unknown>;
+  const record: Partial<RunRecord> = {};
+  if (typeof r.did === 'string') record.did = r.did;
+  if (typeof r.skipped === 'string') record.skipped = r.skipped;
+  if (typeof r.error === 'string') record.error = r.error;
+  if (r.counts && typeof r.counts === 'object') record.counts = r.counts as Record<string, number>;
+  if (Array.isArray(r.reasons)) record.reasons = r.reasons.map(String);
+  if (record.skipped !== undefined) return { status: 'skipped', record };
+  if (r.ok === false) return { status: record.error !== undefined ? 'refused' : 'needs-attention', record };
+  return { status: 'ran', record };
+}
+
+function summarizeEvents(events: BridgeEvent[]): string {
+  const counts = new Map<string, number>();
+  for (const e of events) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
+  return [...counts].map(([type, n]) => `${type} ×${n}`).join(', ');
+}
+
+function progressLine(run: RunRecord): string {
+  const text =
+    run.status === 'refused' || run.status === 'failed'
+      ? (run.error ?? '')
+      : (run.did ?? run.skipped ?? run.error ?? '');
+  const status = run.tolerated ? `${run.status}*` : run.status;
+  const what = run.label ? `${run.job} (${run.label})` : run.job;
+  const took = run.elapsedMs >= 1000 ? ` (${(run.elapsedMs / 1000).toFixed(1)} s)` : '';
+  return `${run.time}  ${what.padEnd(34)} ${status.padEnd(15)} ${text}${took}`;
+}
+
+export async function runDay(options: RunDayOptions = {}): Promise<DaySummary> {
+  const scenario = SCENARIOS[options.scenario ?? 'normal'];
+  if (!scenario) throw new UsageError(`unknown scenario "${options.scenario}"`);
+  const write = options.write ?? ((line: string) => console.log(line));
+  const date = options.date ?? DEFAULT_DATE;
+  const seed = options.seed ?? 1;
+  const speed = options.speed ?? 1;
+  const calendar = parseConfig({}).calendar;
+  const session = sessionFor(date, calendar);
+  if (!session) throw new UsageError(`${date} is not a trading day`);
+  const realStart = Date.now();
+  const startedAt = new Date(realStart).toISOString();
+  const at = (time: string) => nyTimeToEpoch(date, time);
+
+  const available: JobName[] = [];
+  const notAvailableYet: JobName[] = [];
+  for (const job of JOB_NAMES) {
+    // Loading first: a job file that exists but does not load fails the run before anything starts.
+    ((await loadJob(job)).available ? available : notAvailableYet).push(job);
+  }
+
+  write(`Local stack: DynamoDB Local, simulator (seed ${seed}), bridge …`);
+  const stack = await startLocalStack({
+    seed,
+    speed,
+    start: at('08:00'),
+    write: (line) => write(line),
+    ...(options.dynamoEndpoint ? { dynamoEndpoint: options.dynamoEndpoint } : {}),
+    ...(options.tablePrefix ? { tablePrefix: options.tablePrefix } : {}),
+    config: { ...scenario.config, ...options.config },
+  });
+  options.onStack?.(stack);
+  const ctx: ScenarioContext = { stack, date, at, log: write };
+  try {
+    write(`Trading day ${date}, scenario ${scenario.name}: ${scenario.description}`);
+    if (notAvailableYet.length > 0)
+      write(`Jobs not available yet (listed, not run): ${notAvailableYet.join(', ')}`);
+    await scenario.setup?.(ctx);
+
+    const pendingEvents: BridgeEvent[] = [];
+    stack.onBridgeEvent((event) => pendingEvents.push(event));
+    const runs: RunRecord[] = [];
+    const problems: string[] = [];
+
+    const execute = async (
+      job: JobName,
+      event: unknown,
+      meta: Pick<RunRecord, 'trigger'> & { label?: string },
+    ): Promise<RunRecord> => {
+      const startedAtSim = stack.clock.now();
+      const base = {
+        at: startedAtSim,
+        time: hhmm(startedAtSim),
+        job,
+        trigger: meta.trigger,
+        ...(meta.label ? { label: meta.label } : {}),
+        bridge: stack.bridge.connection.state,
+      };
+      let record: RunRecord;
+      try {
+        const outcome = await stack.invoke(job, event);
+        const { status, record: fields } = classify(outcome.result);
+        record = { ...base, ...fields, status, elapsedMs: outcome.elapsedMs };
+      } catch (error) {
+        record = {
+          ...base,
+          status: 'failed',
+          error: error instanceof Error ? error.message : String(error),
+          elapsedMs: 0,
+        };
+      }
+      const tolerated =
+        record.status === 'failed' || record.status === 'refused' ? scenario.tolerate?.(record) : undefined;
+      if (tolerated) record.tolerated = tolerated;
+      else if (record.status === 'failed') problems.push(`${record.time} ${job} failed: ${record.error}`);
+      else if (record.status === 'refused')
+        problems.push(`${record.time} ${job} refused to run: ${record.error}`);
+      return record;
+    };
+    const report = (record: RunRecord) => {
+      runs.push(record);
+      write(progressLine(record));
+    };
+
+    // Fill and position events reach position-sync at once (EventBridge in AWS), between scheduled runs.
+    const drainEvents = async () => {
+      if (pendingEvents.length === 0) return;
+      const batch = pendingEvents.splice(0);
+      if (!available.includes('position-sync')) return;
+      const first = batch.find((e) => e.type === 'OrderFilled') ?? (batch[0] as BridgeEvent);
+      report(
+        await execute('position-sync', bridgeEventEnvelope(first, stack.clock.now()), {
+          trigger: 'event',
+          label: `event: ${summarizeEvents(batch)}`,
+        }),
+      );
+    };
+
+    // The gateway's reconnect backoff runs on real timers while the day jumps minutes at a time: give
+    // the bridge the few real seconds it would have had, once the gateway accepts connections again.
+    const settleBridge = async () => {
+      const restartUntil = stack.simulator.faults.state().restartUntil;
+      const gatewayDown = restartUntil !== undefined && restartUntil > stack.clock.now();
+      if (!gatewayDown && stack.bridge.connection.state !== 'ready') {
+        await stack.bridge.ready(5000).catch(() => undefined);
+      }
+    };
+
+    const schedule = daySchedule({
+      open: hhmm(session.open),
+      close: hhmm(session.close),
+      ...(options.collectEveryMinutes ? { collectEveryMinutes: options.collectEveryMinutes } : {}),
+      ...(options.monitorEveryMinutes ? { monitorEveryMinutes: options.monitorEveryMinutes } : {}),
+      ...(options.until ? { until: options.until } : {}),
+      analysisMaxQuotes: options.analysisMaxQuotes ?? DEFAULT_ANALYSIS_MAX_QUOTES,
+    });
+    // Scenario events first, then the runs of each minute. Runs of the same minute start together, as
+    // their schedules would start separate Lambdas in AWS; the bridge's queue orders them by priority.
+    const minutes = [
+      ...new Set([...(scenario.events ?? []).map((e) => e.time), ...schedule.map((r) => r.time)]),
+    ]
+      .filter((time) => !options.until || minutesOf(time) <= minutesOf(options.until))
+      .sort((a, b) => minutesOf(a) - minutesOf(b));
+
+    let completed = true;
+    for (const time of minutes) {
+      if (options.aborted?.()) {
+        completed = false;
+        problems.push('stopped before the end of the day (interrupted)');
+        break;
+      }
+      stack.clock.advanceTo(at(time));
+      for (const event of (scenario.events ?? []).filter((e) => e.time === time)) {
+        write(`${time}  scenario: ${event.label}`);
+        await event.apply(ctx);
+      }
+      await drainEvents();
+      await settleBridge();
+      // Listed once in the summary (jobs.notAvailableYet) rather than at every scheduled time.
+      const due = schedule.filter((r) => r.time === time && available.includes(r.job));
+      const records = await Promise.all(
+        due.map((run) =>
+          execute(
+            run.job,
+            scheduledEvent(stack.clock.now(), { ...run.payload, ...options.payloads?.[run.job] }),
+            {
+              trigger: 'schedule',
+              ...(run.label ? { label: run.label } : {}),
+            },
+          ),
+        ),
+      );
+      for (const record of records) report(record);
+    }
+    if (completed) await drainEvents();
+
+    // Let the last fills and events land before reading the records.
+    await new Promise((done) => setTimeout(done, 100));
+    const records = await collectDayRecords({
+      stores: stack.stores,
+      simulator: stack.simulator,
+      tradeDate: date,
+      dayStart: at('00:00'),
+    });
+    const alertCounts: Record<AlertSeverity, number> = { INFO: 0, WARNING: 0, CRITICAL: 0 };
+    for (const alert of stack.alerts) alertCounts[alert.severity]++;
+    const summary: DaySummary = {
+      scenario: { name: scenario.name, description: scenario.description },
+      seed,
+      date,
+      speed,
+      startedAt,
+      realDurationMs: 0,
+      completed,
+      problems,
+      jobs: { available, notAvailableYet },
+      runs,
+      candidates: records.candidates,
+      orders: records.orders,
+      orderCounts: records.orderCounts,
+      positions: records.positions,
+      pnl: records.pnl,
+      simulator: records.simulator,
+      alerts: [...stack.alerts],
+      alertCounts,
+      expectations: [],
+    };
+    summary.expectations = [...(scenario.check?.(summary, ctx) ?? []), ...consistencyChecks(summary)];
+    for (const e of summary.expectations.filter((x) => x.status === 'not met')) {
+      problems.push(`scenario check not met: ${e.description}${e.detail ? ` (${e.detail})` : ''}`);
+    }
+    summary.completed = completed && problems.length === 0;
+    summary.realDurationMs = Date.now() - realStart;
+    if (options.outDir) writeOutputs(summary, options.outDir);
+    return summary;
+  } finally {
+    await stack.stop();
+  }
+}
+
+export function writeOutputs(
+  summary: DaySummary,
+  outDir: string,
+): { summaryFile: string; reportFile: string } {
+  mkdirSync(outDir, { recursive: true });
+  const summaryFile = resolve(outDir, 'summary.json');
+  const reportFile = resolve(outDir, 'report.html');
+  writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(reportFile, renderReport(summary));
+  return { summaryFile, reportFile };
+}
+
+export function closingLines(summary: DaySummary): string[] {
+  const lines = [
+    '',
+    `Day ${summary.date} (${summary.scenario.name}) ${summary.completed ? 'completed' : 'did NOT complete'} in ${(summary.realDurationMs / 1000).toFixed(1)} s`,
+    `  candidates: ${summary.candidates.count} stored, ${summary.candidates.eligible} eligible` +
+      (summary.candidates.top[0]
+        ? `, top ${summary.candidates.top
+            .slice(0, 3)
+            .map((c) => `${c.symbol} ${c.strategy} ${c.score.toFixed(1)}`)
+            .join(', ')}`
+        : ''),
+    `  orders: ${summary.orderCounts.intents} intents, ${summary.orderCounts.placed} placed, ${summary.orderCounts.filled} filled, ${summary.orderCounts.rejected} rejected, ${summary.orderCounts.cancelled} cancelled`,
+    `  positions: ${summary.positions.filter((p) => p.status === 'OPEN').length} open, ${summary.positions.filter((p) => p.status === 'CLOSED').length} closed today; broker legs: ${summary.simulator.positions.length}`,
+    `  P&L: realised $${summary.pnl.realisedUsd.toFixed(2)}, unrealised $${summary.pnl.unrealisedMidUsd.toFixed(2)} (mid)`,
+    `  alerts: ${summary.alertCounts.CRITICAL} critical, ${summary.alertCounts.WARNING} warning, ${summary.alertCounts.INFO} info`,
+  ];
+  if (summary.jobs.notAvailableYet.length > 0)
+    lines.push(`  not available yet: ${summary.jobs.notAvailableYet.join(', ')}`);
+  for (const e of summary.expectations)
+    lines.push(`  [${e.status}] ${e.description}${e.detail ? ` – ${e.detail}` : ''}`);
+  for (const p of summary.problems) lines.push(`  PROBLEM: ${p}`);
+  return lines;
+}
+
+/** Keeps the jobs' Powertools JSON logs and metrics out of the progress lines (--verbose keeps them). */
+export function quietJobLogs(verbose: boolean): void {
+  if (verbose) return;
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: StartArgs;
+  try {
+    args = parseStartArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`npm start: ${error.message}\n\n${helpText()}`);
+      return 2;
+    }
+    throw error;
+  }
+  if (args.help) {
+    console.log(helpText());
+    return 0;
+  }
+  quietJobLogs(args.verbose);
+  hideSdkNodeVersionWarning();
+  let stack: LocalStack | undefined;
+  let interrupted = false;
+  const onSignal = (signal: string) => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`\n${signal}: stopping the local stack …`);
+    // A day mid-job would finish its job first; stop everything now so nothing is left behind.
+    void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  try {
+    const summary = await runDay({
+      scenario: args.scenario,
+      seed: args.seed,
+      date: args.date,
+      speed: args.speed,
+      ...(args.until ? { until: args.until } : {}),
+      collectEveryMinutes: args.collectEvery,
+      outDir: args.outDir,
+      aborted: () => interrupted,
+      onStack: (s) => {
+        stack = s;
+      },
+    });
+    for (const line of closingLines(summary)) console.log(line);
+    console.log(`  wrote ${resolve(args.outDir, 'summary.json')} and ${resolve(args.outDir, 'report.html')}`);
+    return summary.completed ? 0 : 1;
+  } catch (error) {
+    console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const code = await main(process.argv.slice(2));
+  process.exit(code);
+}
