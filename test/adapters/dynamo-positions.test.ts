@@ -114,6 +114,44 @@ describe('positions: fills applied in one transaction', () => {
     expect((await intents.listWorking()).some((i) => i.intentKey === key)).toBe(true);
   });
 
+  it('a fill left by an order cancelled after a partial fill opens the position once; the intent stays CANCELLED', async () => {
+    const key = await submittedIntent('cancelled-part', 10);
+    await intents.transition(key, { from: 'SUBMITTED', to: 'PARTIAL', filledQuantity: 5, now: NOW + 2 });
+    await intents.transition(key, { from: 'PARTIAL', to: 'CANCELLED', now: NOW + 3 });
+    const positionId = id('pos');
+    const { position, intent } = await positions.openFromFill({
+      intentKey: key,
+      position: samplePosition(positionId, { quantity: 5 }),
+      fill: { filledQuantity: 5, avgFillPrice: 1.3 },
+      now: NOW + 5,
+    });
+    expect(position).toMatchObject({ id: positionId, status: 'OPEN', quantity: 5 });
+    expect(intent).toMatchObject({ status: 'CANCELLED', filledQuantity: 5, appliedAt: NOW + 5 });
+    await expect(
+      positions.openFromFill({
+        intentKey: key,
+        position: samplePosition(id('again'), { quantity: 5 }),
+        fill: { filledQuantity: 5, avgFillPrice: 1.3 },
+        now: NOW + 6,
+      }),
+    ).rejects.toBeInstanceOf(IntentConflictError);
+  });
+
+  it('an order cancelled with nothing filled opens nothing', async () => {
+    const key = await submittedIntent('cancelled-empty', 4);
+    await intents.transition(key, { from: 'SUBMITTED', to: 'CANCELLED', now: NOW + 3 });
+    const positionId = id('pos');
+    await expect(
+      positions.openFromFill({
+        intentKey: key,
+        position: samplePosition(positionId),
+        fill: { filledQuantity: 0, avgFillPrice: 0 },
+        now: NOW + 5,
+      }),
+    ).rejects.toThrow();
+    expect(await positions.get(positionId)).toBeUndefined();
+  });
+
   it('when the position id is taken nothing is written: the intent stays SUBMITTED and unapplied', async () => {
     const key = await submittedIntent('taken');
     const positionId = id('pos');

@@ -106,8 +106,18 @@ export function dynamoPositionStore(
     if (intent.appliedAt !== undefined) {
       throw new IntentConflictError(intentKey, FILLABLE, intent.status, 'its fill was already applied');
     }
-    if (!FILLABLE.includes(intent.status)) throw new IntentConflictError(intentKey, FILLABLE, intent.status);
-    const next: OrderIntentStatus = fill.filledQuantity >= intent.quantity ? 'FILLED' : 'PARTIAL';
+    // An order cancelled after a partial fill left contracts at IB: they must become (or leave) a
+    // position, so that fill is applied while the intent stays CANCELLED.
+    const cancelledPart =
+      intent.status === 'CANCELLED' && fill.filledQuantity > 0 && fill.filledQuantity < intent.quantity;
+    if (!FILLABLE.includes(intent.status) && !cancelledPart) {
+      throw new IntentConflictError(intentKey, FILLABLE, intent.status);
+    }
+    const next: OrderIntentStatus = cancelledPart
+      ? 'CANCELLED'
+      : fill.filledQuantity >= intent.quantity
+        ? 'FILLED'
+        : 'PARTIAL';
     if (intent.status === 'FILLED' && next === 'PARTIAL') {
       throw new IntentConflictError(
         intentKey,

@@ -355,6 +355,17 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
     }
     if (record.orderId !== undefined && !outcome.resumed) counts.placed += 1;
     const opened = await applyOpenFill(ctx, outcome);
+    if (!opened && record.orderId !== undefined && outcome.status !== 'REJECTED') {
+      // An order that went out but is not (yet) a position still holds its legs and its risk at IB:
+      // count it, at its full size, against the caps and the shared-leg check of the candidates after it.
+      openPositions.push(
+        positionFromFill(
+          record,
+          { filledQuantity: record.quantity, avgFillPrice: record.limitPrice },
+          ctx.clock.now(),
+        ),
+      );
+    }
     if (opened) {
       counts.filled += 1;
       openPositions.push(opened);
