@@ -1,0 +1,243 @@
+// The always-on Fargate task: IB Gateway + IBC and the bridge, two containers sharing the task's network
+// namespace, so the bridge reaches the gateway's API on 127.0.0.1 and nothing outside the task can.
+//
+// One task, ever: two gateways logged in with the same IB user knock each other out, so deployments stop
+// the old task before starting the new one (minHealthyPercent 0, maxHealthyPercent 100).
+//
+// Size: 0.5 vCPU / 2 GB (≈ $21/month) by default, not 1 vCPU (≈ $36). The steady load is one API socket
+// paced at ≤ 45 messages/s plus a small HTTP service; only the gateway's JVM start-up is CPU-bound, and
+// it merely takes longer (the health check's 300 s start period covers it). Memory is what matters: a
+// 768 MB Java heap plus JVM overhead, Xvfb and the Node bridge need about 1.5 GB. `-c gatewayCpu=1024`
+// buys a faster start.
+import { readdirSync, readFileSync } from 'node:fs';
+import { Duration, IgnoreMode, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
+import { Construct } from 'constructs';
+import { BRIDGE_PORT } from './network';
+import type { Network } from './network';
+import { REPO_ROOT, repoPath } from './paths';
+
+export const IB_GATEWAY_REPOSITORY = 'ghcr.io/gnzsnz/ib-gateway';
+
+/**
+ * The IB Gateway image, at the tag pinned once in gateway-container/Dockerfile.gateway
+ * (`ARG IB_GATEWAY_TAG=...`), so the image deployed is the one built and tested locally.
+ */
+export function ibGatewayImage(dockerfile = repoPath('gateway-container', 'Dockerfile.gateway')): string {
+  const match = /^ARG\s+IB_GATEWAY_TAG=(\S+)\s*$/m.exec(readFileSync(dockerfile, 'utf8'));
+  const tag = match?.[1];
+  if (!tag || tag === 'latest' || tag === 'stable') {
+    throw new Error(`${dockerfile} must pin ARG IB_GATEWAY_TAG to a version (found ${tag ?? 'none'})`);
+  }
+  return `${IB_GATEWAY_REPOSITORY}:${tag}`;
+}
+
+/** Cloud Map: the jobs reach the bridge at http://bridge.ib.internal:8080. */
+export const BRIDGE_NAMESPACE = 'ib.internal';
+export const BRIDGE_SERVICE_NAME = 'bridge';
+export const BRIDGE_URL = `http://${BRIDGE_SERVICE_NAME}.${BRIDGE_NAMESPACE}:${BRIDGE_PORT}`;
+
+/** The bridge's IB API client id: the only API client of this gateway (IB answers 326 to a second). */
+export const IB_CLIENT_ID = 1;
+
+/** IB Gateway API ports inside the task: the gateway listens on them for 127.0.0.1 only. */
+export const IB_API_PORT = { paper: 4002, live: 4001 } as const;
+
+/**
+ * IBC restarts the gateway daily at 23:45 New York time without a new 2FA; the bridge treats 23:45-01:00
+ * (that restart and IB's nightly reset) as expected downtime. Both settings come from here.
+ */
+const AUTO_RESTART_TIME = '11:45 PM';
+const RESTART_WINDOW = '23:45-01:00';
+const TIME_ZONE = 'America/New_York';
+
+export interface GatewayServiceProps {
+  network: Network;
+  tradingMode: 'paper' | 'live';
+  eventBusName: string;
+  /** Fargate CPU units, 512 or 1024 (memory is 2 GB). */
+  cpu: number;
+  /** A prebuilt bridge image URI; else built from Dockerfile.bridge at deploy. */
+  bridgeImage?: string;
+  ibMarketDataType: number;
+}
+
+export class GatewayService extends Construct {
+  readonly cluster: ecs.Cluster;
+  readonly service: ecs.FargateService;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  /** HMAC secret shared by the bridge and the jobs (plain SecretString). */
+  readonly bridgeSecret: secretsmanager.Secret;
+  /** IB login, `{"username": "...", "password": "..."}`, filled in by the operator after the first deploy. */
+  readonly ibCredentials: secretsmanager.Secret;
+  readonly namespace: servicediscovery.PrivateDnsNamespace;
+  readonly bridgeUrl = BRIDGE_URL;
+
+  constructor(scope: Construct, id: string, props: GatewayServiceProps) {
+    super(scope, id);
+    const { vpc } = props.network;
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc,
+      // Container Insights would bill ≈ $7/month of custom metrics for one task; the free AWS/ECS
+      // metrics are enough for the "task not running" alarm (observability.ts).
+      containerInsightsV2: ecs.ContainerInsights.DISABLED,
+    });
+    this.namespace = new servicediscovery.PrivateDnsNamespace(this, 'Namespace', {
+      name: BRIDGE_NAMESPACE,
+      vpc,
+      description: 'Private DNS for the bridge',
+    });
+
+    // The placeholder lets the first deploy succeed; IBC then fails to log in (user "set-me") until the
+    // operator stores the real login (README: Deploy). Credentials are never in code or images.
+    this.ibCredentials = new secretsmanager.Secret(this, 'IbCredentials', {
+      description: 'IB Gateway login: {"username": "...", "password": "..."}',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ username: 'set-me' }),
+        generateStringKey: 'password',
+      },
+    });
+    this.bridgeSecret = new secretsmanager.Secret(this, 'BridgeSecret', {
+      description: 'HMAC secret shared by the Lambda jobs and the bridge',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      cpu: props.cpu,
+      memoryLimitMiB: 2048,
+      // IB's gateway installer is x86-64 only.
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+
+    const gateway = this.taskDefinition.addContainer('ib-gateway', {
+      image: ecs.ContainerImage.fromRegistry(ibGatewayImage()),
+      essential: true,
+      memoryReservationMiB: 1536,
+      // Settings only; the same as gateway-container/ibc/gateway.env.template.
+      environment: {
+        TRADING_MODE: props.tradingMode,
+        READ_ONLY_API: 'no',
+        TWS_ACCEPT_INCOMING: 'reject',
+        AUTO_RESTART_TIME,
+        TWOFA_TIMEOUT_ACTION: 'restart',
+        RELOGIN_AFTER_TWOFA_TIMEOUT: 'yes',
+        TWOFA_EXIT_INTERVAL: '60',
+        EXISTING_SESSION_DETECTED_ACTION: 'primary',
+        BYPASS_WARNING: 'yes',
+        JAVA_HEAP_SIZE: '768',
+        TIME_ZONE,
+        TZ: TIME_ZONE,
+      },
+      secrets: {
+        TWS_USERID: ecs.Secret.fromSecretsManager(this.ibCredentials, 'username'),
+        TWS_PASSWORD: ecs.Secret.fromSecretsManager(this.ibCredentials, 'password'),
+      },
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'ib-gateway', logGroup }),
+      // No port mappings and no VNC_SERVER_PASSWORD: the API ports and VNC stay inside the task. No
+      // health check either: a TCP probe succeeds while the gateway is logged out; the bridge's is real.
+    });
+
+    const bridge = this.taskDefinition.addContainer('bridge', {
+      image: props.bridgeImage ? ecs.ContainerImage.fromRegistry(props.bridgeImage) : bridgeImageAsset(),
+      essential: true,
+      memoryReservationMiB: 256,
+      environment: {
+        IB_HOST: '127.0.0.1',
+        IB_PORT: String(IB_API_PORT[props.tradingMode]),
+        IB_CLIENT_ID: String(IB_CLIENT_ID),
+        BRIDGE_HOST: '0.0.0.0',
+        BRIDGE_PORT: String(BRIDGE_PORT),
+        EVENT_BUS_NAME: props.eventBusName,
+        IB_MARKET_DATA_TYPE: String(props.ibMarketDataType),
+        IB_TIME_ZONE: TIME_ZONE,
+        IB_RESTART_WINDOW: RESTART_WINDOW,
+      },
+      secrets: { BRIDGE_SECRET: ecs.Secret.fromSecretsManager(this.bridgeSecret) },
+      portMappings: [{ containerPort: BRIDGE_PORT, protocol: ecs.Protocol.TCP }],
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'bridge', logGroup }),
+      // Fargate ignores a Dockerfile HEALTHCHECK. /health answers 503 only when the IB connection is
+      // down outside the nightly restart window; an unhealthy essential container makes ECS replace the
+      // task (a fresh login). The start period is the longest ECS allows: a 2FA approval takes minutes.
+      healthCheck: {
+        command: [
+          'CMD',
+          'node',
+          '-e',
+          `fetch('http://127.0.0.1:${BRIDGE_PORT}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
+        ],
+        interval: Duration.seconds(30),
+        timeout: Duration.seconds(5),
+        retries: 5,
+        startPeriod: Duration.seconds(300),
+      },
+    });
+    bridge.addContainerDependencies({
+      container: gateway,
+      condition: ecs.ContainerDependencyCondition.START,
+    });
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: 1,
+      minHealthyPercent: 0,
+      maxHealthyPercent: 100,
+      circuitBreaker: { enable: true, rollback: true },
+      // Public subnet + public IP instead of a NAT gateway; the security group admits only the jobs.
+      assignPublicIp: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      securityGroups: [props.network.bridgeSecurityGroup],
+      // An A record of the task's private IP: Lambdas cannot use Service Connect, and an internal load
+      // balancer would cost ≈ $16/month for one task. A short TTL so a replaced task is found quickly.
+      cloudMapOptions: {
+        cloudMapNamespace: this.namespace,
+        name: BRIDGE_SERVICE_NAME,
+        dnsRecordType: servicediscovery.DnsRecordType.A,
+        dnsTtl: Duration.seconds(10),
+      },
+      enableExecuteCommand: false,
+    });
+  }
+}
+
+/**
+ * The bridge image from gateway-container/Dockerfile.bridge, repository root as the build context. Synth
+ * only stages the context (no Docker needed); `cdk deploy` builds and pushes it (Docker needed then, or
+ * pass `-c bridgeImage=...`).
+ */
+function bridgeImageAsset(): ecs.ContainerImage {
+  return ecs.ContainerImage.fromAsset(REPO_ROOT, {
+    file: 'gateway-container/Dockerfile.bridge',
+    platform: Platform.LINUX_AMD64,
+    ignoreMode: IgnoreMode.DOCKER,
+    exclude: bridgeContextExcludes(),
+  });
+}
+
+/**
+ * Everything but what Dockerfile.bridge copies, so an edit elsewhere (README, tests, Lambda code) changes
+ * neither the asset hash nor the image. Listed by name rather than as `**` plus `!` exceptions: with
+ * exceptions the fingerprint walks all of node_modules, which costs a synth about 15 seconds.
+ */
+export function bridgeContextExcludes(): string[] {
+  const keepAtRoot = new Set(['package.json', 'package-lock.json', 'tsconfig.json', 'gateway-container']);
+  const keepInGatewayContainer = new Set(['Dockerfile.bridge', 'bridge']);
+  return [
+    ...readdirSync(REPO_ROOT).filter((name) => !keepAtRoot.has(name)),
+    ...readdirSync(repoPath('gateway-container'))
+      .filter((name) => !keepInGatewayContainer.has(name))
+      .map((name) => `gateway-container/${name}`),
+  ];
+}

@@ -1,0 +1,129 @@
+// Alarms a person must hear about, on the alert topic (email; alarms carry no `severity` attribute, so
+// they never reach the SMS subscription):
+// - execute-strategies or monitor failed (the trading runs: no retry, someone must look);
+// - anything in a job's dead-letter queue (a run dropped, expired or failed after its retries);
+// - the gateway task is not running.
+// Plus a small dashboard of the same signals.
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Construct } from 'constructs';
+import type { JobName } from '../functions/core/config';
+import type { Alerts } from './alerts';
+import type { GatewayService } from './gateway-service';
+import type { Jobs } from './jobs';
+
+/** Jobs whose every failure is alarmed (the others alarm through their dead-letter queue). */
+export const ERROR_ALARM_JOBS: readonly JobName[] = ['execute-strategies', 'monitor'];
+
+export interface ObservabilityProps {
+  alerts: Alerts;
+  jobs: Jobs;
+  gateway: GatewayService;
+}
+
+export class Observability extends Construct {
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const notify = new actions.SnsAction(props.alerts.topic);
+    const add = (alarm: cloudwatch.Alarm) => {
+      alarm.addAlarmAction(notify);
+      this.alarms.push(alarm);
+      return alarm;
+    };
+
+    for (const name of ERROR_ALARM_JOBS) {
+      const job = props.jobs.deployed.get(name);
+      if (!job) continue;
+      add(
+        new cloudwatch.Alarm(this, `${name}-errors`, {
+          alarmDescription: `${name} failed (it is never retried): read its log group, then check IB and the positions table`,
+          metric: job.fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
+    for (const [name, job] of props.jobs.deployed) {
+      add(
+        new cloudwatch.Alarm(this, `${name}-dead-letters`, {
+          alarmDescription: `${name}: an invocation was dropped or failed for good; the message in its dead-letter queue says why`,
+          metric: job.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: Duration.minutes(5),
+            statistic: cloudwatch.Stats.MAXIMUM,
+          }),
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
+    // "Running task count < 1" without Container Insights (whose RunningTaskCount would cost ≈ $7/month):
+    // the free AWS/ECS CPUUtilization of the service has data points exactly while a task runs, so its
+    // sample count is below 1 (missing data, treated as breaching) when none does. Three 5-minute periods
+    // ride out a deployment, which stops the old task before starting the new one.
+    const runningTasks = new cloudwatch.Metric({
+      namespace: 'AWS/ECS',
+      metricName: 'CPUUtilization',
+      dimensionsMap: {
+        ClusterName: props.gateway.cluster.clusterName,
+        ServiceName: props.gateway.service.serviceName,
+      },
+      statistic: cloudwatch.Stats.SAMPLE_COUNT,
+      period: Duration.minutes(5),
+    });
+    add(
+      new cloudwatch.Alarm(this, 'gateway-not-running', {
+        alarmDescription:
+          'No IB Gateway task has run for 15 minutes: check the ECS service events (image pull, secrets, circuit breaker)',
+        metric: runningTasks,
+        threshold: 1,
+        evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+    );
+
+    const deployed = [...props.jobs.deployed.values()];
+    new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.days(1),
+      widgets: [
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Job errors',
+            width: 12,
+            left: deployed.map((job) =>
+              job.fn.metricErrors({ period: Duration.minutes(5), label: job.spec.name }),
+            ),
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Job duration (max)',
+            width: 12,
+            left: deployed.map((job) =>
+              job.fn.metricDuration({
+                period: Duration.minutes(5),
+                statistic: cloudwatch.Stats.MAXIMUM,
+                label: job.spec.name,
+              }),
+            ),
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Gateway task running (CPU samples per 5 min)',
+            width: 12,
+            left: [runningTasks],
+          }),
+          new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 12, alarms: this.alarms }),
+        ],
+      ],
+    });
+  }
+}

@@ -1,0 +1,117 @@
+// The app as `cdk synth` builds it: cdk-nag on, settings from context.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { createApp, projectContext } from '../../lib/app';
+import type { OptionsIncomeStack } from '../../lib/options-income-stack';
+import { buildTestApp, FIXTURE_ENTRY, resourcesOfType, removeTestOutputs } from './support';
+
+afterAll(removeTestOutputs);
+
+interface ValidationReport {
+  pluginReports: {
+    pluginName: string;
+    conclusion: string;
+    violations: unknown[];
+    suppressedViolations?: { ruleName: string; reason: string; acknowledgedId: string }[];
+  }[];
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  let report: ValidationReport;
+
+  beforeAll(() => {
+    const { app, outdir } = buildTestApp({ nag: true });
+    app.synth();
+    report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
+  });
+
+  it('finds nothing unacknowledged in the app', () => {
+    const awsSolutions = report.pluginReports.find((r) => r.pluginName === 'AwsSolutions');
+    expect(awsSolutions?.conclusion).toBe('success');
+    expect(awsSolutions?.violations).toEqual([]);
+  });
+
+  it('acknowledges each accepted finding by its exact id, with a reason', () => {
+    const suppressed = report.pluginReports.flatMap((r) => r.suppressedViolations ?? []);
+    expect(suppressed.length).toBeGreaterThan(0);
+    for (const violation of suppressed) {
+      expect(violation.reason.length, violation.acknowledgedId).toBeGreaterThan(40);
+      // No blanket acknowledgement of a whole rule that reports per finding.
+      if (violation.ruleName.startsWith('AwsSolutions-IAM'))
+        expect(violation.acknowledgedId).toMatch(/\[.+\]$/);
+    }
+  });
+
+  it('fails the synth on a new finding', () => {
+    const { app, stack } = buildTestApp({ nag: true, context: { bridgeImage: 'example.com/ib-bridge:1' } });
+    stack.jobs.deployed
+      .get('monitor')!
+      .fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+    expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Resource::\*\]/);
+  });
+});
+
+describe('settings from context', () => {
+  const build = (context: Record<string, unknown>) =>
+    createApp({
+      context: { ...projectContext(), 'aws:cdk:bundling-stacks': [], ...context },
+      stack: { entryOverride: FIXTURE_ENTRY },
+    });
+
+  it('refuses a bad phone number, trading mode or CPU size, naming the setting', () => {
+    expect(() => build({ alertPhone: '555-1234' })).toThrow(/alertPhone/);
+    expect(() => build({ tradingMode: 'demo' })).toThrow(/tradingMode/);
+    expect(() => build({ gatewayCpu: '256' })).toThrow(/gatewayCpu/);
+    expect(() => build({ alertEmail: 'not-an-address' })).toThrow(/alertEmail/);
+  });
+
+  describe('live mode, 1 vCPU, a prebuilt bridge image, no alert email', () => {
+    let stack: OptionsIncomeStack;
+    let template: Template;
+
+    beforeAll(() => {
+      ({ stack } = build({
+        tradingMode: 'live',
+        gatewayCpu: '1024',
+        bridgeImage: '123456789012.dkr.ecr.us-east-1.amazonaws.com/ib-bridge:1.2.3',
+        alertEmail: '',
+      }));
+      template = Template.fromStack(stack);
+    });
+
+    const containers = () =>
+      Object.values(resourcesOfType(template, 'AWS::ECS::TaskDefinition'))[0]!.Properties!
+        .ContainerDefinitions as {
+        Name: string;
+        Image: unknown;
+        Environment: { Name: string; Value: unknown }[];
+      }[];
+    const envOf = (name: string) =>
+      Object.fromEntries(
+        containers()
+          .find((c) => c.Name === name)!
+          .Environment.map((e) => [e.Name, e.Value]),
+      );
+
+    it('logs the gateway into the live account and points the bridge at the live port', () => {
+      expect(envOf('ib-gateway').TRADING_MODE).toBe('live');
+      expect(envOf('bridge').IB_PORT).toBe('4001');
+      template.hasOutput('TradingMode', { Value: 'live' });
+    });
+
+    it('sizes the task and uses the given bridge image', () => {
+      template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '1024', Memory: '2048' });
+      expect(containers().find((c) => c.Name === 'bridge')!.Image).toBe(
+        '123456789012.dkr.ecr.us-east-1.amazonaws.com/ib-bridge:1.2.3',
+      );
+    });
+
+    it('warns that alerts reach nobody, and subscribes no email', () => {
+      Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('alertEmail'));
+      template.resourceCountIs('AWS::SNS::Subscription', 0);
+    });
+  });
+});

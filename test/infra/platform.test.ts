@@ -1,0 +1,444 @@
+// Network, gateway service, storage, alerts and alarms of the stack as deployed (paper mode, defaults).
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { createTableInputs, TABLE_IDS, TABLES } from '../../functions/adapters/dynamo/tables';
+import { publishInput } from '../../functions/adapters/sns-alerter';
+import { makeAlert } from '../../functions/core/alerts';
+import type { AlertSeverity } from '../../functions/core/types';
+import type { OptionsIncomeStack } from '../../lib/options-income-stack';
+import { repoPath } from '../../lib/paths';
+import {
+  logicalId,
+  referencedId,
+  resourcesOfType,
+  synthTemplate,
+  TEST_EMAIL,
+  TEST_PHONE,
+  removeTestOutputs,
+} from './support';
+import type { Resources } from './support';
+
+afterAll(removeTestOutputs);
+
+let stack: OptionsIncomeStack;
+let template: Template;
+
+beforeAll(() => {
+  ({ stack, template } = synthTemplate());
+});
+
+type Container = Record<string, unknown> & {
+  Name: string;
+  Environment?: { Name: string; Value: unknown }[];
+  Secrets?: { Name: string; ValueFrom: unknown }[];
+  PortMappings?: { ContainerPort: number }[];
+};
+
+function containers(): Container[] {
+  const taskDefinitions = Object.values(resourcesOfType(template, 'AWS::ECS::TaskDefinition'));
+  expect(taskDefinitions).toHaveLength(1);
+  return taskDefinitions[0]!.Properties!.ContainerDefinitions as Container[];
+}
+
+const container = (name: string) => containers().find((c) => c.Name === name)!;
+const env = (c: Container) => Object.fromEntries((c.Environment ?? []).map((e) => [e.Name, e.Value]));
+
+/** Every ingress rule of the template, inline or standalone, as { group, from, to, source }. */
+function ingressRules() {
+  const rules: { group: string; from: number; to: number; source: string | undefined; cidr: unknown }[] = [];
+  for (const [id, sg] of Object.entries(resourcesOfType(template, 'AWS::EC2::SecurityGroup'))) {
+    for (const rule of (sg.Properties?.SecurityGroupIngress as Record<string, unknown>[] | undefined) ?? []) {
+      rules.push({
+        group: id,
+        from: rule.FromPort as number,
+        to: rule.ToPort as number,
+        source: referencedId(rule.SourceSecurityGroupId),
+        cidr: rule.CidrIp ?? rule.CidrIpv6,
+      });
+    }
+  }
+  for (const rule of Object.values(resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress'))) {
+    const p = rule.Properties!;
+    rules.push({
+      group: referencedId(p.GroupId)!,
+      from: p.FromPort as number,
+      to: p.ToPort as number,
+      source: referencedId(p.SourceSecurityGroupId),
+      cidr: p.CidrIp ?? p.CidrIpv6,
+    });
+  }
+  return rules;
+}
+
+describe('network', () => {
+  it('has no NAT gateway, and only the public subnets route to the internet', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    const routes = Object.values(resourcesOfType(template, 'AWS::EC2::Route'));
+    expect(routes).toHaveLength(2);
+    for (const route of routes) {
+      expect(route.Properties?.DestinationCidrBlock).toBe('0.0.0.0/0');
+      expect(referencedId(route.Properties?.GatewayId)).toMatch(/IGW/);
+      expect(route.Properties?.NatGatewayId).toBeUndefined();
+    }
+    const isolatedRouteTables = stack.network.vpc.isolatedSubnets.map((subnet) =>
+      referencedId(stack.resolve(subnet.routeTable.routeTableId))!,
+    );
+    expect(isolatedRouteTables).toHaveLength(2);
+    for (const route of routes)
+      expect(isolatedRouteTables).not.toContain(referencedId(route.Properties?.RouteTableId));
+  });
+
+  it('has a DynamoDB gateway endpoint and interface endpoints for SNS, Secrets Manager and ECS', () => {
+    const endpoints = Object.values(resourcesOfType(template, 'AWS::EC2::VPCEndpoint')).map((e) => ({
+      type: e.Properties?.VpcEndpointType ?? 'Gateway',
+      service: JSON.stringify(e.Properties?.ServiceName),
+    }));
+    expect(endpoints.filter((e) => e.type === 'Gateway').map((e) => e.service)).toEqual([
+      expect.stringContaining('dynamodb'),
+    ]);
+    const interfaces = endpoints.filter((e) => e.type === 'Interface').map((e) => e.service);
+    for (const service of ['.sns', '.secretsmanager', '.ecs']) {
+      expect(
+        interfaces.some((s) => s.includes(service)),
+        service,
+      ).toBe(true);
+    }
+    expect(interfaces).toHaveLength(3);
+  });
+
+  it('opens the bridge port to the Lambda security group and nothing else to the gateway task', () => {
+    const bridgeSg = logicalId(stack.network.bridgeSecurityGroup);
+    const jobsSg = logicalId(stack.network.jobsSecurityGroup);
+    const bridgeRules = ingressRules().filter((rule) => rule.group === bridgeSg);
+    expect(bridgeRules).toEqual([{ group: bridgeSg, from: 8080, to: 8080, source: jobsSg, cidr: undefined }]);
+    // The service runs in that group and nothing else.
+    template.hasResourceProperties('AWS::ECS::Service', {
+      NetworkConfiguration: {
+        AwsvpcConfiguration: { SecurityGroups: [{ 'Fn::GetAtt': [bridgeSg, 'GroupId'] }] },
+      },
+    });
+  });
+
+  it('never opens the IB API ports (4001-4004) or VNC (5900), and nothing to the internet', () => {
+    for (const rule of ingressRules()) {
+      for (const port of [4001, 4002, 4003, 4004, 5900]) {
+        expect(port >= rule.from && port <= rule.to, `${rule.group} ${rule.from}-${rule.to}`).toBe(false);
+      }
+      expect(rule.cidr).not.toBe('0.0.0.0/0');
+      expect(rule.cidr).not.toBe('::/0');
+    }
+    for (const c of containers()) {
+      for (const mapping of c.PortMappings ?? []) expect(mapping.ContainerPort).toBe(8080);
+    }
+    expect(container('ib-gateway').PortMappings ?? []).toEqual([]);
+  });
+});
+
+describe('gateway service', () => {
+  it('runs exactly one task: desiredCount 1, min 0 %, max 100 %, circuit breaker with rollback', () => {
+    template.hasResourceProperties('AWS::ECS::Service', {
+      DesiredCount: 1,
+      LaunchType: 'FARGATE',
+      DeploymentConfiguration: {
+        MinimumHealthyPercent: 0,
+        MaximumPercent: 100,
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      },
+      NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'ENABLED' } },
+    });
+  });
+
+  it('runs in the public subnets', () => {
+    const service = Object.values(resourcesOfType(template, 'AWS::ECS::Service'))[0]!;
+    const subnets = (
+      service.Properties?.NetworkConfiguration as { AwsvpcConfiguration: { Subnets: unknown[] } }
+    ).AwsvpcConfiguration.Subnets.map(referencedId);
+    expect(subnets.sort()).toEqual(stack.network.vpc.publicSubnets.map((s) => logicalId(s)).sort());
+  });
+
+  it('registers an A record with a short TTL in a private namespace', () => {
+    template.hasResourceProperties('AWS::ServiceDiscovery::Service', {
+      DnsConfig: { DnsRecords: [{ Type: 'A', TTL: Match.anyValue() }] },
+    });
+    const service = Object.values(resourcesOfType(template, 'AWS::ServiceDiscovery::Service'))[0]!;
+    const ttl = (service.Properties?.DnsConfig as { DnsRecords: { TTL: number }[] }).DnsRecords[0]!.TTL;
+    expect(ttl).toBeLessThanOrEqual(60);
+    template.resourceCountIs('AWS::ServiceDiscovery::PrivateDnsNamespace', 1);
+  });
+
+  it('is an x86-64 Fargate task with 2 GB and two essential containers', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RequiresCompatibilities: ['FARGATE'],
+      Cpu: '512',
+      Memory: '2048',
+      RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
+    });
+    expect(containers().map((c) => [c.Name, c.Essential])).toEqual([
+      ['ib-gateway', true],
+      ['bridge', true],
+    ]);
+  });
+
+  it('runs the IB Gateway image at the tag pinned in Dockerfile.gateway', () => {
+    const tag = /^ARG IB_GATEWAY_TAG=(.+)$/m.exec(
+      readFileSync(repoPath('gateway-container/Dockerfile.gateway'), 'utf8'),
+    )?.[1];
+    expect(tag).toMatch(/^\d+\.\d+/);
+    expect(container('ib-gateway').Image).toBe(`ghcr.io/gnzsnz/ib-gateway:${tag}`);
+  });
+
+  it('configures the gateway in paper mode with restart and 2FA settings, credentials from Secrets Manager', () => {
+    const gateway = container('ib-gateway');
+    expect(env(gateway)).toMatchObject({
+      TRADING_MODE: 'paper',
+      AUTO_RESTART_TIME: expect.stringMatching(/^\d{1,2}:\d{2} (AM|PM)$/),
+      TWOFA_TIMEOUT_ACTION: 'restart',
+      RELOGIN_AFTER_TWOFA_TIMEOUT: 'yes',
+      JAVA_HEAP_SIZE: expect.stringMatching(/^\d+$/),
+      TIME_ZONE: 'America/New_York',
+    });
+    const secretId = logicalId(stack.gateway.ibCredentials);
+    const secrets = Object.fromEntries(
+      (gateway.Secrets ?? []).map((s) => [s.Name, JSON.stringify(s.ValueFrom)]),
+    );
+    expect(Object.keys(secrets).sort()).toEqual(['TWS_PASSWORD', 'TWS_USERID']);
+    expect(secrets.TWS_USERID).toContain(secretId);
+    expect(secrets.TWS_USERID).toContain(':username::');
+    expect(secrets.TWS_PASSWORD).toContain(':password::');
+    // No credential in plain environment.
+    expect(Object.keys(env(gateway)).filter((name) => /PASSWORD|USERID/.test(name))).toEqual([]);
+  });
+
+  it('points the bridge at the paper API port on localhost, with its secret and the event bus', () => {
+    const bridge = container('bridge');
+    expect(env(bridge)).toMatchObject({
+      IB_HOST: '127.0.0.1',
+      IB_PORT: '4002',
+      IB_CLIENT_ID: expect.stringMatching(/^\d+$/),
+      BRIDGE_PORT: '8080',
+      EVENT_BUS_NAME: { Ref: logicalId(stack.bridgeEvents.bus) },
+    });
+    expect(bridge.Secrets).toEqual([
+      { Name: 'BRIDGE_SECRET', ValueFrom: { Ref: logicalId(stack.gateway.bridgeSecret) } },
+    ]);
+    expect(bridge.DependsOn).toEqual([{ ContainerName: 'ib-gateway', Condition: 'START' }]);
+  });
+
+  it('health-checks the bridge /health in the task definition, with a long start period', () => {
+    const healthCheck = container('bridge').HealthCheck as Record<string, unknown>;
+    expect(healthCheck).toBeDefined();
+    const command = (healthCheck.Command as string[]).join(' ');
+    expect(command).toMatch(/^CMD /);
+    expect(command).toContain('http://127.0.0.1:8080/health');
+    expect(healthCheck.StartPeriod).toBe(300);
+    expect(healthCheck.Retries).toBeGreaterThanOrEqual(3);
+  });
+
+  it('lets the task publish to the bridge event bus', () => {
+    const taskRole = logicalId(stack.gateway.taskDefinition.taskRole);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: taskRole }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'events:PutEvents',
+            Resource: { 'Fn::GetAtt': [logicalId(stack.bridgeEvents.bus), 'Arn'] },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('keeps logs for a limited time', () => {
+    for (const c of containers()) {
+      const options = (c.LogConfiguration as { Options: Record<string, unknown> }).Options;
+      const group = resourcesOfType(template, 'AWS::Logs::LogGroup')[referencedId(options['awslogs-group'])!];
+      expect(group?.Properties?.RetentionInDays, c.Name).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('storage', () => {
+  const tableResource = (id: (typeof TABLE_IDS)[number]) =>
+    (template.toJSON().Resources as Resources & Record<string, { DeletionPolicy?: string }>)[
+      logicalId(stack.storage.tables[id])
+    ]!;
+  const localInputs = createTableInputs('local');
+
+  it.each(TABLE_IDS)('%s matches the shared definition and the DynamoDB Local table', (id) => {
+    const definition = TABLES[id];
+    const props = tableResource(id).Properties!;
+    const keySchema = [
+      { AttributeName: definition.partitionKey.name, KeyType: 'HASH' },
+      ...(definition.sortKey ? [{ AttributeName: definition.sortKey.name, KeyType: 'RANGE' }] : []),
+    ];
+    expect(props.KeySchema).toEqual(keySchema);
+    const indexes = (props.GlobalSecondaryIndexes as Record<string, unknown>[] | undefined) ?? [];
+    expect(indexes.map((index) => index.IndexName)).toEqual(
+      definition.globalIndexes.map((index) => index.name),
+    );
+    for (const index of indexes) expect(index.Projection).toEqual({ ProjectionType: 'ALL' });
+    expect(props.TimeToLiveSpecification).toEqual(
+      definition.timeToLiveAttribute
+        ? { AttributeName: definition.timeToLiveAttribute, Enabled: true }
+        : undefined,
+    );
+
+    // The same keys, indexes and attribute types DynamoDB Local gets from the same definition.
+    const local = localInputs.find((input) => input.TableName === `local-${definition.physicalSuffix}`)!;
+    expect(props.KeySchema).toEqual(local.KeySchema);
+    expect(new Set(props.AttributeDefinitions as unknown[])).toEqual(new Set(local.AttributeDefinitions));
+    expect(
+      indexes.map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection })),
+    ).toEqual(local.GlobalSecondaryIndexes ?? []);
+  });
+
+  it('bills on demand, encrypts, and keeps point-in-time recovery on every table', () => {
+    for (const id of TABLE_IDS) {
+      expect(tableResource(id).Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        SSESpecification: { SSEEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      });
+    }
+  });
+
+  it('retains positions, orders and config when the stack is deleted', () => {
+    for (const id of ['positions', 'orders', 'config'] as const)
+      expect(tableResource(id).DeletionPolicy).toBe('Retain');
+    for (const id of ['candidates', 'snapshots', 'alertState', 'idempotency'] as const) {
+      expect(tableResource(id).DeletionPolicy).toBe('Delete');
+    }
+  });
+});
+
+describe('alerts', () => {
+  /** SNS filter-policy matching for one exact-string attribute allowlist (all this stack uses). */
+  function smsWouldReceive(severity: AlertSeverity): boolean {
+    const subscriptions = Object.values(resourcesOfType(template, 'AWS::SNS::Subscription'));
+    const sms = subscriptions.find((s) => s.Properties?.Protocol === 'sms')!;
+    const policy = sms.Properties?.FilterPolicy as Record<string, string[]>;
+    const attributes = publishInput(
+      'arn:aws:sns:us-east-1:123456789012:alerts',
+      makeAlert({
+        subject: 'SPY-IC-1',
+        rule: 3,
+        severity,
+        title: 'test',
+        message: 'test',
+      }),
+    ).MessageAttributes!;
+    return Object.entries(policy).every(([name, allowed]) => {
+      const value = attributes[name]?.StringValue;
+      return value !== undefined && allowed.includes(value);
+    });
+  }
+
+  it('subscribes the email to everything and the phone to CRITICAL only', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: TEST_EMAIL });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sms',
+      Endpoint: TEST_PHONE,
+      FilterPolicy: { severity: ['CRITICAL'] },
+    });
+    const email = Object.values(resourcesOfType(template, 'AWS::SNS::Subscription')).find(
+      (s) => s.Properties?.Protocol === 'email',
+    );
+    expect(email?.Properties?.FilterPolicy).toBeUndefined();
+  });
+
+  it('lets through to SMS exactly what the SNS alerter marks CRITICAL', () => {
+    expect(smsWouldReceive('CRITICAL')).toBe(true);
+    expect(smsWouldReceive('WARNING')).toBe(false);
+    expect(smsWouldReceive('INFO')).toBe(false);
+  });
+
+  it('encrypts the topic with a key CloudWatch alarms may use', () => {
+    const keyId = logicalId(stack.alerts.key);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: Match.arrayWith(['kms:Decrypt']),
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('alarms', () => {
+  const alarms = () =>
+    Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties!);
+  const topicRef = () => ({ Ref: logicalId(stack.alerts.topic) });
+
+  it('all notify the alert topic', () => {
+    expect(alarms().length).toBeGreaterThan(0);
+    for (const alarm of alarms()) expect(alarm.AlarmActions).toEqual([topicRef()]);
+  });
+
+  it('fire on any execute-strategies or monitor error', () => {
+    for (const name of ['execute-strategies', 'monitor'] as const) {
+      const fnId = logicalId(stack.jobs.deployed.get(name)!.fn);
+      const alarm = alarms().find(
+        (a) =>
+          a.MetricName === 'Errors' &&
+          (a.Dimensions as { Value: unknown }[]).some((d) => referencedId(d.Value) === fnId),
+      );
+      expect(alarm, name).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  it('fire on a message in any dead-letter queue', () => {
+    for (const [name, job] of stack.jobs.deployed) {
+      const queueId = logicalId(job.deadLetterQueue);
+      const alarm = alarms().find(
+        (a) =>
+          a.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+          (a.Dimensions as { Value: unknown }[]).some((d) => JSON.stringify(d.Value).includes(queueId)),
+      );
+      expect(alarm, name).toMatchObject({ Threshold: 1 });
+    }
+  });
+
+  it('fire when no gateway task runs (missing data counts as not running)', () => {
+    const alarm = alarms().find((a) => a.Namespace === 'AWS/ECS');
+    expect(alarm).toMatchObject({
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+    });
+    const dimensions = Object.fromEntries(
+      (alarm!.Dimensions as { Name: string; Value: unknown }[]).map((d) => [d.Name, JSON.stringify(d.Value)]),
+    );
+    expect(dimensions.ServiceName).toContain(logicalId(stack.gateway.service));
+    expect(dimensions.ClusterName).toContain(logicalId(stack.gateway.cluster));
+  });
+});
+
+describe('logs', () => {
+  it('every log group has a retention and is deleted with the stack', () => {
+    const groups = template.toJSON().Resources as Record<
+      string,
+      { Type: string; DeletionPolicy?: string; Properties?: { RetentionInDays?: number } }
+    >;
+    const logGroups = Object.entries(groups).filter(([, r]) => r.Type === 'AWS::Logs::LogGroup');
+    expect(logGroups.length).toBeGreaterThanOrEqual(stack.jobs.deployed.size + 2);
+    for (const [id, group] of logGroups) {
+      expect(group.Properties?.RetentionInDays, id).toBeLessThanOrEqual(90);
+      expect(group.DeletionPolicy, id).toBe('Delete');
+    }
+  });
+
+  it('records rejected VPC flows', () => {
+    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT', ResourceType: 'VPC' });
+  });
+});
