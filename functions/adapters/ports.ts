@@ -119,6 +119,19 @@ export interface PositionStore {
     now: number;
   }): Promise<{ position: PositionRecord; intent: OrderIntentRecord }>;
   /**
+   * In ONE transaction: shrinks the OPEN position by the contracts a closing order filled before it was
+   * cancelled (legs scaled, realised P&L and commissions added) and marks that intent as applied, so a
+   * crash can neither lose the partial close nor apply it twice. Conditional on the version read.
+   */
+  reduceFromFill(input: {
+    intentKey: string;
+    positionId: string;
+    expectedVersion: number;
+    fill: FillSummary;
+    realisedPnlUsd: number;
+    now: number;
+  }): Promise<{ position: PositionRecord; intent: OrderIntentRecord }>;
+  /**
    * Closes an OPEN position without an order of ours (closed outside the system, expired, assigned).
    * Conditional on status OPEN: throws PositionConflictError otherwise.
    */

@@ -152,6 +152,52 @@ describe('positions: fills applied in one transaction', () => {
     expect(await positions.get(positionId)).toBeUndefined();
   });
 
+  it('reduceFromFill shrinks the position and applies the close intent in one transaction, or writes nothing', async () => {
+    const positionId = id('pos');
+    await positions.create(samplePosition(positionId), { source: 'SYSTEM', now: NOW });
+    const key = await submittedIntent('reduce', 2, 'CLOSE');
+    await intents.transition(key, { from: 'SUBMITTED', to: 'PARTIAL', filledQuantity: 1, now: NOW + 2 });
+    await intents.transition(key, { from: 'PARTIAL', to: 'CANCELLED', now: NOW + 3 });
+    const fill = { filledQuantity: 1, avgFillPrice: 0.5 };
+    // A stale version: nothing is written, the intent stays unapplied.
+    await expect(
+      positions.reduceFromFill({
+        intentKey: key,
+        positionId,
+        expectedVersion: 9,
+        fill,
+        realisedPnlUsd: 10,
+        now: NOW + 4,
+      }),
+    ).rejects.toBeInstanceOf(PositionConflictError);
+    expect((await intents.get(key))?.appliedAt).toBeUndefined();
+    const { position, intent } = await positions.reduceFromFill({
+      intentKey: key,
+      positionId,
+      expectedVersion: 1,
+      fill,
+      realisedPnlUsd: 10,
+      now: NOW + 5,
+    });
+    expect(position).toMatchObject({ status: 'OPEN', quantity: 1, realisedPnlUsd: 10, version: 2 });
+    // Legs scale with the quantity (the sample is a 1:1 spread of 2: −2 / +2 becomes −1 / +1).
+    expect(position.legs.map((l) => l.quantity)).toEqual([-1, 1]);
+    expect(intent).toMatchObject({ status: 'CANCELLED', appliedAt: NOW + 5, appliedPositionId: positionId });
+    // Applying the same fill again is refused: a crash-and-retry can never shrink it twice.
+    await expect(
+      positions.reduceFromFill({
+        intentKey: key,
+        positionId,
+        expectedVersion: 2,
+        fill,
+        realisedPnlUsd: 10,
+        now: NOW + 6,
+      }),
+    ).rejects.toBeInstanceOf(PositionConflictError);
+    expect((await intents.get(key))?.appliedAt).toBe(NOW + 5);
+    expect((await positions.get(positionId))?.quantity).toBe(1);
+  });
+
   it('when the position id is taken nothing is written: the intent stays SUBMITTED and unapplied', async () => {
     const key = await submittedIntent('taken');
     const positionId = id('pos');

@@ -262,4 +262,62 @@ describe('monitor exit path', () => {
         .filter((p) => [short.conId, long.conId].includes(p.contract.conId) && p.position !== 0),
     ).toHaveLength(0);
   }, 120_000);
+
+  it('a crash before a partial close is applied: the next cycle applies it first and closes only the rest', async () => {
+    const shortStrike = nearestStrike(spot() * 0.97);
+    const { short, long } = await openBullPut('pos-crash', shortStrike, 7, 0.05);
+    const atIb = () =>
+      engine
+        .positions(account)
+        .filter((p) => [short.conId, long.conId].includes(p.contract.conId))
+        .map((p) => p.position);
+    // The Lambda dies right after the exit order was cancelled with 5 of 7 filled, before the position
+    // was shrunk: the intent says CANCELLED with 5 filled, the position still says 7.
+    const real = stack.context;
+    setJobContext(
+      createJobContext({
+        stores: {
+          ...db.stores,
+          positions: {
+            ...db.stores.positions,
+            reduceFromFill: () => Promise.reject(new Error('Runtime exited: the Lambda crashed')),
+          },
+        },
+        clock,
+        alerter: real.alerter,
+        idempotency: null,
+        bridge: (priority) => real.bridge(priority),
+      }),
+    );
+    engine.setPartialFillsNeverComplete(true);
+    try {
+      await expect(monitor({}, lambdaContext('monitor'))).rejects.toThrow('crashed');
+    } finally {
+      engine.setPartialFillsNeverComplete(false);
+      setJobContext(real);
+    }
+    const key0 = intentKey({ tradeDate: TRADE_DATE, subjectId: 'pos-crash', purpose: 'CLOSE' });
+    expect(await db.stores.intents.get(key0)).toMatchObject({ status: 'CANCELLED', filledQuantity: 5 });
+    expect((await db.stores.positions.get('pos-crash'))?.quantity).toBe(7);
+    expect(atIb().map(Math.abs)).toEqual([2, 2]);
+
+    // The next cycle applies the earlier 5 before judging the position, then closes the 2 left: never 7.
+    const second = await monitor({}, lambdaContext('monitor'));
+    expect(second.reasons?.join(' ')).toContain(`applied the earlier partial close ${key0} (5 spreads)`);
+    const key1 = intentKey({ tradeDate: TRADE_DATE, subjectId: 'pos-crash', purpose: 'CLOSE', attempt: 1 });
+    expect(await db.stores.intents.get(key1)).toMatchObject({ status: 'FILLED', quantity: 2 });
+    expect(await db.stores.intents.get(key0)).toMatchObject({
+      status: 'CANCELLED',
+      appliedPositionId: 'pos-crash',
+    });
+    const closed = (await db.stores.positions.get('pos-crash')) as PositionRecord;
+    expect(closed).toMatchObject({ status: 'CLOSED', closeIntentKey: key1 });
+    // Realised over both orders: (0.05 − debit) · 100 · contracts − commissions (entry's 2 and IB's).
+    const part = (key: string, contracts: number) =>
+      (0.05 - Math.abs(ordersFor(key)[0]!.avgFillPrice)) * 100 * contracts;
+    const expected = part(key0, 5) + part(key1, 2) - 2 - commissionsOf(key0) - commissionsOf(key1);
+    expect(closed.realisedPnlUsd).toBeCloseTo(expected, 2);
+    // Nothing of the spread is left at IB, and nothing was sold past zero.
+    expect(atIb().every((q) => q === 0)).toBe(true);
+  }, 120_000);
 });

@@ -330,7 +330,8 @@ export function dynamoPositionStore(
                   Key: { id: positionId },
                   UpdateExpression:
                     'SET #status = :closed, closedAt = :now, closeReason = :reason, closeIntentKey = :intent, ' +
-                    'realisedPnlUsd = :pnl, commissionsUsd = commissionsUsd + :commissions, ' +
+                    // Adds to what earlier partial closes (reduceFromFill) realised.
+                    'realisedPnlUsd = if_not_exists(realisedPnlUsd, :zero) + :pnl, commissionsUsd = commissionsUsd + :commissions, ' +
                     '#version = #version + :one, updatedAt = :now',
                   ConditionExpression: 'attribute_exists(id) AND #status = :open',
                   ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
@@ -342,6 +343,7 @@ export function dynamoPositionStore(
                     ':intent': intentKey,
                     ':pnl': toStored(realisedPnlUsd),
                     ':commissions': fill.commissionsUsd ?? 0,
+                    ':zero': 0,
                     ':one': 1,
                   },
                 },
@@ -355,6 +357,79 @@ export function dynamoPositionStore(
           };
         },
         () => new PositionConflictError(positionId, 'is not an open position; nothing was written'),
+      );
+    },
+
+    async reduceFromFill({ intentKey, positionId, expectedVersion, fill, realisedPnlUsd, now }) {
+      checkFill(fill);
+      const current = await get(positionId);
+      if (!current || current.status !== 'OPEN' || current.version !== expectedVersion) {
+        throw new PositionConflictError(
+          positionId,
+          `is not open at version ${expectedVersion}; nothing was written`,
+        );
+      }
+      if (fill.filledQuantity >= current.quantity) {
+        throw new PositionConflictError(
+          positionId,
+          'a fill of the whole position closes it: use closeFromFill',
+        );
+      }
+      const left = current.quantity - fill.filledQuantity;
+      const legs = current.legs.map((leg) => ({
+        ...leg,
+        quantity: (leg.quantity / current.quantity) * left,
+      }));
+      return applyFill(
+        intentKey,
+        fill,
+        (intent, next) => {
+          if (intent.purpose === 'OPEN') {
+            throw new IntentConflictError(
+              intentKey,
+              FILLABLE,
+              intent.status,
+              'an OPEN intent cannot reduce a position',
+            );
+          }
+          return {
+            items: [
+              {
+                Update: {
+                  TableName: table,
+                  Key: { id: positionId },
+                  UpdateExpression:
+                    // The fill's commissions are already netted in its realised P&L.
+                    'SET quantity = :left, legs = :legs, ' +
+                    'realisedPnlUsd = if_not_exists(realisedPnlUsd, :zero) + :pnl, ' +
+                    '#version = #version + :one, updatedAt = :now',
+                  ConditionExpression: 'attribute_exists(id) AND #status = :open AND #version = :expected',
+                  ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+                  ExpressionAttributeValues: {
+                    ':left': left,
+                    ':legs': toStored(legs),
+                    ':zero': 0,
+                    ':pnl': toStored(realisedPnlUsd),
+                    ':one': 1,
+                    ':now': now,
+                    ':open': 'OPEN',
+                    ':expected': expectedVersion,
+                  },
+                },
+              },
+              intentUpdate(intent, next, fill, positionId, now),
+            ],
+            result: async () => ({
+              position: (await get(positionId)) as PositionRecord,
+              intent: (await getIntent(doc, names.orders, intentKey)) as OrderIntentRecord,
+            }),
+          };
+        },
+        () =>
+          new PositionConflictError(
+            positionId,
+            `changed since version ${expectedVersion}; nothing was written`,
+          ),
       );
     },
 

@@ -4,7 +4,7 @@
 // path as entries (purpose CLOSE; urgent pricing for rules 3–5), and alerts with cooldown and severity
 // escalation. Exit orders of one run are worked concurrently so one slow fill does not hold the others.
 import type { Quote, QuoteContract } from '../../../gateway-container/bridge/contract';
-import type { DecisionRecord, OrderIntentRecord, PositionRecord } from '../../adapters/ports';
+import type { DecisionRecord, FillSummary, OrderIntentRecord, PositionRecord } from '../../adapters/ports';
 import { IntentConflictError, PositionConflictError } from '../../adapters/ports';
 import { describePosition, usd } from '../../core/alerts';
 import { decide } from '../../core/decision';
@@ -92,7 +92,9 @@ export async function runMonitor(input: MonitorInput, ctx: RunContext): Promise<
     : [];
   const exits: Promise<void>[] = [];
 
-  for (const position of positions) {
+  for (const listed of positions) {
+    const position = await reconcilePartialCloses(ctx, listed, reasons);
+    if (!position) continue;
     const order = working.find((r) => r.positionId === position.id && r.purpose === 'CLOSE');
     const workingOrder: WorkingOrder | undefined = order && {
       orderId: order.orderId ?? 0,
@@ -315,15 +317,7 @@ async function afterExit(
   if (fill.filledQuantity < position.quantity) {
     // Part closed: the rest stays open under the same id and the next run closes it (attempt + 1).
     const left = position.quantity - fill.filledQuantity;
-    const scale = left / position.quantity;
-    await ctx.stores.positions.update(
-      {
-        ...position,
-        quantity: left,
-        legs: position.legs.map((l) => ({ ...l, quantity: l.quantity * scale })),
-      },
-      { expectedVersion: position.version, now: ctx.clock.now() },
-    );
+    await applyPartialClose(ctx, position, outcome.intentKey, fill);
     reasons.push(`${position.id}: ${fill.filledQuantity} of ${position.quantity} closed, ${left} left open`);
     // A partial fill left open after the last reprice: the next run re-submits the rest (attempt + 1).
     await ctx.alert({
@@ -368,4 +362,84 @@ async function afterExit(
   } catch (error) {
     if (!(error instanceof IntentConflictError || error instanceof PositionConflictError)) throw error;
   }
+}
+
+/** Realised P&L of closing `filled` spreads at `debit` per share, net of that fill's commissions. */
+function closeRealisedUsd(position: PositionRecord, fill: FillSummary): number {
+  const multiplier = position.legs[0]?.contract.multiplier ?? 100;
+  const gross = (position.entryCredit - Math.abs(fill.avgFillPrice)) * multiplier * fill.filledQuantity;
+  return Math.round((gross - (fill.commissionsUsd ?? 0)) * 100) / 100;
+}
+
+/**
+ * Shrinks the position by a closing order's partial fill and marks that fill applied, in one store
+ * transaction. Undefined when someone else applied it or changed the position first.
+ */
+async function applyPartialClose(
+  ctx: RunContext,
+  position: PositionRecord,
+  intentKey: string,
+  fill: FillSummary,
+): Promise<PositionRecord | undefined> {
+  try {
+    const reduced = await ctx.stores.positions.reduceFromFill({
+      intentKey,
+      positionId: position.id,
+      expectedVersion: position.version,
+      fill,
+      realisedPnlUsd: closeRealisedUsd(position, fill),
+      now: ctx.clock.now(),
+    });
+    return reduced.position;
+  } catch (error) {
+    if (error instanceof IntentConflictError || error instanceof PositionConflictError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * A run that crashed after a closing order was cancelled with a partial fill, but before that fill was
+ * applied, would otherwise leave the position at its old size and the next exit would close too much.
+ * Applies every such fill before the position is judged; undefined (skip this cycle) on a conflict.
+ */
+async function reconcilePartialCloses(
+  ctx: RunContext,
+  position: PositionRecord,
+  reasons: string[],
+): Promise<PositionRecord | undefined> {
+  const unapplied = (await ctx.stores.intents.listByPosition(position.id)).filter(
+    (r) =>
+      r.purpose === 'CLOSE' && r.status === 'CANCELLED' && r.filledQuantity > 0 && r.appliedAt === undefined,
+  );
+  let current = position;
+  for (const intent of unapplied) {
+    const fill: FillSummary = {
+      filledQuantity: intent.filledQuantity,
+      avgFillPrice: intent.avgFillPrice ?? intent.limitPrice,
+    };
+    // The intent does not carry commissions; IB's executions for its orderRef do.
+    try {
+      const orders = await ctx.bridge.ordersByRef(intent.intentKey);
+      fill.commissionsUsd = orders.flatMap((o) => o.fills).reduce((sum, f) => sum + (f.commission ?? 0), 0);
+    } catch (error) {
+      reasons.push(
+        `${position.id}: commissions of ${intent.intentKey} unknown (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+    const reduced =
+      fill.filledQuantity < current.quantity
+        ? await applyPartialClose(ctx, current, intent.intentKey, fill)
+        : undefined;
+    if (!reduced) {
+      reasons.push(
+        `${position.id}: partial close ${intent.intentKey} could not be applied; skipped this cycle`,
+      );
+      return undefined;
+    }
+    reasons.push(
+      `${position.id}: applied the earlier partial close ${intent.intentKey} (${fill.filledQuantity} spreads)`,
+    );
+    current = reduced;
+  }
+  return current;
 }
