@@ -4,7 +4,7 @@
 // Times are New York wall-clock times (EventBridge Scheduler evaluates them in America/New_York, so 09:45
 // stays 09:45 across daylight-saving changes). Schedules fire on weekdays only; each job asks the market
 // calendar itself whether today is an NYSE trading day (holidays, 13:00 early closes).
-import type { JobName } from '../functions/core/config';
+import { JOB_NAMES, type JobName } from '../functions/core/config';
 
 /** One EventBridge Scheduler cron, in New York time. `weekDay` is always MON-FRI (see above). */
 export interface JobSchedule {
@@ -252,17 +252,5 @@ export const JOBS: readonly JobSpec[] = [
  * schedule and no alarm. Adding a handler means adding its name here, deliberately, not a filesystem
  * probe that would deploy whatever half-written file happens to exist.
  */
-export const IMPLEMENTED_JOBS: ReadonlySet<JobName> = new Set<JobName>([
-  'load-historical-data',
-  'position-sync',
-  'validate-ib-connection',
-  'strategy-analysis',
-  'execute-strategies',
-  'collect-option-data',
-  'collect-futures-data',
-  'monitor',
-  'daily-statistics',
-  'validate-data-quality',
-  'health-check',
-  'verify-positions',
-]);
+// Every job has its handler now; to hold one back, list the others here instead.
+export const IMPLEMENTED_JOBS: ReadonlySet<JobName> = new Set<JobName>(JOB_NAMES);

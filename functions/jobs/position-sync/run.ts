@@ -121,7 +121,8 @@ async function applyFills(
   return 'none';
 }
 
-function contractOf(view: PositionView): OptionContract | undefined {
+/** The option contract of an IB position, or undefined for stock and anything else. */
+export function contractOf(view: PositionView): OptionContract | undefined {
   const c = view.contract;
   if (c.secType !== 'OPT' || !c.expiry || c.strike === undefined || !c.right) return undefined;
   return {

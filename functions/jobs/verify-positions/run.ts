@@ -14,7 +14,7 @@ import type { PositionRecord } from '../../adapters/ports';
 import { describePosition } from '../../core/alerts';
 import type { OptionContract } from '../../core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
-import { externalPosition } from '../position-sync/run';
+import { contractOf, externalPosition } from '../position-sync/run';
 
 export interface VerifyInput {
   repair?: boolean | undefined;
@@ -29,19 +29,6 @@ export type Difference =
   | { kind: 'MISSING_AT_IB'; leg: string; ours: number; positionIds: string[] }
   | { kind: 'MISSING_IN_DYNAMODB'; leg: string; ib: number; contract?: OptionContract; averageCost: number }
   | { kind: 'QUANTITY_MISMATCH'; leg: string; ours: number; ib: number; positionIds: string[] };
-
-function ibContract(view: PositionView): OptionContract | undefined {
-  const c = view.contract;
-  if (c.secType !== 'OPT' || !c.expiry || c.strike === undefined || !c.right) return undefined;
-  return {
-    symbol: c.symbol,
-    expiry: c.expiry,
-    strike: c.strike,
-    right: c.right,
-    conId: c.conId,
-    multiplier: c.multiplier ?? 100,
-  };
-}
 
 /** Every leg-level difference between our open positions and IB's option positions. Pure. */
 export function comparePositions(
@@ -59,7 +46,7 @@ export function comparePositions(
     }
   const theirs = new Map<string, { quantity: number; contract: OptionContract; averageCost: number }>();
   for (const v of ib) {
-    const contract = ibContract(v);
+    const contract = contractOf(v);
     if (!contract || v.quantity === 0) continue;
     const id = legId(contract);
     const entry = theirs.get(id);
@@ -140,7 +127,7 @@ export async function runVerifyPositions(input: VerifyInput, ctx: RunContext): P
   if (repair && differences.length > 0) {
     const now = ctx.clock.now();
     const atIb = new Set(
-      ib.flatMap((v) => (ibContract(v) && v.quantity !== 0 ? [legId(ibContract(v)!)] : [])),
+      ib.flatMap((v) => (contractOf(v) && v.quantity !== 0 ? [legId(contractOf(v)!)] : [])),
     );
     for (const p of open) {
       if (p.legs.some((l) => atIb.has(legId(l.contract)))) continue;
