@@ -384,13 +384,14 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
   'sell-off': {
     name: 'sell-off',
-    description: 'at 12:00 every underlying drops 7% at once and volatility jumps; stop-loss / breach exits',
+    description: 'at 12:00 every underlying drops 12% at once and volatility jumps; stop-loss / breach exits',
     events: [
       {
         time: '12:00',
-        label: 'sell-off: every underlying −7%, implied volatility up',
+        label: 'sell-off: every underlying −12%, implied volatility up',
         apply: ({ stack }) => {
-          for (const symbol of ['SPY', 'QQQ', 'IWM']) shockUnderlying(stack, symbol, -7);
+          // 12%: beyond the furthest short strike the delta window allows (|delta| 0.10 at ~45 DTE), so any entry is hit.
+          for (const symbol of ['SPY', 'QQQ', 'IWM']) shockUnderlying(stack, symbol, -12);
         },
       },
     ],
