@@ -47,6 +47,18 @@ const POSITION_FIELDS = [
   'commissionsUsd',
 ] as const satisfies readonly (keyof StrategyPosition)[];
 
+/** A closing fill (close or reduce) must come from a closing intent. */
+function refuseOpeningIntent(intent: OrderIntentRecord, verb: 'close' | 'reduce'): void {
+  if (intent.purpose === 'OPEN') {
+    throw new IntentConflictError(
+      intent.intentKey,
+      FILLABLE,
+      intent.status,
+      `an OPEN intent cannot ${verb} a position`,
+    );
+  }
+}
+
 const positionFromItem = (item: Record<string, unknown>) => fromStored(item) as PositionRecord;
 
 function strategyFields(position: StrategyPosition): StrategyPosition {
@@ -314,14 +326,7 @@ export function dynamoPositionStore(
         intentKey,
         fill,
         (intent, next) => {
-          if (intent.purpose === 'OPEN') {
-            throw new IntentConflictError(
-              intentKey,
-              FILLABLE,
-              intent.status,
-              'an OPEN intent cannot close a position',
-            );
-          }
+          refuseOpeningIntent(intent, 'close');
           return {
             items: [
               {
@@ -384,14 +389,7 @@ export function dynamoPositionStore(
         intentKey,
         fill,
         (intent, next) => {
-          if (intent.purpose === 'OPEN') {
-            throw new IntentConflictError(
-              intentKey,
-              FILLABLE,
-              intent.status,
-              'an OPEN intent cannot reduce a position',
-            );
-          }
+          refuseOpeningIntent(intent, 'reduce');
           return {
             items: [
               {

@@ -331,15 +331,9 @@ async function afterExit(
     });
     return;
   }
-  const multiplier = position.legs[0]?.contract.multiplier ?? 100;
   const debit = Math.abs(fill.avgFillPrice);
-  const realisedPnlUsd =
-    Math.round(
-      ((position.entryCredit - debit) * multiplier * position.quantity -
-        position.commissionsUsd -
-        (fill.commissionsUsd ?? 0)) *
-        100,
-    ) / 100;
+  // The last close of the position also carries the opening commissions.
+  const realisedPnlUsd = closeRealisedUsd(position, fill, position.quantity, position.commissionsUsd);
   try {
     await ctx.stores.positions.closeFromFill({
       intentKey: outcome.intentKey,
@@ -364,11 +358,19 @@ async function afterExit(
   }
 }
 
-/** Realised P&L of closing `filled` spreads at `debit` per share, net of that fill's commissions. */
-function closeRealisedUsd(position: PositionRecord, fill: FillSummary): number {
+/**
+ * Realised P&L of closing `quantity` spreads at the fill's price, net of the fill's commissions and of
+ * `otherCostsUsd` (the opening commissions, on the close that ends the position), to the cent.
+ */
+function closeRealisedUsd(
+  position: PositionRecord,
+  fill: FillSummary,
+  quantity = fill.filledQuantity,
+  otherCostsUsd = 0,
+): number {
   const multiplier = position.legs[0]?.contract.multiplier ?? 100;
-  const gross = (position.entryCredit - Math.abs(fill.avgFillPrice)) * multiplier * fill.filledQuantity;
-  return Math.round((gross - (fill.commissionsUsd ?? 0)) * 100) / 100;
+  const gross = (position.entryCredit - Math.abs(fill.avgFillPrice)) * multiplier * quantity;
+  return Math.round((gross - otherCostsUsd - (fill.commissionsUsd ?? 0)) * 100) / 100;
 }
 
 /**
