@@ -47,14 +47,17 @@ export function dynamoConfigStore(doc: DynamoDBDocumentClient, tableName: string
 
   return {
     async loadConfig(): Promise<Config> {
-      const input: Record<string, unknown> = {};
+      const sections: [string, unknown][] = [];
       const problems: { path: string; message: string }[] = [];
       for (const item of await readItems()) {
         const section = String(item.section);
         const parsed = sectionValue(item);
         if ('problem' in parsed) problems.push({ path: section, message: parsed.problem });
-        else input[section] = parsed.value;
+        else sections.push([section, parsed.value]);
       }
+      // fromEntries defines own properties: an item named `__proto__` must be reported as an unknown
+      // section, not become the prototype of the config (assignment would do that).
+      const input = Object.fromEntries(sections);
       // Unparseable items are reported together with every schema problem of the others.
       let config: Config | undefined;
       try {
