@@ -10,7 +10,7 @@
 // 768 MB Java heap plus JVM overhead, Xvfb and the Node bridge need about 1.5 GB. `-c gatewayCpu=1024`
 // buys a faster start.
 import { readdirSync, readFileSync } from 'node:fs';
-import { Duration, IgnoreMode, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, Duration, IgnoreMode, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -73,6 +73,11 @@ export class GatewayService extends Construct {
   readonly taskDefinition: ecs.FargateTaskDefinition;
   /** HMAC secret shared by the bridge and the jobs (plain SecretString). */
   readonly bridgeSecret: secretsmanager.Secret;
+  /**
+   * The bridge secret before the last rotation (plain SecretString): the bridge still accepts it, so
+   * jobs that read the old secret before a rotation keep working; the jobs never read it.
+   */
+  readonly bridgeSecretPrevious: secretsmanager.Secret;
   /** IB login, `{"username": "...", "password": "..."}`, filled in by the operator after the first deploy. */
   readonly ibCredentials: secretsmanager.Secret;
   readonly namespace: servicediscovery.PrivateDnsNamespace;
@@ -104,6 +109,17 @@ export class GatewayService extends Construct {
     });
     this.bridgeSecret = new secretsmanager.Secret(this, 'BridgeSecret', {
       description: 'HMAC secret shared by the Lambda jobs and the bridge',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    // Rotation with overlap (README: Rotating the bridge secret): the operator copies the current secret
+    // here, stores a new current one and restarts the task; the bridge then accepts both while the jobs'
+    // cached copies of the old one expire. A second secret rather than one JSON secret with
+    // current/previous keys: the existing secret keeps its plain format (no migration, the jobs' reader
+    // unchanged), the jobs' grant stays on the one secret they sign with, and ECS injects whole strings,
+    // so no missing JSON key can stop the task from starting. Until the first rotation it holds a random
+    // value nobody signs with (a fixed placeholder would sit in the template and be accepted by the bridge).
+    this.bridgeSecretPrevious = new secretsmanager.Secret(this, 'BridgeSecretPrevious', {
+      description: 'The previous bridge HMAC secret, still accepted by the bridge during a rotation',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
     });
 
@@ -164,7 +180,11 @@ export class GatewayService extends Construct {
         IB_TIME_ZONE: TIME_ZONE,
         IB_RESTART_WINDOW: RESTART_WINDOW,
       },
-      secrets: { BRIDGE_SECRET: ecs.Secret.fromSecretsManager(this.bridgeSecret) },
+      // Read when the task starts: a rotation takes effect on the bridge with the next task.
+      secrets: {
+        BRIDGE_SECRET: ecs.Secret.fromSecretsManager(this.bridgeSecret),
+        BRIDGE_SECRET_PREVIOUS: ecs.Secret.fromSecretsManager(this.bridgeSecretPrevious),
+      },
       portMappings: [{ containerPort: BRIDGE_PORT, protocol: ecs.Protocol.TCP }],
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'bridge', logGroup }),
       // Fargate ignores a Dockerfile HEALTHCHECK. /health answers 503 only when the IB connection is
@@ -209,6 +229,18 @@ export class GatewayService extends Construct {
       },
       enableExecuteCommand: false,
     });
+
+    // What the rotation procedure (README) needs by name; fixed ids so the outputs read like the others.
+    const output = (id: string, value: string, description: string): void => {
+      new CfnOutput(this, id, { value, description }).overrideLogicalId(id);
+    };
+    output('BridgeSecretName', this.bridgeSecret.secretName, 'The HMAC secret the jobs sign with');
+    output(
+      'BridgeSecretPreviousName',
+      this.bridgeSecretPrevious.secretName,
+      'The previous HMAC secret, still accepted by the bridge (rotation)',
+    );
+    output('GatewayClusterName', this.cluster.clusterName, 'The ECS cluster of the gateway service');
   }
 }
 

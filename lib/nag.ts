@@ -48,6 +48,12 @@ export function acknowledgeNagFindings(stack: OptionsIncomeStack): void {
     'Rotated by hand with overlap (BRIDGE_SECRET_PREVIOUS on the bridge, README): an automatic rotation ' +
       'would cut the jobs off from the bridge until the task restarts.',
   );
+  acknowledge(
+    gateway.bridgeSecretPrevious,
+    'SMG4',
+    'Holds the bridge secret before the last hand rotation (README); the operator copies the current secret ' +
+      'into it, so an automatic rotation would replace the very value it exists to keep.',
+  );
   if (gateway.taskDefinition.executionRole) {
     acknowledge(
       gateway.taskDefinition.executionRole,

@@ -14,8 +14,8 @@ import { pathToFileURL } from 'node:url';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { consolePublisher, cooldownAlerter } from '../functions/adapters/alerter';
 import { createDynamoStores, localDynamoClient, tableNames } from '../functions/adapters/dynamo';
-import { nyTimeToEpoch, sessionFor } from '../functions/core/calendar';
-import { JOB_NAMES, parseConfig } from '../functions/core/config';
+import { nyTimeToEpoch } from '../functions/core/calendar';
+import { JOB_NAMES } from '../functions/core/config';
 import type { JobName } from '../functions/core/config';
 import type { IsoDate } from '../functions/core/types';
 import { createJobContext } from '../functions/jobs/shared/context';
@@ -31,10 +31,11 @@ import {
   STACK_INFO_FILE,
 } from './local/stack';
 import type { InvokeOutcome, LocalStackInfo } from './local/stack';
+import { clockTime, finiteNumber, parseFlags, tradingDay, UsageError, wholeNumber } from './args';
 
-export class InvokeUsageError extends Error {
-  override name = 'InvokeUsageError';
-}
+// The shared usage error of the local scripts (scripts/args.ts), under the name this script exported.
+export const InvokeUsageError = UsageError;
+export type InvokeUsageError = UsageError;
 
 export interface InvokeArgs {
   job: JobName;
@@ -71,68 +72,31 @@ export function invokeHelp(): string {
   ].join('\n');
 }
 
+const INVOKE_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  'dry-run': { type: 'boolean' },
+  'min-score': { type: 'string' },
+  date: { type: 'string' },
+  at: { type: 'string' },
+  seed: { type: 'string' },
+  verbose: { type: 'boolean' },
+} as const;
+
 /** Parses the command line; throws InvokeUsageError with a message an operator can act on. */
 export function parseInvokeArgs(argv: readonly string[]): InvokeArgs | { help: true } {
-  const positional: string[] = [];
+  // Flags may come before or after the job and its payload.
+  const { values, positionals: positional } = parseFlags(argv, INVOKE_OPTIONS, { positionals: true });
+  if (values.help) return { help: true };
   const flags: Record<string, unknown> = {};
-  const args = { date: DEFAULT_DATE, at: '10:30', seed: 1, verbose: false };
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i] as string;
-    const [name, inline] =
-      token.startsWith('--') && token.includes('=') ? token.split(/=(.*)/s, 2) : [token, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || (v.startsWith('--') && inline === undefined)) {
-        throw new InvokeUsageError(`${name} needs a value`);
-      }
-      return v;
-    };
-    switch (name) {
-      case '--help':
-      case '-h':
-        return { help: true };
-      case '--dry-run':
-        flags.dryRun = true;
-        break;
-      case '--min-score': {
-        const raw = value();
-        const score = Number(raw);
-        // Range checks are the handler's (it names the field); here only "is it a number at all".
-        if (raw.trim() === '' || !Number.isFinite(score)) {
-          throw new InvokeUsageError(`--min-score: expected a number, got "${raw}"`);
-        }
-        flags.minScore = score;
-        break;
-      }
-      case '--date': {
-        const v = value();
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || !sessionFor(v, parseConfig({}).calendar)) {
-          throw new InvokeUsageError(`--date: expected a trading day YYYY-MM-DD, got "${v}"`);
-        }
-        args.date = v;
-        break;
-      }
-      case '--at': {
-        const v = value();
-        if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(v))
-          throw new InvokeUsageError(`--at: expected HH:MM, got "${v}"`);
-        args.at = v;
-        break;
-      }
-      case '--seed': {
-        const v = value();
-        if (!/^\d{1,9}$/.test(v)) throw new InvokeUsageError(`--seed: expected a whole number, got "${v}"`);
-        args.seed = Number(v);
-        break;
-      }
-      case '--verbose':
-        args.verbose = true;
-        break;
-      default:
-        if (token.startsWith('--')) throw new InvokeUsageError(`unknown option ${token} (see --help)`);
-        positional.push(token);
-    }
-  }
+  if (values['dry-run']) flags.dryRun = true;
+  // Range checks are the handler's (it names the field); here only "is it a number at all".
+  if (values['min-score'] !== undefined) flags.minScore = finiteNumber('--min-score', values['min-score']);
+  const args = {
+    date: values.date === undefined ? DEFAULT_DATE : tradingDay('--date', values.date),
+    at: values.at === undefined ? '10:30' : clockTime('--at', values.at),
+    seed: values.seed === undefined ? 1 : wholeNumber('--seed', values.seed),
+    verbose: values.verbose ?? false,
+  };
   const [job, json, ...extra] = positional;
   if (!job) throw new InvokeUsageError(`which job? One of:\n${jobList()}`);
   if (!isJobName(job)) throw new InvokeUsageError(`unknown job "${job}". Jobs:\n${jobList()}`);

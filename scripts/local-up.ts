@@ -7,10 +7,10 @@
 // EventBridge rule does in AWS.
 import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { nyTimeToEpoch, sessionFor } from '../functions/core/calendar';
-import { parseConfig } from '../functions/core/config';
+import { nyTimeToEpoch } from '../functions/core/calendar';
 import type { IsoDate } from '../functions/core/types';
 import type { BridgeEvent } from '../gateway-container/bridge/contract';
+import { clockTime, numberAbove, parseFlags, tradingDay, UsageError, wholeNumber } from './args';
 import {
   bridgeEventEnvelope,
   DEFAULT_DATE,
@@ -32,58 +32,27 @@ export interface LocalUpArgs {
   help: boolean;
 }
 
-export class LocalUpUsageError extends Error {
-  override name = 'LocalUpUsageError';
-}
+// The shared usage error of the local scripts (scripts/args.ts), under the name this script exported.
+export const LocalUpUsageError = UsageError;
+export type LocalUpUsageError = UsageError;
+
+const LOCAL_UP_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  date: { type: 'string' },
+  at: { type: 'string' },
+  seed: { type: 'string' },
+  speed: { type: 'string' },
+} as const;
 
 export function parseLocalUpArgs(argv: readonly string[]): LocalUpArgs {
-  const args: LocalUpArgs = { date: DEFAULT_DATE, at: '09:50', seed: 1, speed: 1, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i] as string;
-    const [name, inline] = token.includes('=') ? token.split(/=(.*)/s, 2) : [token, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new LocalUpUsageError(`${name} needs a value`);
-      return v;
-    };
-    switch (name) {
-      case '--help':
-      case '-h':
-        args.help = true;
-        break;
-      case '--date': {
-        const v = value();
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || !sessionFor(v, parseConfig({}).calendar)) {
-          throw new LocalUpUsageError(`--date: expected a trading day YYYY-MM-DD, got "${v}"`);
-        }
-        args.date = v;
-        break;
-      }
-      case '--at': {
-        const v = value();
-        if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(v))
-          throw new LocalUpUsageError(`--at: expected HH:MM, got "${v}"`);
-        args.at = v;
-        break;
-      }
-      case '--seed': {
-        const v = value();
-        if (!/^\d{1,9}$/.test(v)) throw new LocalUpUsageError(`--seed: expected a whole number, got "${v}"`);
-        args.seed = Number(v);
-        break;
-      }
-      case '--speed': {
-        const v = Number(value());
-        if (!Number.isFinite(v) || v <= 0 || v > 1000)
-          throw new LocalUpUsageError('--speed: expected a number above 0, at most 1000');
-        args.speed = v;
-        break;
-      }
-      default:
-        throw new LocalUpUsageError(`unknown argument "${token}" (see --help)`);
-    }
-  }
-  return args;
+  const { values } = parseFlags(argv, LOCAL_UP_OPTIONS);
+  return {
+    date: values.date === undefined ? DEFAULT_DATE : tradingDay('--date', values.date),
+    at: values.at === undefined ? '09:50' : clockTime('--at', values.at),
+    seed: values.seed === undefined ? 1 : wholeNumber('--seed', values.seed),
+    speed: values.speed === undefined ? 1 : numberAbove('--speed', values.speed, 0, 1000),
+    help: values.help ?? false,
+  };
 }
 
 const HELP = [

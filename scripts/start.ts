@@ -15,7 +15,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { addDays, nyTimeToEpoch, sessionFor } from '../functions/core/calendar';
+import { nyTimeToEpoch, sessionFor } from '../functions/core/calendar';
 import { JOB_NAMES, parseConfig } from '../functions/core/config';
 import type { JobName } from '../functions/core/config';
 import type { AlertSeverity, IsoDate } from '../functions/core/types';
@@ -30,6 +30,16 @@ import {
   startLocalStack,
 } from './local/stack';
 import type { LocalStack, LocalStackOptions } from './local/stack';
+import {
+  clockTime,
+  minutesStep,
+  numberAbove,
+  oneOf,
+  parseFlags,
+  tradingDay,
+  UsageError,
+  wholeNumber,
+} from './args';
 import { renderReport } from './report/html';
 import { collectDayRecords, hhmm } from './report/summary';
 import type { DaySummary, Expectation, RunRecord, RunStatus } from './report/summary';
@@ -461,99 +471,39 @@ export interface StartArgs {
   help: boolean;
 }
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+// One usage error class for the three local scripts (scripts/args.ts); re-exported under its old name.
+export { UsageError };
 
-function isRealDate(date: string): boolean {
-  try {
-    return addDays(date, 0) === date;
-  } catch {
-    return false;
-  }
-}
+// What the README and --help document; each value is checked by the shared validators of scripts/args.ts.
+const START_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  verbose: { type: 'boolean' },
+  scenario: { type: 'string' },
+  seed: { type: 'string' },
+  date: { type: 'string' },
+  speed: { type: 'string' },
+  until: { type: 'string' },
+  'collect-every': { type: 'string' },
+  out: { type: 'string' },
+} as const;
 
 export function parseStartArgs(argv: readonly string[]): StartArgs {
-  const args: StartArgs = {
-    scenario: 'normal',
-    seed: 1,
-    date: DEFAULT_DATE,
-    speed: 1,
-    outDir: resolve(REPO_ROOT, 'out'),
-    collectEvery: 5,
-    verbose: false,
-    help: false,
+  const { values } = parseFlags(argv, START_OPTIONS);
+  return {
+    scenario:
+      values.scenario === undefined ? 'normal' : oneOf('scenario', values.scenario, Object.keys(SCENARIOS)),
+    seed: values.seed === undefined ? 1 : wholeNumber('--seed', values.seed),
+    date: values.date === undefined ? DEFAULT_DATE : tradingDay('--date', values.date),
+    speed: values.speed === undefined ? 1 : numberAbove('--speed', values.speed, 0, 1000),
+    outDir: resolve(values.out ?? resolve(REPO_ROOT, 'out')),
+    ...(values.until === undefined ? {} : { until: clockTime('--until', values.until) }),
+    collectEvery:
+      values['collect-every'] === undefined
+        ? 5
+        : minutesStep('--collect-every', values['collect-every'], 5, 60),
+    verbose: values.verbose ?? false,
+    help: values.help ?? false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i] as string;
-    const [name, inline] =
-      flag.startsWith('--') && flag.includes('=') ? flag.split(/=(.*)/s, 2) : [flag, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
-      return v;
-    };
-    switch (name) {
-      case '--help':
-      case '-h':
-        args.help = true;
-        break;
-      case '--verbose':
-        args.verbose = true;
-        break;
-      case '--scenario': {
-        const v = value();
-        if (!SCENARIOS[v])
-          throw new UsageError(`unknown scenario "${v}"; scenarios: ${Object.keys(SCENARIOS).join(', ')}`);
-        args.scenario = v;
-        break;
-      }
-      case '--seed': {
-        const v = value();
-        if (!/^\d{1,9}$/.test(v)) throw new UsageError(`--seed: expected a whole number, got "${v}"`);
-        args.seed = Number(v);
-        break;
-      }
-      case '--date': {
-        const v = value();
-        const calendar = parseConfig({}).calendar;
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || !isRealDate(v)) {
-          throw new UsageError(`--date: expected a date YYYY-MM-DD, got "${v}"`);
-        }
-        if (!sessionFor(v, calendar))
-          throw new UsageError(`--date: ${v} is not a trading day (weekend or NYSE holiday)`);
-        args.date = v;
-        break;
-      }
-      case '--speed': {
-        const v = Number(value());
-        if (!Number.isFinite(v) || v <= 0 || v > 1000)
-          throw new UsageError('--speed: expected a number above 0, at most 1000');
-        args.speed = v;
-        break;
-      }
-      case '--until': {
-        const v = value();
-        if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(v)) throw new UsageError(`--until: expected HH:MM, got "${v}"`);
-        args.until = v;
-        break;
-      }
-      case '--collect-every': {
-        const v = Number(value());
-        if (!Number.isInteger(v) || v < 5 || v > 60 || v % 5 !== 0) {
-          throw new UsageError('--collect-every: expected minutes, a multiple of 5 from 5 to 60');
-        }
-        args.collectEvery = v;
-        break;
-      }
-      case '--out':
-        args.outDir = resolve(value());
-        break;
-      default:
-        throw new UsageError(`unknown argument "${flag}" (see --help)`);
-    }
-  }
-  return args;
 }
 
 export function helpText(): string {

@@ -403,6 +403,21 @@ export const calendarSchema = z
     path: ['earlyClose'],
   });
 
+/** The always-on gateway task, as the hourly health-check job looks after it. */
+export const gatewaySchema = z
+  .object({
+    restartAfterFailures: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(3)
+      .describe(
+        "consecutive failed health checks in market hours before the gateway task is replaced (a manual run's payload may override it)",
+      ),
+  })
+  .strict();
+
 export const jobsSchema = z
   .object(
     Object.fromEntries(
@@ -425,6 +440,7 @@ export const configSchema = z
     orders: ordersSchema.default(() => ordersSchema.parse({})),
     alerts: alertsSchema.default(() => alertsSchema.parse({})),
     calendar: calendarSchema.default(() => calendarSchema.parse({})),
+    gateway: gatewaySchema.default(() => gatewaySchema.parse({})),
     jobs: jobsSchema.default(() => jobsSchema.parse({})),
   })
   .strict();

@@ -1,5 +1,6 @@
 // Lambda entry point: health-check (hourly, priority 100). See health-check/run.ts.
-// Environment: ECS_CLUSTER, ECS_SERVICE (the gateway service). Manual payload: { "restartAfterFailures": 2 }.
+// Environment: ECS_CLUSTER, ECS_SERVICE (the gateway service). Manual payload: { "restartAfterFailures": 2 }
+// overrides the config's gateway.restartAfterFailures for that run only.
 import { z } from 'zod';
 import { defineJob } from './shared/define-job';
 import { payloadSchema } from './shared/input';
@@ -10,9 +11,12 @@ export const inputSchema = payloadSchema({
     .number({ error: 'expected a whole number' })
     .int({ error: 'expected a whole number' })
     .min(1, { error: 'expected a whole number ≥ 1' })
-    .max(24, { error: 'expected a whole number ≤ 24' })
+    // The config field's range (gateway.restartAfterFailures), so an override cannot go where the config cannot.
+    .max(20, { error: 'expected a whole number ≤ 20' })
     .optional()
-    .describe('consecutive failed checks in market hours before the gateway task is replaced (default 3)'),
+    .describe(
+      'consecutive failed checks in market hours before the gateway task is replaced (this run only; default: the config gateway.restartAfterFailures)',
+    ),
 });
 
 export const handler = defineJob({

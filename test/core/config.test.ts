@@ -244,6 +244,32 @@ describe('config validation names every bad value', () => {
   });
 });
 
+describe('gateway.restartAfterFailures (the health-check restart threshold)', () => {
+  it('defaults to 3 failed checks, as the health-check job did before it was configurable', () => {
+    expect(parseConfig({}).gateway).toEqual({ restartAfterFailures: 3 });
+    expect(parseConfig({ gateway: {} }).gateway.restartAfterFailures).toBe(3);
+  });
+
+  it('accepts whole numbers from 1 to 20', () => {
+    for (const n of [1, 2, 19, 20]) {
+      expect(parseConfig({ gateway: { restartAfterFailures: n } }).gateway.restartAfterFailures).toBe(n);
+    }
+  });
+
+  it('rejects 0, 21, fractions and strings with a message naming the field', () => {
+    for (const bad of [0, 21, -3, 2.5, '3']) {
+      const issues = issuesOf({ gateway: { restartAfterFailures: bad } });
+      expect(issues.map((i) => i.path)).toEqual(['gateway.restartAfterFailures']);
+      expect(() => parseConfig({ gateway: { restartAfterFailures: bad } })).toThrow(
+        /^invalid config: gateway\.restartAfterFailures: /,
+      );
+    }
+    expect(issuesOf({ gateway: { restartAfterFailures: 21 } })[0]?.message).toMatch(/<=\s*20/);
+    expect(issuesOf({ gateway: { restartAfterFailures: 0 } })[0]?.message).toMatch(/>=\s*1/);
+    expect(pathsOf({ gateway: { restartAfter: 2 } })).toEqual(['gateway.restartAfter']);
+  });
+});
+
 describe('cross-field rules are named', () => {
   const cases: [string, unknown, string][] = [
     [

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { JOB_NAMES } from '../../functions/core/config';
 import type { JobName } from '../../functions/core/config';
 import { TABLES } from '../../functions/adapters/dynamo/tables';
@@ -291,6 +292,17 @@ describe('permissions', () => {
     expect(allows('monitor', 'secretsmanager:GetSecretValue', logicalId(stack.gateway.bridgeSecret))).toBe(
       true,
     );
+  });
+
+  it('the jobs that call the bridge read the current bridge secret; no job reads the previous one or the IB login', () => {
+    const readSecret = (name: JobName, secret: IConstruct) =>
+      allows(name, 'secretsmanager:GetSecretValue', logicalId(secret));
+    for (const [name, { spec }] of stack.jobs.deployed) {
+      expect(readSecret(name, stack.gateway.bridgeSecret), name).toBe(spec.usesBridge);
+      // The jobs sign with the current secret only; the previous one is for the bridge to accept.
+      expect(readSecret(name, stack.gateway.bridgeSecretPrevious), name).toBe(false);
+      expect(readSecret(name, stack.gateway.ibCredentials), name).toBe(false);
+    }
   });
 
   it('only health-check may restart the gateway service', () => {

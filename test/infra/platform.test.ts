@@ -6,6 +6,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { createTableInputs, TABLE_IDS, TABLES } from '../../functions/adapters/dynamo/tables';
 import { publishInput } from '../../functions/adapters/sns-alerter';
 import { makeAlert } from '../../functions/core/alerts';
+import { EnvSchema as BridgeEnvSchema } from '../../gateway-container/bridge/main';
 import type { AlertSeverity } from '../../functions/core/types';
 import type { OptionsIncomeStack } from '../../lib/options-income-stack';
 import { repoPath } from '../../lib/paths';
@@ -220,10 +221,86 @@ describe('gateway service', () => {
       BRIDGE_PORT: '8080',
       EVENT_BUS_NAME: { Ref: logicalId(stack.bridgeEvents.bus) },
     });
+    // Both secrets, whole SecretStrings: the current one and the previous one (accepted during a rotation).
     expect(bridge.Secrets).toEqual([
       { Name: 'BRIDGE_SECRET', ValueFrom: { Ref: logicalId(stack.gateway.bridgeSecret) } },
+      { Name: 'BRIDGE_SECRET_PREVIOUS', ValueFrom: { Ref: logicalId(stack.gateway.bridgeSecretPrevious) } },
     ]);
+    expect(logicalId(stack.gateway.bridgeSecretPrevious)).not.toBe(logicalId(stack.gateway.bridgeSecret));
     expect(bridge.DependsOn).toEqual([{ ContainerName: 'ib-gateway', Condition: 'START' }]);
+  });
+
+  it('gives the bridge only variables its environment schema knows (a misspelt name would be ignored)', () => {
+    const bridge = container('bridge');
+    const names = [...(bridge.Environment ?? []), ...(bridge.Secrets ?? [])].map((e) => e.Name);
+    expect(names).toContain('BRIDGE_SECRET_PREVIOUS');
+    expect(names.filter((name) => !(name in BridgeEnvSchema.shape))).toEqual([]);
+  });
+
+  it('generates both bridge secrets long enough for the bridge (16+ characters) and stores no value in the template', () => {
+    const secrets = resourcesOfType(template, 'AWS::SecretsManager::Secret');
+    for (const secret of [stack.gateway.bridgeSecret, stack.gateway.bridgeSecretPrevious]) {
+      const props = secrets[logicalId(secret)]!.Properties!;
+      expect(props.SecretString).toBeUndefined();
+      const generated = props.GenerateSecretString as {
+        PasswordLength: number;
+        SecretStringTemplate?: string;
+      };
+      expect(generated.PasswordLength).toBeGreaterThanOrEqual(16);
+      // A plain string, as the jobs' reader and ECS (whole SecretString) expect.
+      expect(generated.SecretStringTemplate).toBeUndefined();
+    }
+  });
+
+  it('lets the execution role read exactly the three secrets the containers get, and the task role none', () => {
+    const statementsOf = (roleId: string) =>
+      Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
+        .filter((policy) =>
+          (policy.Properties?.Roles as unknown[]).some((role) => referencedId(role) === roleId),
+        )
+        .flatMap(
+          (policy) =>
+            (
+              policy.Properties?.PolicyDocument as {
+                Statement: { Action: string | string[]; Resource: unknown; Effect: string }[];
+              }
+            ).Statement,
+        );
+    const secretAccess = (roleId: string) =>
+      statementsOf(roleId).filter((statement) =>
+        ([] as string[]).concat(statement.Action).some((action) => action.startsWith('secretsmanager:')),
+      );
+
+    const execution = secretAccess(logicalId(stack.gateway.taskDefinition.executionRole!));
+    const readable = execution.flatMap((statement) =>
+      ([] as unknown[]).concat(statement.Resource).map(referencedId),
+    );
+    expect(new Set(readable)).toEqual(
+      new Set([
+        logicalId(stack.gateway.ibCredentials),
+        logicalId(stack.gateway.bridgeSecret),
+        logicalId(stack.gateway.bridgeSecretPrevious),
+      ]),
+    );
+    for (const statement of execution) {
+      expect(statement.Effect).toBe('Allow');
+      expect(
+        ([] as string[])
+          .concat(statement.Action)
+          .filter((a) => a !== 'secretsmanager:GetSecretValue' && a !== 'secretsmanager:DescribeSecret'),
+      ).toEqual([]);
+    }
+    // The values reach the containers through ECS at start; the running task cannot read any secret.
+    expect(secretAccess(logicalId(stack.gateway.taskDefinition.taskRole))).toEqual([]);
+  });
+
+  it('names the two bridge secrets and the cluster in outputs, for the rotation procedure', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs.BridgeSecretName?.Value)).toContain(logicalId(stack.gateway.bridgeSecret));
+    expect(JSON.stringify(outputs.BridgeSecretPreviousName?.Value)).toContain(
+      logicalId(stack.gateway.bridgeSecretPrevious),
+    );
+    expect(outputs.GatewayClusterName?.Value).toEqual({ Ref: logicalId(stack.gateway.cluster) });
   });
 
   it('health-checks the bridge /health in the task definition, with a long start period', () => {

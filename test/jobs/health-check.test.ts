@@ -277,5 +277,47 @@ describe('health-check', () => {
     });
     expect(ecs.calls().length).toBe(calls);
     expect(stack.published().length).toBe(published);
+    expect(await handler({ restartAfterFailures: 21 }, ctx)).toMatchObject({
+      ok: false,
+      error: 'restartAfterFailures: expected a whole number ≤ 20',
+    });
   });
+
+  it("restarts after the config's gateway.restartAfterFailures; a payload value overrides it for that run only", async () => {
+    // A healthy check first, so this test starts from zero failures whatever ran before it.
+    const healthy = await handler({}, ctx);
+    expect(healthy).toMatchObject({ ok: true, did: 'gateway healthy' });
+    // No gateway item in the config table: the schema's default, 3.
+    expect(healthy.details?.restartAfterFailures).toEqual({ value: 3, from: 'config' });
+
+    await db.stores.config.saveSection('gateway', { restartAfterFailures: 2 }, { now: clock.now() });
+    // Past the 30-minute cooldown of the restart the earlier test forced.
+    await clock.sleep(31 * 60_000);
+    const restartsBefore = ecs.commandCalls(UpdateServiceCommand).length;
+    setJobContext(bridgeDown());
+    try {
+      const first = await handler({}, ctx);
+      expect(first.details?.restartAfterFailures).toEqual({ value: 2, from: 'config' });
+      expect(first.details?.restart).toEqual({ done: false, reason: '1 of 2 consecutive failed checks' });
+
+      // With the config's 2 this second failure would restart; the payload's 5 holds it back.
+      const second = await handler({ restartAfterFailures: 5 }, ctx);
+      expect(second.details?.restartAfterFailures).toEqual({ value: 5, from: 'payload' });
+      expect(second.details?.restart).toEqual({ done: false, reason: '2 of 5 consecutive failed checks' });
+      expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(restartsBefore);
+
+      // The override lasted one run: the next scheduled run is back on the config's 2, and 3 ≥ 2.
+      const third = await handler(
+        { 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} },
+        ctx,
+      );
+      expect(third.details?.restartAfterFailures).toEqual({ value: 2, from: 'config' });
+      expect(third.details?.restart).toMatchObject({ done: true });
+      expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(restartsBefore + 1);
+    } finally {
+      setJobContext(stack.context);
+      await db.stores.config.saveSection('gateway', {}, { now: clock.now() });
+    }
+    expect(await handler({}, ctx)).toMatchObject({ ok: true, did: 'gateway healthy' });
+  }, 60_000);
 });

@@ -1,5 +1,6 @@
 // The command lines of `npm run invoke`, `npm start` and `npm run local:up`, the day's schedule, and the
 // pieces of the local stack that need no servers (the continuous clock, HTML escaping).
+import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JOB_NAMES } from '../../functions/core/config';
@@ -8,6 +9,16 @@ import { continuousNow } from '../../scripts/local/stack';
 import { LocalUpUsageError, parseLocalUpArgs } from '../../scripts/local-up';
 import { escapeHtml } from '../../scripts/report/html';
 import { daySchedule, parseStartArgs, SCENARIOS, UsageError } from '../../scripts/start';
+import {
+  clockTime,
+  finiteNumber,
+  minutesStep,
+  numberAbove,
+  oneOf,
+  parseFlags,
+  tradingDay,
+  wholeNumber,
+} from '../../scripts/args';
 
 function invokeArgs(argv: string[]) {
   const parsed = parseInvokeArgs(argv);
@@ -79,6 +90,38 @@ describe('npm run invoke arguments', () => {
   it('unknown options and a second payload are refused', () => {
     expect(() => parseInvokeArgs(['monitor', '--dryrun'])).toThrow(/unknown option --dryrun/);
     expect(() => parseInvokeArgs(['monitor', '{}', '{}'])).toThrow(/one JSON payload/);
+  });
+
+  it('refuses bad values with the shared messages, and reads --date, --at, --seed, --verbose and -h', () => {
+    const cases: [string[], string][] = [
+      [['monitor', '--seed', 'x'], '--seed: expected a whole number, got "x"'],
+      [['monitor', '--at', '16:61'], '--at: expected HH:MM, got "16:61"'],
+      [['monitor', '--date', '2026-02-30'], '--date: expected a date YYYY-MM-DD, got "2026-02-30"'],
+      [['monitor', '--dry-run=false'], '--dry-run takes no value'],
+    ];
+    for (const [argv, message] of cases) {
+      expect(() => parseInvokeArgs(argv), argv.join(' ')).toThrow(new InvokeUsageError(message));
+    }
+    expect(invokeArgs(['monitor', '--date', '2026-06-02', '--at=11:05', '--seed', '4', '--verbose'])).toEqual(
+      {
+        job: 'monitor',
+        payload: {},
+        date: '2026-06-02',
+        at: '11:05',
+        seed: 4,
+        verbose: true,
+      },
+    );
+    expect(invokeArgs(['monitor'])).toMatchObject({
+      date: '2026-06-01',
+      at: '10:30',
+      seed: 1,
+      verbose: false,
+    });
+    expect(parseInvokeArgs(['-h'])).toEqual({ help: true });
+    expect(parseInvokeArgs(['monitor', '--help'])).toEqual({ help: true });
+    // A negative score is a number: the handler, not the CLI, says it is out of range.
+    expect(invokeArgs(['execute-strategies', '--min-score', '-5']).payload).toEqual({ minScore: -5 });
   });
 
   it('a weekend --date for a fresh stack is refused', () => {
@@ -157,7 +200,47 @@ describe('npm start arguments', () => {
     expect(() => parseStartArgs(['--speed', '0'])).toThrow(/--speed/);
     expect(() => parseStartArgs(['--speed', 'fast'])).toThrow(/--speed/);
     expect(() => parseStartArgs(['--seed', '-1'])).toThrow(/--seed/);
-    expect(() => parseStartArgs(['--bogus'])).toThrow(/unknown argument/);
+    // One wording for an unknown flag in all three scripts (it used to say "unknown argument" here).
+    expect(() => parseStartArgs(['--bogus'])).toThrow('unknown option --bogus (see --help)');
+  });
+
+  it('words each bad value as the shared validators do, naming the flag and the value', () => {
+    const cases: [string[], string][] = [
+      [['--seed', 'x'], '--seed: expected a whole number, got "x"'],
+      [['--seed', '-1'], '--seed: expected a whole number, got "-1"'],
+      [['--seed=1.5'], '--seed: expected a whole number, got "1.5"'],
+      [['--speed', '0'], '--speed: expected a number above 0, at most 1000, got "0"'],
+      [['--speed', '1001'], '--speed: expected a number above 0, at most 1000, got "1001"'],
+      [['--until', '9:30'], '--until: expected HH:MM, got "9:30"'],
+      [['--collect-every', '7'], '--collect-every: expected minutes, a multiple of 5 from 5 to 60, got "7"'],
+      [
+        ['--collect-every', '65'],
+        '--collect-every: expected minutes, a multiple of 5 from 5 to 60, got "65"',
+      ],
+      [['--seed'], '--seed needs a value'],
+      [['--seed', '--speed', '2'], '--seed needs a value (write --seed=VALUE for one that starts with "-")'],
+      [['--verbose=yes'], '--verbose takes no value'],
+      [['normal'], 'unknown argument "normal" (see --help)'],
+      [['-x'], 'unknown option -x (see --help)'],
+    ];
+    for (const [argv, message] of cases) {
+      expect(() => parseStartArgs(argv), argv.join(' ')).toThrow(new UsageError(message));
+    }
+  });
+
+  it('reads the remaining flags, -h, and the documented defaults', () => {
+    expect(parseStartArgs(['-h'])).toMatchObject({ help: true });
+    expect(parseStartArgs(['--verbose', '--collect-every', '15', '--out', 'elsewhere'])).toMatchObject({
+      verbose: true,
+      collectEvery: 15,
+      outDir: resolve('elsewhere'),
+    });
+    const defaults = parseStartArgs([]);
+    expect(defaults).toMatchObject({ date: '2026-06-01', collectEvery: 5, verbose: false });
+    expect(defaults.outDir).toBe(resolve(import.meta.dirname, '../../out'));
+    expect(defaults.until).toBeUndefined();
+    // The last of a repeated flag wins, as with the hand-written parser.
+    expect(parseStartArgs(['--seed', '3', '--seed', '4']).seed).toBe(4);
   });
 
   it('the scenarios the brief names all exist, each with a description', () => {
@@ -179,6 +262,144 @@ describe('npm run local:up arguments', () => {
     expect(parseLocalUpArgs([])).toMatchObject({ at: '09:50', speed: 1, seed: 1 });
     expect(parseLocalUpArgs(['--at', '13:15', '--speed', '2'])).toMatchObject({ at: '13:15', speed: 2 });
     expect(() => parseLocalUpArgs(['--at', '25:00'])).toThrow(LocalUpUsageError);
+  });
+
+  it('reads every flag, inline or not, and -h', () => {
+    expect(parseLocalUpArgs(['--date=2026-06-02', '--seed', '9', '--speed=0.5', '-h'])).toEqual({
+      date: '2026-06-02',
+      at: '09:50',
+      seed: 9,
+      speed: 0.5,
+      help: true,
+    });
+    expect(parseLocalUpArgs([]).date).toBe('2026-06-01');
+  });
+
+  it('refuses bad values and unknown flags with the shared messages', () => {
+    const cases: [string[], string][] = [
+      [['--at', '25:00'], '--at: expected HH:MM, got "25:00"'],
+      [['--seed', 'x'], '--seed: expected a whole number, got "x"'],
+      [['--speed', 'fast'], '--speed: expected a number above 0, at most 1000, got "fast"'],
+      [['--date', '2026-06-06'], '--date: 2026-06-06 is not a trading day (weekend or NYSE holiday)'],
+      [['--date', '06/01/2026'], '--date: expected a date YYYY-MM-DD, got "06/01/2026"'],
+      [['--at'], '--at needs a value'],
+      [['--scenario', 'normal'], 'unknown option --scenario (see --help)'],
+      [['extra'], 'unknown argument "extra" (see --help)'],
+    ];
+    for (const [argv, message] of cases) {
+      expect(() => parseLocalUpArgs(argv), argv.join(' ')).toThrow(new LocalUpUsageError(message));
+    }
+  });
+});
+
+describe('the shared validators (scripts/args.ts)', () => {
+  const messageOf = (run: () => unknown): string => {
+    try {
+      run();
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError);
+      return (error as Error).message;
+    }
+    throw new Error('expected a UsageError');
+  };
+
+  it('wholeNumber: digits only, up to nine (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 999_999_999 }), (n) => {
+        expect(wholeNumber('--seed', String(n))).toBe(n);
+      }),
+    );
+    for (const raw of ['x', '', '-1', '1.5', '1e3', ' 1', '1234567890']) {
+      expect(messageOf(() => wholeNumber('--seed', raw))).toBe(
+        `--seed: expected a whole number, got "${raw}"`,
+      );
+    }
+  });
+
+  it('finiteNumber: any finite number, nothing else', () => {
+    fc.assert(
+      // String(-0) is "0": the sign of zero does not survive printing, so it is left out.
+      fc.property(
+        fc.double({ noNaN: true, noDefaultInfinity: true }).filter((x) => !Object.is(x, -0)),
+        (x) => {
+          expect(finiteNumber('--min-score', String(x))).toBe(x);
+        },
+      ),
+    );
+    for (const raw of ['high', '', ' ', 'Infinity', 'NaN']) {
+      expect(messageOf(() => finiteNumber('--min-score', raw))).toBe(
+        `--min-score: expected a number, got "${raw}"`,
+      );
+    }
+  });
+
+  it('numberAbove: the lower bound excluded, the upper included', () => {
+    expect(numberAbove('--speed', '1000', 0, 1000)).toBe(1000);
+    expect(numberAbove('--speed', '0.001', 0, 1000)).toBe(0.001);
+    for (const raw of ['0', '-2', '1000.5', '', 'x']) {
+      expect(messageOf(() => numberAbove('--speed', raw, 0, 1000))).toBe(
+        `--speed: expected a number above 0, at most 1000, got "${raw}"`,
+      );
+    }
+  });
+
+  it('minutesStep: exactly the multiples of the step from the step to the maximum', () => {
+    const accepted = Array.from({ length: 61 }, (_, n) => n).filter((n) => {
+      try {
+        return minutesStep('--collect-every', String(n), 5, 60) === n;
+      } catch {
+        return false;
+      }
+    });
+    expect(accepted).toEqual([5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60]);
+    expect(messageOf(() => minutesStep('--collect-every', '7.5', 5, 60))).toContain('got "7.5"');
+  });
+
+  it('clockTime: every HH:MM of the day and nothing else (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }), (h, m) => {
+        const text = `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
+        expect(clockTime('--at', text)).toBe(text);
+      }),
+    );
+    for (const raw of ['24:00', '12:60', '9:30', '0930', '']) {
+      expect(messageOf(() => clockTime('--at', raw))).toBe(`--at: expected HH:MM, got "${raw}"`);
+    }
+  });
+
+  it('tradingDay: a real date first, then an NYSE session', () => {
+    expect(tradingDay('--date', '2026-06-01')).toBe('2026-06-01');
+    // 2026-02-30 does not exist; 2026-06-06 is a Saturday; 2026-12-25 is Christmas (a Friday).
+    expect(messageOf(() => tradingDay('--date', '2026-02-30'))).toBe(
+      '--date: expected a date YYYY-MM-DD, got "2026-02-30"',
+    );
+    expect(messageOf(() => tradingDay('--date', '2026-06-06'))).toBe(
+      '--date: 2026-06-06 is not a trading day (weekend or NYSE holiday)',
+    );
+    expect(messageOf(() => tradingDay('--date', '2026-12-25'))).toMatch(/not a trading day/);
+  });
+
+  it('oneOf: lists every name when the value is not one of them', () => {
+    expect(oneOf('scenario', 'b', ['a', 'b'])).toBe('b');
+    expect(messageOf(() => oneOf('scenario', 'c', ['a', 'b']))).toBe('unknown scenario "c"; scenarios: a, b');
+  });
+
+  it("parseFlags: parseArgs grammar, errors in the scripts' words", () => {
+    const options = { name: { type: 'string' }, flag: { type: 'boolean' } } as const;
+    expect(parseFlags(['--name', 'x', '--flag'], options).values).toEqual({ name: 'x', flag: true });
+    expect(parseFlags(['--name=a=b'], options).values).toEqual({ name: 'a=b' });
+    // A negative number is a value, not a flag; anything else starting with "-" is not a value.
+    expect(parseFlags(['--name', '-5'], options).values).toEqual({ name: '-5' });
+    expect(parseFlags(['--name', '-.5'], options).values).toEqual({ name: '-.5' });
+    expect(messageOf(() => parseFlags(['--name', '-x'], options))).toMatch(/^--name needs a value/);
+    expect(messageOf(() => parseFlags(['--nmae', 'x'], options))).toBe('unknown option --nmae (see --help)');
+    expect(messageOf(() => parseFlags(['x'], options))).toBe('unknown argument "x" (see --help)');
+    expect(parseFlags(['x', '--flag', 'y'], options, { positionals: true }).positionals).toEqual(['x', 'y']);
+    // After "--" everything is positional, even what looks like a flag.
+    expect(parseFlags(['--', '--name', '-5'], options, { positionals: true }).positionals).toEqual([
+      '--name',
+      '-5',
+    ]);
   });
 });
 

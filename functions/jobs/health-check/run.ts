@@ -5,20 +5,35 @@
 //   2. a failed check increments a counter and records since when the gateway is down (alert-state
 //      store, so it survives between invocations); a healthy check clears both;
 //   3. alert: WARNING when down, CRITICAL when down for more than 15 minutes during market hours;
-//   4. after `restartAfterFailures` consecutive failed checks in market hours, force a new deployment of
+//   4. after `restartAfterFailures` consecutive failed checks in market hours (the payload's value on a
+//      manual run, else the config's `gateway.restartAfterFailures`), force a new deployment of
 //      the gateway service — unless an order is working (an intent INTENT/SUBMITTED/PARTIAL: replacing
 //      the task mid-order could leave it unknown), the service is already deploying, or it was restarted
 //      less than 30 minutes ago. The result says why it did or did not restart.
 import type { HealthResponse } from '../../../gateway-container/bridge/contract';
+import type { Config } from '../../core/config';
 import type { GatewayService, GatewayServiceState } from '../../adapters/ecs-client';
 import { gatewayService } from '../../adapters/ecs-client';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 
 export interface HealthCheckInput {
+  /** Overrides the config's `gateway.restartAfterFailures` for this run only (a manual run). */
   restartAfterFailures?: number | undefined;
 }
 
-export const DEFAULT_RESTART_AFTER_FAILURES = 3;
+/**
+ * The restart threshold of this run: a payload value wins, so an operator can try a stricter or looser
+ * threshold once without editing the config table; otherwise the config's (default 3).
+ */
+export function restartThreshold(
+  input: HealthCheckInput,
+  config: Pick<Config, 'gateway'>,
+): { value: number; from: 'payload' | 'config' } {
+  return input.restartAfterFailures === undefined
+    ? { value: config.gateway.restartAfterFailures, from: 'config' }
+    : { value: input.restartAfterFailures, from: 'payload' };
+}
+
 /** Trading rules: "gateway down > 15 min" is CRITICAL. */
 export const CRITICAL_AFTER_MINUTES = 15;
 /** A new task needs time to log in; never restart again sooner. */
@@ -105,7 +120,8 @@ function messageOf(error: unknown): string {
 }
 
 export async function runHealthCheck(input: HealthCheckInput, ctx: RunContext): Promise<RunOutcome> {
-  const restartAfterFailures = input.restartAfterFailures ?? DEFAULT_RESTART_AFTER_FAILURES;
+  const threshold = restartThreshold(input, ctx.config);
+  const restartAfterFailures = threshold.value;
   const service: GatewayService | undefined = gatewayService();
   const alerts = ctx.stores.alerts;
 
@@ -127,6 +143,7 @@ export async function runHealthCheck(input: HealthCheckInput, ctx: RunContext): 
       : ecs
         ? ecs
         : 'not configured (ECS_CLUSTER / ECS_SERVICE)',
+    restartAfterFailures: threshold,
   };
 
   if (verdict.healthy || verdict.expectedOutage) {

@@ -9,8 +9,9 @@
 //   DYNAMODB_ENDPOINT   optional, DynamoDB Local for local runs
 //   BRIDGE_URL          http://bridge.internal:8080
 //   BRIDGE_SECRET       HMAC secret (local runs), or
-//   BRIDGE_SECRET_ARN   the Secrets Manager secret holding it (deployed): read with one GetSecretValue per
-//                       container, on the first bridge request, and cached (a failed read is retried)
+//   BRIDGE_SECRET_ARN   the Secrets Manager secret holding it (deployed): read on the first bridge request
+//                       and cached for BRIDGE_SECRET_MAX_AGE_MS, so a rotated secret is picked up by warm
+//                       containers too (a failed read is retried)
 //   ALERT_TOPIC_ARN     SNS topic; without it alerts go to the console (local runs)
 // Each part is built on first use, so a job that never calls the bridge does not need BRIDGE_URL, and a
 // missing variable fails with its name rather than later and less clearly.
@@ -77,16 +78,36 @@ function required(env: Readonly<Record<string, string | undefined>>, name: strin
 }
 
 /**
- * The bridge secret from Secrets Manager: one GetSecretValue for the container's lifetime, shared by
- * every bridge client; a failed read is not cached, so the next request tries again. The secret is a
- * plain SecretString, or a JSON object with a `secret` (or `BRIDGE_SECRET`) field. Error messages name
- * the ARN, never the value.
+ * How long a job container signs with the bridge secret it read before reading it again. After a rotation
+ * (README: Rotating the bridge secret) warm containers keep signing with the old secret for at most this
+ * long, which the bridge accepts as its previous secret. Five minutes: one GetSecretValue per container
+ * per five minutes costs nothing worth counting, and the overlap stays short.
+ */
+export const BRIDGE_SECRET_MAX_AGE_MS = 5 * 60_000;
+
+export interface SecretCacheOptions {
+  /** Epoch ms, for the cache age (the job context's clock). */
+  now?: () => number;
+  maxAgeMs?: number;
+}
+
+/**
+ * The bridge secret from Secrets Manager, shared by every bridge client: read on first use, then again
+ * once the value is `maxAgeMs` old (concurrent requests share one read). A failed first read is not
+ * cached, so the next request tries again; a failed re-read keeps signing with the value it has (a
+ * Secrets Manager hiccup must not cut the jobs off from the bridge) and tries again on the next request.
+ * The secret is a plain SecretString, or a JSON object with a `secret` (or `BRIDGE_SECRET`) field. Error
+ * messages name the ARN, never the value.
  */
 export function secretFromSecretsManager(
   client: SecretsManagerClient,
   secretId: string,
+  options: SecretCacheOptions = {},
 ): () => Promise<string> {
-  let cached: Promise<string> | undefined;
+  const now = options.now ?? (() => Date.now());
+  const maxAgeMs = options.maxAgeMs ?? BRIDGE_SECRET_MAX_AGE_MS;
+  let cached: { value: string; readAt: number } | undefined;
+  let reading: Promise<string> | undefined;
   const read = async (): Promise<string> => {
     let text: string | undefined;
     try {
@@ -116,11 +137,26 @@ export function secretFromSecretsManager(
     return text;
   };
   return () => {
-    cached ??= read().catch((error: unknown) => {
-      cached = undefined;
-      throw error;
-    });
-    return cached;
+    if (cached && now() - cached.readAt < maxAgeMs) return Promise.resolve(cached.value);
+    if (!reading) {
+      // The age counts from the start of the read: the value is at least that fresh.
+      const startedAt = now();
+      reading = read()
+        .then(
+          (value) => {
+            cached = { value, readAt: startedAt };
+            return value;
+          },
+          (error: unknown) => {
+            if (cached) return cached.value;
+            throw error;
+          },
+        )
+        .finally(() => {
+          reading = undefined;
+        });
+    }
+    return reading;
   };
 }
 
@@ -143,13 +179,15 @@ export function createJobContext(overrides: JobContextOverrides = {}): JobContex
       ? snsAlerter({ client: new SNSClient({}), topicArn, alertState: stores().alerts })
       : consoleAlerter({ store: stores().alerts });
   });
-  // BRIDGE_SECRET wins (local runs); else BRIDGE_SECRET_ARN, read once and shared by all clients.
+  // BRIDGE_SECRET wins (local runs); else BRIDGE_SECRET_ARN, cached and shared by all clients.
   const bridgeSecret = lazy((): string | (() => Promise<string>) => {
     if (overrides.bridgeSecret !== undefined) return overrides.bridgeSecret;
     if (env.BRIDGE_SECRET) return env.BRIDGE_SECRET;
     const arn = env.BRIDGE_SECRET_ARN;
     if (!arn) throw new Error('missing environment variable BRIDGE_SECRET or BRIDGE_SECRET_ARN');
-    return secretFromSecretsManager(overrides.secretsManager ?? new SecretsManagerClient({}), arn);
+    return secretFromSecretsManager(overrides.secretsManager ?? new SecretsManagerClient({}), arn, {
+      now: () => clock.now(),
+    });
   });
   const clients = new Map<number, BridgeClient>();
   const bridge = (priority: number): BridgeClient => {
