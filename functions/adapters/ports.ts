@@ -9,6 +9,7 @@ import type {
   AlertSeverity,
   IsoDate,
   OptionContract,
+  ScoreBreakdown,
   ScoredCandidate,
   Side,
   StrategyKind,
@@ -275,6 +276,56 @@ export interface CandidateRecord extends ScoredCandidate {
   eligible: boolean;
 }
 
+/**
+ * One candidate as the day's archive keeps it: what an operator needs to answer "why wasn't X traded?"
+ * (score, every breakdown factor, eligible, rejection reasons, notes, the key numbers). The id encodes
+ * symbol, strategy, expiry and strikes; leg quotes are left out (the full items keep them for the best).
+ */
+export interface ArchivedCandidateRow {
+  id: string;
+  strategy: StrategyKind;
+  expiry: IsoDate;
+  dte: number;
+  width: number;
+  /** Per share. */
+  creditMid: number;
+  creditNatural: number;
+  /** Per one contract, dollars. */
+  maxLossUsd: number;
+  pop: number;
+  expectedValueUsd: number;
+  breakevens: number[];
+  underlyingPrice: number;
+  score: number;
+  breakdown: ScoreBreakdown;
+  /** Passed every hard filter and reached the run's minimum score. */
+  eligible: boolean;
+  rejections: string[];
+  notes: string[];
+}
+
+export interface ArchivedCandidate extends ArchivedCandidateRow {
+  tradeDate: IsoDate;
+  symbol: string;
+  /** Epoch ms of the analysis run that scored it. */
+  scoredAt: number;
+}
+
+/** A gzip'd block of archive rows, small enough for one DynamoDB item. */
+export interface CandidateArchiveChunk {
+  rows: number;
+  data: Uint8Array;
+}
+
+/** Turns scored candidates, slice by slice, into archive chunks; holds only the chunk being filled. */
+export interface CandidateArchiveEncoder {
+  add(candidates: readonly ScoredCandidate[]): void;
+  /** Rows added so far. */
+  readonly rows: number;
+  /** The chunks (at least one, even for no rows); nothing can be added afterwards. */
+  finish(): CandidateArchiveChunk[];
+}
+
 export interface CandidateStore {
   /**
    * Stores every scored candidate of a run (25 per batch, unprocessed items retried with backoff), each
@@ -290,6 +341,24 @@ export interface CandidateStore {
   listByTradeDate(tradeDate: IsoDate): Promise<CandidateRecord[]>;
   /** Highest score first; `eligibleOnly` keeps only those that passed the filters and the min score. */
   listTop(tradeDate: IsoDate, options: { limit: number; eligibleOnly?: boolean }): Promise<CandidateRecord[]>;
+  /** A fresh encoder for one underlying's archive (`eligible` judged against `minScore`). */
+  archiveEncoder(options: { minScore: number }): CandidateArchiveEncoder;
+  /**
+   * Stores one underlying's archive for the day (every candidate scored, compact), replacing an earlier
+   * run's: chunks are separate items beside the candidates (never returned by get, listByTradeDate or
+   * listTop), each with a TTL.
+   */
+  putArchive(
+    tradeDate: IsoDate,
+    symbol: string,
+    chunks: readonly CandidateArchiveChunk[],
+    options: { scoredAt: number },
+  ): Promise<{ chunks: number; rows: number; bytes: number }>;
+  /**
+   * Every archived candidate of the day (of one underlying when `symbol` is given), chunk by chunk;
+   * throws when an underlying's archive is incomplete (a write in progress or failed).
+   */
+  readArchive(tradeDate: IsoDate, symbol?: string): AsyncIterable<ArchivedCandidate>;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // `npm run bench`: speed and memory of the hot paths, one JSON line per figure:
 // {"bench": name, "value": number, "unit": string, ...context}. Figures are medians of several runs
 // after a warm-up, so they are comparable between commits on the same machine.
+import { candidateArchiveEncoder } from '../../functions/adapters/dynamo/candidate-archive';
 import { parseConfig } from '../../functions/core/config';
 import { marketClock } from '../../functions/core/calendar';
 import { decide } from '../../functions/core/decision';
@@ -8,7 +9,8 @@ import { quoteMap } from '../../functions/core/pnl';
 import { bsGreeks, bsPrice, impliedVol } from '../../functions/core/pricing';
 import { evaluateCandidates, rankCandidates } from '../../functions/core/scoring';
 import { buildCandidates } from '../../functions/core/strategies';
-import type { MarketContext, StrategyPosition } from '../../functions/core/types';
+import type { MarketContext, ScoredCandidate, StrategyPosition } from '../../functions/core/types';
+import { SCORING_SLICE } from '../../functions/jobs/strategy-analysis/run';
 import { NOW, TRADE_DATE, syntheticChain } from '../core/fixtures/chain';
 
 function emit(bench: string, value: number, unit: string, context: Record<string, unknown> = {}): void {
@@ -127,6 +129,60 @@ emit('analysis.heap.retained', (heapRetained - heapBefore) / 1024 / 1024, 'MiB',
   candidates: kept.length,
   note: globalThis.gc
     ? 'after gc, ranked candidates still referenced'
+    : 'run with --expose-gc (npm run bench does)',
+});
+
+// The day's archive of that chain: every scored candidate encoded and gzip'd into chunk items, slice by
+// slice in the order the builders produce them (as strategy-analysis does).
+const built = new Map(candidates.map((c, i) => [c.id, i]));
+const inOrder = [...kept].sort((a, b) => built.get(a.id)! - built.get(b.id)!);
+const encodeArchive = (scored: readonly ScoredCandidate[]) => {
+  const encoder = candidateArchiveEncoder({ minScore: config.scoring.minScore });
+  for (let i = 0; i < scored.length; i += SCORING_SLICE) encoder.add(scored.slice(i, i + SCORING_SLICE));
+  return encoder.finish();
+};
+let archive = encodeArchive(inOrder);
+const archiveContext = () => ({
+  candidates: inOrder.length,
+  chunks: archive.length,
+  largestChunkKiB: Math.max(...archive.map((c) => c.data.byteLength)) / 1024,
+});
+emit(
+  'analysis.archive.encode+gzip',
+  timeMs(() => void (archive = encodeArchive(inOrder)), 3),
+  'ms',
+  archiveContext(),
+);
+emit(
+  'analysis.archive.bytes',
+  archive.reduce((s, c) => s + c.data.byteLength, 0) / 1024,
+  'KiB',
+  archiveContext(),
+);
+// Memory: the V8 heap the encoding churns through, and what stays (the gzip'd chunks live in
+// ArrayBuffers outside the V8 heap, so those are counted too).
+const archiveBytes = archive.reduce((s, c) => s + c.data.byteLength, 0);
+archive = [];
+// Twice: an ArrayBuffer's memory is released by a callback after the collection that found it dead.
+globalThis.gc?.();
+globalThis.gc?.();
+const memoryBefore = process.memoryUsage();
+archive = encodeArchive(inOrder);
+const memoryAfter = process.memoryUsage();
+globalThis.gc?.();
+globalThis.gc?.();
+const memoryRetained = process.memoryUsage();
+const heldMiB = (m: NodeJS.MemoryUsage) =>
+  (m.heapUsed + m.arrayBuffers - memoryBefore.heapUsed - memoryBefore.arrayBuffers) / 1024 / 1024;
+emit('analysis.archive.heap.beforeGc', (memoryAfter.heapUsed - memoryBefore.heapUsed) / 1024 / 1024, 'MiB', {
+  ...archiveContext(),
+  note: 'V8 heap growth while encoding (mostly garbage: JSON text of each chunk)',
+});
+emit('analysis.archive.heap.retained', heldMiB(memoryRetained), 'MiB', {
+  ...archiveContext(),
+  archiveMiB: archiveBytes / 1024 / 1024,
+  note: globalThis.gc
+    ? 'after gc: heap + ArrayBuffers still held, i.e. the finished chunks'
     : 'run with --expose-gc (npm run bench does)',
 });
 

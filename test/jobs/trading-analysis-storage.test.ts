@@ -1,13 +1,14 @@
-// strategy-analysis keeps memory and writes bounded: per underlying it scores candidates slice by slice
-// and stores every candidate that passes the hard filters plus the best N rejected ones; the rest are
-// only counted by reason. The reference here is the unbounded path (score everything at once, rank it
-// all) — the bounded selection must pick exactly what the reference would, whatever the slicing.
+// strategy-analysis keeps memory and writes bounded: per underlying it scores candidates slice by slice,
+// hands every scored slice to the archive, and stores the best N passing and best M rejected candidates
+// as full items; the rest are counted by reason (and archived). The reference here is the unbounded
+// path (score everything at once, rank it all) — the bounded selection must pick exactly what the
+// reference would, whatever the slicing.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/core/config';
 import { evaluateCandidates, rankCandidates, selectForExecution } from '../../functions/core/scoring';
 import { buildCandidates } from '../../functions/core/strategies';
-import type { MarketContext } from '../../functions/core/types';
+import type { MarketContext, ScoredCandidate } from '../../functions/core/types';
 import { reasonFamily, SCORING_SLICE, selectForStorage } from '../../functions/jobs/strategy-analysis/run';
 import { NOW, syntheticChain, TRADE_DATE } from '../core/fixtures/chain';
 
@@ -36,6 +37,7 @@ describe('selectForStorage', () => {
   const reference = rankCandidates(evaluateCandidates(candidates, evaluation, market, config));
   const refPassing = reference.filter((c) => c.rejections.length === 0);
   const refRejected = reference.filter((c) => c.rejections.length > 0);
+  const byId = new Map(reference.map((c) => [c.id, c]));
 
   it('the fixture spans several slices and has both passing and rejected candidates', () => {
     expect(candidates.length).toBeGreaterThan(2 * SCORING_SLICE);
@@ -62,6 +64,35 @@ describe('selectForStorage', () => {
       ),
       { numRuns: 8 },
     );
+  });
+
+  it('hands every scored candidate to the archive once, in order, one slice at a time', () => {
+    const slices: number[] = [];
+    const ids: string[] = [];
+    const archive = {
+      add(scored: readonly ScoredCandidate[]) {
+        slices.push(scored.length);
+        for (const c of scored) ids.push(c.id);
+        // What the archive is given is scored: the same score and reasons the full ranking has.
+        const ref = byId.get(scored[0]!.id)!;
+        expect([scored[0]!.score, scored[0]!.rejections]).toEqual([ref.score, ref.rejections]);
+      },
+    };
+    const out = selectForStorage(
+      candidates,
+      evaluation,
+      market,
+      config,
+      { passing: 5, rejected: 5 },
+      archive,
+    );
+    expect(ids).toEqual(candidates.map((c) => c.id));
+    // Never more scored copies at once than one slice: the memory bound of a 150k-candidate chain.
+    expect(Math.max(...slices)).toBeLessThanOrEqual(SCORING_SLICE);
+    expect(slices.length).toBe(Math.ceil(candidates.length / SCORING_SLICE));
+    // The archive changes nothing about what is stored as items.
+    const without = selectForStorage(candidates, evaluation, market, config, { passing: 5, rejected: 5 });
+    expect(out.store.map((c) => c.id)).toEqual(without.store.map((c) => c.id));
   });
 
   it('counts every candidate that is not eligible once per family of its reasons', () => {

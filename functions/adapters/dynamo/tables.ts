@@ -106,8 +106,9 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
     envVar: 'TABLE_CANDIDATES',
     description:
       'Every candidate strategy-analysis scored, per trade date (`tradeDate`, `id`), with its score ' +
-      'breakdown and rejection reasons. All of a day by key; highest score first via byScore. Expire ' +
-      'after 30 days.',
+      'breakdown and rejection reasons: the best per underlying as full items (all of a day by key, ' +
+      'highest score first via byScore), and every candidate in gzip archive chunks (`~archive#SYMBOL#n`, ' +
+      'no score, so outside byScore). Expire after 30 days.',
     partitionKey: S('tradeDate'),
     sortKey: S('id'),
     globalIndexes: [

@@ -1,7 +1,7 @@
 // strategy-analysis: chains + quotes → every candidate of every enabled strategy → hard filters and
-// score → stored with breakdown and rejection reasons (every candidate that passes the hard filters and
-// the best rejected ones; the rest counted by reason, see BEST_REJECTED_PER_UNDERLYING) → one INFO
-// summary alert. Ports only.
+// score → stored with breakdown and rejection reasons: every candidate in the day's compact archive, and
+// the best ones (see STORAGE_LIMITS) also as full items for execute-strategies → one INFO summary
+// alert. Ports only.
 //
 // Which options are quoted: every expiry inside the DTE window, and per expiry the strikes a short leg
 // could use (|delta| inside the window) plus the widest wing beyond them. The delta band is found from
@@ -10,6 +10,7 @@
 // and a 25% margin for the skew, cannot be a short leg. Never wider than ±15% of spot. If the subset is
 // still over `maxQuotes`, expiries closest to the DTE sweet spot (dteFullMin–dteFullMax) are kept first.
 import type { ChainResponse, QuoteContract } from '../../../gateway-container/bridge/contract';
+import type { CandidateArchiveEncoder } from '../../adapters/ports';
 import { describeSpread, usd } from '../../core/alerts';
 import { daysToExpiry } from '../../core/chain';
 import { buildChain } from '../../core/chain';
@@ -128,15 +129,15 @@ interface UnderlyingResult {
 }
 
 /**
- * How much of one underlying's analysis is stored. A SPY-like chain yields ~150–190k candidates (iron
- * condors on $1 strikes), and on a liquid synthetic chain ~98% of them pass the hard filters (measured:
- * 146,710 of 149,949, ~2 KB an item). Storing all would be ~300k write units per underlying — over a
- * minute of a fresh on-demand table's burst and ~6,000 BatchWriteItem calls — and holding all scored
- * copies costs hundreds of MB in the Lambda. So the table keeps, per underlying, the best
- * `passing` candidates that passed every hard filter (any score: execution takes the top few, and the
- * near misses below minScore stay answerable) and the best `rejected` ones that failed a filter; every
- * candidate that is not stored is still counted (passed-but-ranked-lower, or per rejection reason), in
- * the result and the summary alert.
+ * How many of one underlying's candidates are stored as full items (legs and quotes included, in the
+ * byScore index execute-strategies reads). A SPY-like chain yields ~150–190k candidates (iron condors
+ * on $1 strikes), and on a liquid synthetic chain ~98% of them pass the hard filters (measured: 146,710
+ * of 149,949, ~2 KB an item). An item each would be ~300k write units per underlying — over a minute
+ * of a fresh on-demand table's burst and ~6,000 BatchWriteItem calls — and holding all scored copies
+ * costs hundreds of MB in the Lambda. So the items are, per underlying, the best `passing` candidates
+ * that passed every hard filter (any score: execution takes the top few) and the best `rejected` ones;
+ * every candidate, these included, is also in the archive (one compact row each, gzip'd: measured
+ * 5.1 MiB in 18 chunk items for those 149,949), built slice by slice as they are scored.
  */
 export const STORAGE_LIMITS = { passing: 2000, rejected: 50 } as const;
 /** Candidates scored per slice: the scored copies of one slice are all that exists at once. */
@@ -153,9 +154,14 @@ export interface UnderlyingTally {
   /** Passed every hard filter (any score). */
   passed: number;
   eligible: number;
+  /** Stored as full items. */
   stored: number;
-  /** Not stored: counted only (passing ones ranked below the limit, rejected ones per reason). */
+  /** Not stored as full items (passing ones ranked below the limit, rejected ones): archive rows only. */
   notStored: number;
+  /** Rows in the archive: every candidate, when the archive was written. */
+  archived: number;
+  archiveChunks: number;
+  archiveBytes: number;
   /** Rejection (or "score below") reason family → count, over every candidate not eligible. */
   failures: Map<string, number>;
   /** The best eligible candidates of this underlying (at most SUMMARY_TOP). */
@@ -189,7 +195,9 @@ export interface StorageSelection {
 /**
  * Scores one underlying's candidates slice by slice and keeps only the best `limits.passing` that pass
  * the hard filters and the best `limits.rejected` that do not (see STORAGE_LIMITS); everything else is
- * counted. Pure: the scoring context is a parameter.
+ * counted. Every scored slice is handed to `archive` (when given) before it is dropped, so the archive
+ * gets every candidate while only one slice of scored copies exists at a time. Pure apart from what
+ * `archive` does: the scoring context is a parameter.
  */
 export function selectForStorage(
   candidates: readonly Candidate[],
@@ -197,6 +205,7 @@ export function selectForStorage(
   market: MarketContext,
   config: Config,
   limits: { passing: number; rejected: number } = STORAGE_LIMITS,
+  archive?: Pick<CandidateArchiveEncoder, 'add'>,
 ): StorageSelection {
   const minScore = config.scoring.minScore;
   let bestPassing: ScoredCandidate[] = [];
@@ -206,6 +215,7 @@ export function selectForStorage(
   const failures = new Map<string, number>();
   for (let i = 0; i < candidates.length; i += SCORING_SLICE) {
     const scored = evaluateCandidates(candidates.slice(i, i + SCORING_SLICE), evaluation, market, config);
+    archive?.add(scored);
     const passing: ScoredCandidate[] = [];
     const rejected: ScoredCandidate[] = [];
     for (const c of scored) {
@@ -337,13 +347,28 @@ export async function runStrategyAnalysis(input: AnalysisInput, ctx: RunContext)
       const result = await analyseUnderlying(symbol, input, ctx);
       if (result.error) reasons.push(result.error);
       const scoredAt = ctx.clock.now();
+      const encoder = stores.candidates.archiveEncoder({ minScore });
       const split = selectForStorage(
         result.candidates,
         { now: scoredAt, heldConIds, openPositions: open.length, openPerUnderlying },
         result.market,
         config,
+        STORAGE_LIMITS,
+        encoder,
       );
       const { written } = await stores.candidates.putMany(tradeDate, split.store, { scoredAt, minScore });
+      // A failed archive write must not cost the items execution needs: report it and go on.
+      const archive = await stores.candidates
+        .putArchive(tradeDate, symbol, encoder.finish(), { scoredAt })
+        .catch((error: unknown) => {
+          reasons.push(
+            `${symbol}: archive not written: ${error instanceof Error ? error.message : String(error)}`,
+          );
+          return { rows: 0, chunks: 0, bytes: 0 };
+        });
+      if (archive.chunks > 0 && archive.rows !== result.candidates.length) {
+        reasons.push(`${symbol}: archive holds ${archive.rows} of ${result.candidates.length} candidates`);
+      }
       tallies.push({
         symbol,
         quoted: result.quoted,
@@ -353,6 +378,9 @@ export async function runStrategyAnalysis(input: AnalysisInput, ctx: RunContext)
         eligible: split.eligible,
         stored: written,
         notStored: result.candidates.length - split.store.length,
+        archived: archive.rows,
+        archiveChunks: archive.chunks,
+        archiveBytes: archive.bytes,
         failures: split.failures,
         top: split.topEligible.slice(0, SUMMARY_TOP),
         ...(result.error ? { error: result.error } : {}),
@@ -367,20 +395,23 @@ export async function runStrategyAnalysis(input: AnalysisInput, ctx: RunContext)
   const eligibleCount = sum((t) => t.eligible);
   const stored = sum((t) => t.stored);
   const notStored = sum((t) => t.notStored);
+  const archived = sum((t) => t.archived);
+  const archiveChunks = sum((t) => t.archiveChunks);
+  const archiveBytes = sum((t) => t.archiveBytes);
   const failures = new Map<string, number>();
   for (const t of tallies) for (const [f, n] of t.failures) failures.set(f, (failures.get(f) ?? 0) + n);
   const topFailures = [...failures.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5);
   const top = rankCandidates(tallies.flatMap((t) => t.top)).slice(0, SUMMARY_TOP);
-  const storageNote =
-    notStored > 0
-      ? [
-          `stored ${stored} of ${total} candidates: per underlying the best ${STORAGE_LIMITS.passing} that passed the hard ` +
-            `filters and the best ${STORAGE_LIMITS.rejected} rejected; the other ${notStored} are counted only ` +
-            `(storing ~150k+ items of ~2 KB per underlying would take over a minute of DynamoDB write capacity)`,
-        ]
-      : [];
+  const storageNote = [
+    `archived ${archived} of ${total} candidates with breakdown and reasons ` +
+      `(${archiveChunks} chunk item(s), ${(archiveBytes / 1024).toFixed(0)} KB gzip'd); ` +
+      `the best ${stored} also as full items (per underlying the best ${STORAGE_LIMITS.passing} that passed ` +
+      `the hard filters and the best ${STORAGE_LIMITS.rejected} rejected)`,
+  ];
   const lines = [
     `${tradeDate}: ${total} candidates scored on ${symbols.join(', ')}, ${eligibleCount} at or above ${minScore}.`,
+    // Early in the message: alerts are cut at a few hundred characters.
+    `Archived ${archived} of ${total} with breakdown and reasons; the best ${stored} also as items.`,
     ...(top.length > 0
       ? top.map((c, i) => `${i + 1}. ${candidateLine(c)}`)
       : ['No candidate qualifies today.']),
@@ -395,11 +426,13 @@ export async function runStrategyAnalysis(input: AnalysisInput, ctx: RunContext)
     severity: 'INFO',
     title: `Analysis ${tradeDate}: ${eligibleCount} of ${total} qualify`,
     message: lines.join('\n'),
-    numbers: { candidates: total, eligible: eligibleCount },
+    numbers: { candidates: total, eligible: eligibleCount, archived },
   });
 
   return {
-    did: `scored ${total} candidates and stored ${stored}; ${eligibleCount} at or above ${minScore}`,
+    did:
+      `scored ${total} candidates, archived ${archived} of ${total} and stored the best ${stored} as items; ` +
+      `${eligibleCount} at or above ${minScore}`,
     counts: {
       underlyings: symbols.length,
       quoted: sum((t) => t.quoted),
@@ -409,6 +442,9 @@ export async function runStrategyAnalysis(input: AnalysisInput, ctx: RunContext)
       eligible: eligibleCount,
       stored,
       notStored,
+      archived,
+      archiveChunks,
+      archiveBytes,
     },
     reasons: [...reasons, ...storageNote, ...topFailures.map(([f, n]) => `${n} rejected: ${f}`)],
     details: {
@@ -420,6 +456,9 @@ export async function runStrategyAnalysis(input: AnalysisInput, ctx: RunContext)
         eligible: t.eligible,
         stored: t.stored,
         notStored: t.notStored,
+        archived: t.archived,
+        archiveChunks: t.archiveChunks,
+        archiveBytes: t.archiveBytes,
         rejectionCounts: Object.fromEntries(t.failures),
       })),
     },
