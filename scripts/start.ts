@@ -810,7 +810,7 @@ export function closingLines(summary: DaySummary): string[] {
   const lines = [
     '',
     `Day ${summary.date} (${summary.scenario.name}) ${summary.completed ? 'completed' : 'did NOT complete'} in ${(summary.realDurationMs / 1000).toFixed(1)} s`,
-    `  candidates: ${summary.candidates.count} stored, ${summary.candidates.eligible} eligible` +
+    `  candidates: ${summary.candidates.count} scored, ${summary.candidates.eligible} eligible` +
       (summary.candidates.top[0]
         ? `, top ${summary.candidates.top
             .slice(0, 3)

@@ -106,7 +106,7 @@ export function renderReport(summary: DaySummary): string {
       [
         'candidates',
         escapeHtml(
-          `${s.candidates.count} stored, ${s.candidates.eligible} eligible (min score ${s.candidates.minScore})`,
+          `${s.candidates.count} scored, ${s.candidates.eligible} eligible (min score ${s.candidates.minScore})`,
         ),
       ],
       [

@@ -356,6 +356,9 @@ export function simulatorView(simulator: Simulator): SimulatorView {
   };
 }
 
+/** A rejection reason without its numbers, so reasons of one kind count together. */
+const reasonShape = (reason: string) => reason.replace(/[\d.]+/g, 'N');
+
 function countBy<T>(items: readonly T[], key: (item: T) => string[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const item of items) for (const k of key(item)) counts[k] = (counts[k] ?? 0) + 1;
@@ -391,6 +394,17 @@ export async function collectDayRecords(input: {
   } catch {
     // A corrupt config is a scenario of its own; the summary still reports the rest.
   }
+  // Counts come from the archive, which holds every scored candidate; the full items are only the best
+  // per underlying (enough for the top list). A day analysed before the archive existed has none.
+  let archived = 0;
+  let archivedEligible = 0;
+  const archivedReasons: Record<string, number> = {};
+  for await (const row of stores.candidates.readArchive(tradeDate)) {
+    archived += 1;
+    if (row.eligible) archivedEligible += 1;
+    for (const reason of row.rejections.map(reasonShape))
+      archivedReasons[reason] = (archivedReasons[reason] ?? 0) + 1;
+  }
   const sorted = [...candidates].sort((a, b) => b.score - a.score);
   const positions = [...open, ...closed.filter((p) => (p.closedAt ?? p.updatedAt) >= dayStart)].map((p) =>
     positionView(p, pnl, decisions),
@@ -405,11 +419,12 @@ export async function collectDayRecords(input: {
   return {
     minScoreFallback,
     candidates: {
-      count: candidates.length,
-      eligible: candidates.filter((c) => c.eligible).length,
+      count: archived > 0 ? archived : candidates.length,
+      eligible: archived > 0 ? archivedEligible : candidates.filter((c) => c.eligible).length,
       minScore,
       top: sorted.slice(0, 15).map(candidateView),
-      rejectionReasons: countBy(candidates, (c) => c.rejections.map((r) => r.replace(/[\d.]+/g, 'N'))),
+      rejectionReasons:
+        archived > 0 ? archivedReasons : countBy(candidates, (c) => c.rejections.map(reasonShape)),
     },
     orders: intents.map(orderView),
     orderCounts: {

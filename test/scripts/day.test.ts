@@ -99,9 +99,17 @@ describe('npm start day runner', () => {
           .sort(),
       ).toEqual(open.map((p) => p.id).sort());
 
-      // Candidates: the count is the day's stored candidates, the top list is sorted by score.
-      const candidates = await stores.candidates.listByTradeDate(summary.date);
-      expect(summary.candidates.count).toBe(candidates.length);
+      // Candidates: the count is every candidate the day scored (the archive), not only the best ones stored
+      // as items; the top list is sorted by score.
+      let archived = 0;
+      let eligible = 0;
+      for await (const row of stores.candidates.readArchive(summary.date)) {
+        archived += 1;
+        if (row.eligible) eligible += 1;
+      }
+      expect(archived).toBeGreaterThanOrEqual((await stores.candidates.listByTradeDate(summary.date)).length);
+      expect(summary.candidates.count).toBe(archived);
+      expect(summary.candidates.eligible).toBe(eligible);
       const scores = summary.candidates.top.map((c) => c.score);
       expect(scores).toEqual([...scores].sort((a, b) => b - a));
     } finally {
