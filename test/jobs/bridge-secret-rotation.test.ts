@@ -23,23 +23,13 @@ import {
 import { createVerifier } from '../../gateway-container/bridge/auth';
 import type { RequestVerifier } from '../../gateway-container/bridge/auth';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../gateway-container/bridge/contract';
+import { HEALTHY_BRIDGE } from './bridge-fixtures';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bridge-hmac-AbCdEf';
 const OLD = 'old-secret-0123456789abcdefghijklmnopqr';
 const NEW = 'new-secret-9876543210zyxwvutsrqponmlkji';
 const UNUSED = 'generated-previous-nobody-signs-with-0123';
-const HEALTH = {
-  status: 'ok',
-  ibConnected: true,
-  state: 'ready',
-  since: 0,
-  farms: {},
-  tradingMode: 'paper',
-  reconnectAttempts: 0,
-  inRestartWindow: false,
-  queueLength: 0,
-  linesInUse: 0,
-};
+const HEALTH = HEALTHY_BRIDGE;
 
 const secrets = mockClient(SecretsManagerClient);
 afterEach(() => secrets.reset());

@@ -11,21 +11,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Stores } from '../../functions/adapters/ports';
 import { createJobContext } from '../../functions/jobs/shared/context';
 import { SIGNATURE_HEADER, signRequest, TIMESTAMP_HEADER } from '../../gateway-container/bridge/contract';
+import { HEALTHY_BRIDGE } from './bridge-fixtures';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bridge-hmac-AbCdEf';
 const STORED_SECRET = 'from-secrets-manager-0123456789abcdef';
-const HEALTH = {
-  status: 'ok',
-  ibConnected: true,
-  state: 'ready',
-  since: 0,
-  farms: {},
-  tradingMode: 'paper',
-  reconnectAttempts: 0,
-  inRestartWindow: false,
-  queueLength: 0,
-  linesInUse: 0,
-};
+const HEALTH = HEALTHY_BRIDGE;
 
 const secrets = mockClient(SecretsManagerClient);
 afterEach(() => secrets.reset());
