@@ -1199,7 +1199,10 @@ export class IbService {
             ratio: l.ratio ?? 1,
           }));
         }
-        if (state?.status) this.updateStatus(r, String(state.status));
+        // IB sends a fill's OPEN_ORDER (status Filled) before the ORDER_STATUS with the quantities. Taking
+        // Filled from it would let a caller see "Filled, 0 filled" (and a waiting placeOrder answer so):
+        // Filled is taken from ORDER_STATUS only, which carries filled and remaining with it.
+        if (state?.status && state.status !== 'Filled') this.updateStatus(r, String(state.status));
       },
     );
     this.conn.on(

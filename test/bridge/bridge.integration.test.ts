@@ -500,6 +500,45 @@ describe('bridge against the simulator', () => {
       expect(held?.position).toBe(-1);
     });
 
+    it('never answers Filled without the fill: ORDER_STATUS arriving after the Filled OPEN_ORDER', async () => {
+      const call_ = optionContracts(sim, 'IWM').find((o) => {
+        const q = sim.engine.quote(o.conId)!;
+        return o.right === 'C' && q.bid! > 0.5;
+      })!;
+      const price = Math.round((sim.engine.quote(call_.conId)!.bid! - 0.05) * 100) / 100; // fills at once
+      const orderRef = '2026-06-01:IWM-short-call:open';
+      // IB's order on a fill: OPEN_ORDER (status Filled) first, the quantities later in ORDER_STATUS.
+      sim.faults.orderStatusLag(150);
+      try {
+        const res = await call('POST', '/orders', {
+          body: {
+            orderRef,
+            legs: [{ conId: call_.conId, action: 'SELL', ratio: 1 }],
+            action: 'BUY',
+            quantity: 2,
+            limitPrice: -price,
+          },
+        });
+        expect(res.status).toBe(200);
+        // Every view, from the answer on through the lag until the fill shows: Filled only with the fill.
+        const views: { status: string; filled: number; remaining: number }[] = [res.json];
+        const path = `/orders?orderRef=${encodeURIComponent(orderRef)}`;
+        for (let i = 0; i < 40 && views.at(-1)?.filled !== 2; i++) {
+          views.push((await call('GET', path)).json.orders[0]);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        expect(views.at(-1)).toMatchObject({ status: 'Filled', filled: 2, remaining: 0 });
+        for (const view of views) {
+          expect(view.filled + view.remaining).toBe(2);
+          if (view.status === 'Filled') expect(view.filled).toBe(2);
+        }
+        // The lag was seen: some view still waited for ORDER_STATUS while IB had already filled it.
+        expect(views.length).toBeGreaterThan(2);
+      } finally {
+        sim.faults.orderStatusLag(0);
+      }
+    });
+
     it('a working order: listed open, repriced, cancelled once IB confirms', async () => {
       const bp = bullPut();
       // demand a credit far beyond the spread's width: it can never fill

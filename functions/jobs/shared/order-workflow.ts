@@ -267,8 +267,9 @@ async function manage(
         reason: `${view.filled} of ${record.quantity} filled`,
       });
     }
-    // IB can report the status Filled before the fill quantities and executions reach the bridge (seen
-    // by the property test: Filled with filled 0). Read the order again a few times before recording.
+    // IB sends a fill's OPEN_ORDER (Filled) before the ORDER_STATUS with the quantities. The bridge now
+    // takes Filled only with the quantities; this re-read stays as a second guard for any bridge or
+    // gateway that does not: read the order again a few times before recording a short fill.
     if (view.status === 'Filled' && view.filled < record.quantity && settleReads < MAX_SETTLE_READS) {
       settleReads += 1;
       await deps.clock.sleep(SETTLE_WAIT_MS);

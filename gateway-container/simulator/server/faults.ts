@@ -8,7 +8,8 @@
 //    { "at": "2026-11-24T23:45", "fault": "restart", "durationMinutes": 30 },
 //    { "fault": "rejectOrders", "reason": "Insufficient margin" }, { "fault": "acceptOrders" },
 //    { "fault": "quotes", "mode": "stale", "target": "SPY" }, { "fault": "quotes", "mode": "normal" },
-//    { "fault": "partialFills", "neverComplete": true }, { "fault": "slow", "delayMs": 2000 }]
+//    { "fault": "partialFills", "neverComplete": true }, { "fault": "slow", "delayMs": 2000 },
+//    { "fault": "orderStatusLag", "delayMs": 200 }]
 
 import { z } from 'zod';
 import { nyTimeToEpoch } from '../../../functions/core/calendar';
@@ -26,7 +27,9 @@ export type FaultAction =
   | { fault: 'acceptOrders' }
   | { fault: 'quotes'; mode: QuoteFaultMode | 'normal'; target?: QuoteFaultTarget }
   | { fault: 'partialFills'; neverComplete: boolean }
-  | { fault: 'slow'; delayMs: number };
+  | { fault: 'slow'; delayMs: number }
+  /** ORDER_STATUS (with the fill quantities) reaches the client this long after its OPEN_ORDER. */
+  | { fault: 'orderStatusLag'; delayMs: number };
 
 export interface ScheduledFault {
   /** Simulated epoch ms; undefined = at start. */
@@ -55,6 +58,7 @@ const actionSchema = z.discriminatedUnion('fault', [
   }),
   z.object({ fault: z.literal('partialFills'), neverComplete: z.boolean() }),
   z.object({ fault: z.literal('slow'), delayMs: z.number().nonnegative() }),
+  z.object({ fault: z.literal('orderStatusLag'), delayMs: z.number().nonnegative() }),
 ]);
 
 const scriptSchema = z.array(z.intersection(z.object({ at: nyDateTime.optional() }), actionSchema));

@@ -92,6 +92,12 @@ export interface FaultControls {
   partialFillsNeverComplete(neverComplete: boolean): void;
   /** Delays every message to clients by `delayMs` real ms (0 restores). */
   slowResponses(delayMs: number): void;
+  /**
+   * Sends each ORDER_STATUS `delayMs` real ms after the OPEN_ORDER of the same change (0 restores): IB
+   * reports a fill's OPEN_ORDER (status Filled) before the ORDER_STATUS that carries the quantities, and
+   * a client must not take the status without them.
+   */
+  orderStatusLag(delayMs: number): void;
   /** Applies `action` when the simulated clock reaches `at` (now or earlier: at once). */
   schedule(at: number | undefined, action: FaultAction): void;
   /** The current state of the switches. */
@@ -103,6 +109,7 @@ export interface FaultState {
   restartUntil?: number;
   rejectReason?: string;
   responseDelayMs: number;
+  orderStatusLagMs: number;
   pending: ScheduledFault[];
 }
 
@@ -208,6 +215,7 @@ export class TwsServer {
   private restartUntil: number | undefined;
   private rejectReason: string | undefined;
   private responseDelayMs = 0;
+  private orderStatusLagMs = 0;
   private stopped = false;
   private boundPort = 0;
 
@@ -339,6 +347,7 @@ export class TwsServer {
     quotes: (target, mode) => this.applyFault({ fault: 'quotes', target, mode: mode ?? 'normal' }),
     partialFillsNeverComplete: (neverComplete) => this.applyFault({ fault: 'partialFills', neverComplete }),
     slowResponses: (delayMs) => this.applyFault({ fault: 'slow', delayMs }),
+    orderStatusLag: (delayMs) => this.applyFault({ fault: 'orderStatusLag', delayMs }),
     schedule: (at, action) => {
       this.pending.push({ at, action });
       if (at === undefined || at <= this.engine.now()) this.runDueFaults();
@@ -352,6 +361,7 @@ export class TwsServer {
       restartUntil: this.restartUntil,
       rejectReason: this.rejectReason,
       responseDelayMs: this.responseDelayMs,
+      orderStatusLagMs: this.orderStatusLagMs,
       pending: [...this.pending],
     };
   }
@@ -415,6 +425,9 @@ export class TwsServer {
         break;
       case 'slow':
         this.responseDelayMs = action.delayMs;
+        break;
+      case 'orderStatusLag':
+        this.orderStatusLagMs = action.delayMs;
         break;
     }
   }
@@ -1161,7 +1174,10 @@ export class TwsServer {
     record.lastStatus = state.status;
     if (!conn) return;
     if (statusChanged || forceOpenOrder) conn.send(enc.openOrder(this.view(record, state)));
-    conn.send(this.statusFields(record, state));
+    const status = this.statusFields(record, state);
+    // Every ORDER_STATUS waits the same lag, so they keep their order among themselves.
+    if (this.orderStatusLagMs > 0) setTimeout(() => conn.send(status), this.orderStatusLagMs).unref();
+    else conn.send(status);
   }
 
   private statusFields(record: OrderRecord, state: SimOrderState): WireField[] {
