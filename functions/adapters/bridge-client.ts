@@ -13,6 +13,7 @@ import {
   AccountResponseSchema,
   CancelOrderResponseSchema,
   ChainResponseSchema,
+  TradingHoursResponseSchema,
   ErrorBodySchema,
   ExecutionsResponseSchema,
   HealthResponseSchema,
@@ -28,6 +29,7 @@ import {
 import type {
   AccountResponse,
   ChainResponse,
+  TradingHoursResponse,
   ExecutionView,
   HealthResponse,
   HistoryQuery,
@@ -86,6 +88,8 @@ export interface BridgeClient {
   account(): Promise<AccountResponse>;
   positions(): Promise<PositionView[]>;
   chain(symbol: string): Promise<ChainResponse>;
+  /** IB's tradingHours / liquidHours strings for the underlying stock. */
+  tradingHours(symbol: string): Promise<TradingHoursResponse>;
   /** One batch; the answer is in request order. */
   quotes(contracts: QuoteContract[]): Promise<Quote[]>;
   history(query: HistoryQuery): Promise<HistoryResponse>;
@@ -211,6 +215,7 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
     account: () => get('/account', AccountResponseSchema),
     positions: async () => (await get('/positions', PositionsResponseSchema)).positions,
     chain: (symbol) => get(`/chain?${query({ symbol })}`, ChainResponseSchema),
+    tradingHours: (symbol) => get(`/trading-hours?${query({ symbol })}`, TradingHoursResponseSchema),
     quotes: async (contracts) =>
       (
         await request({

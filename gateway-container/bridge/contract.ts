@@ -193,6 +193,22 @@ export const ChainResponseSchema = z.object({
 });
 export type ChainResponse = z.infer<typeof ChainResponseSchema>;
 
+export const TradingHoursQuerySchema = z.object({ symbol: SymbolSchema });
+export type TradingHoursQuery = z.infer<typeof TradingHoursQuerySchema>;
+
+/** IB's own session strings for the underlying stock, as its contract details give them (not parsed). */
+export const TradingHoursResponseSchema = z.object({
+  symbol: z.string(),
+  conId: z.number().int(),
+  /** IB's zone name for the strings below, e.g. `US/Eastern`. */
+  timeZoneId: z.string(),
+  /** `20261123:0400-20261123:2000;20261126:CLOSED;…` (extended hours). */
+  tradingHours: z.string(),
+  /** The regular session in the same format: what the calendar cross-check compares with. */
+  liquidHours: z.string(),
+});
+export type TradingHoursResponse = z.infer<typeof TradingHoursResponseSchema>;
+
 // ---------------------------------------------------------------------------------------------------
 // POST /quotes
 // ---------------------------------------------------------------------------------------------------
@@ -483,6 +499,12 @@ export const ENDPOINTS = {
   account: { method: 'GET', path: '/account', response: AccountResponseSchema },
   positions: { method: 'GET', path: '/positions', response: PositionsResponseSchema },
   chain: { method: 'GET', path: '/chain', query: ChainQuerySchema, response: ChainResponseSchema },
+  tradingHours: {
+    method: 'GET',
+    path: '/trading-hours',
+    query: TradingHoursQuerySchema,
+    response: TradingHoursResponseSchema,
+  },
   quotes: { method: 'POST', path: '/quotes', body: QuotesRequestSchema, response: QuotesResponseSchema },
   history: { method: 'GET', path: '/history', query: HistoryQuerySchema, response: HistoryResponseSchema },
   whatIf: {

@@ -16,6 +16,7 @@ import type {
   AccountResponse,
   Bar,
   ChainResponse,
+  TradingHoursResponse,
   ContractView,
   ExecutionView,
   HistoryQuery,
@@ -253,11 +254,27 @@ export class IbService {
   }
 
   private async underlying(symbol: string, priority: number): Promise<Contract> {
+    return (await this.underlyingDetails(symbol, priority)).contract;
+  }
+
+  private async underlyingDetails(symbol: string, priority: number): Promise<ContractDetails> {
     const found = await this.contractDetails(
       { symbol, secType: 'STK' as Contract['secType'], exchange: 'SMART', currency: 'USD' },
       priority,
     );
-    return found[0]!.contract;
+    return found[0]!;
+  }
+
+  /** GET /trading-hours: IB's session strings for the stock (day-cached with its contract details). */
+  async tradingHours(symbol: string, priority: number): Promise<TradingHoursResponse> {
+    const d = await this.underlyingDetails(symbol, priority);
+    return {
+      symbol,
+      conId: d.contract.conId ?? 0,
+      timeZoneId: d.timeZoneId ?? '',
+      tradingHours: d.tradingHours ?? '',
+      liquidHours: d.liquidHours ?? '',
+    };
   }
 
   // -------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import { createVerifier } from './auth';
 import type { IbConnection } from './connection';
 import {
   ChainQuerySchema,
+  TradingHoursQuerySchema,
   DEFAULT_PRIORITY,
   ExecutionsQuerySchema,
   HistoryQuerySchema,
@@ -153,6 +154,11 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.get('/chain', async (request) => {
     const q = parse(ChainQuerySchema, request.query, 'query');
     return service.chain(q.symbol, priorityOf(request));
+  });
+
+  app.get('/trading-hours', async (request) => {
+    const q = parse(TradingHoursQuerySchema, request.query, 'query');
+    return service.tradingHours(q.symbol, priorityOf(request));
   });
 
   app.post('/quotes', async (request) => {

@@ -3,6 +3,8 @@
 // path: no wire, no bridge) or from hand calculations in comments.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareWithIbHours, isEarlyClose, parseIbLiquidHours } from '../../functions/core/calendar';
+import { parseConfig } from '../../functions/core/config';
 import { signedHeaders } from '../../gateway-container/bridge/contract';
 import type { BridgeEvent, HealthResponse, Quote } from '../../gateway-container/bridge/contract';
 import { type RunningBridge, startBridge } from '../../gateway-container/bridge/main';
@@ -188,6 +190,23 @@ describe('bridge against the simulator', () => {
       expect(res.json.strikes).toEqual([...params.strikes].sort((a, b) => a - b));
       const q = sim.engine.quote(und.conId)!;
       expect(res.json.underlyingPrice).toBeCloseTo((q.bid! + q.ask!) / 2, 2);
+    });
+
+    it('GET /trading-hours gives IB session strings for the stock, which agree with the NYSE calendar', async () => {
+      const res = await call('GET', '/trading-hours?symbol=SPY', { priority: 20 });
+      expect(res.status).toBe(200);
+      const und = sim.engine.findContracts({ symbol: 'SPY', secType: 'STK' })[0]!;
+      expect(res.json).toMatchObject({ symbol: 'SPY', conId: und.conId });
+      const days = parseIbLiquidHours(res.json.liquidHours, res.json.timeZoneId);
+      expect(days.length).toBeGreaterThanOrEqual(5);
+      expect(compareWithIbHours(days, parseConfig({}).calendar)).toEqual([]);
+      // A regular session is 09:30–16:00 New York: 6.5 hours.
+      const regular = days.find((d) => !d.closed && !isEarlyClose(d.date, parseConfig({}).calendar))!;
+      expect(regular.intervals.map((i) => (i.close - i.open) / 3_600_000)).toEqual([6.5]);
+      expect(res.json.tradingHours).not.toBe(res.json.liquidHours);
+
+      expect((await call('GET', '/trading-hours?symbol=spy!')).status).toBe(400);
+      expect((await call('GET', '/trading-hours?symbol=SPY', { secret: null })).status).toBe(401);
     });
 
     it('POST /quotes streams options until bid, ask and greeks are in, in request order', async () => {

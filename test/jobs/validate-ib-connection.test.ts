@@ -24,7 +24,7 @@ const ctx = lambdaContext('validate-ib-connection');
 const ACCOUNT = sim.engine.accounts()[0]!;
 
 describe('validate-ib-connection', () => {
-  it('passes on the paper account with paper config, and names the liquidHours gap', async () => {
+  it('passes on the paper account with paper config, IB liquidHours agreeing with our calendar', async () => {
     expect(ACCOUNT).toMatch(/^DU/);
     const result = await handler({}, ctx);
     expect(result).toMatchObject({ job: 'validate-ib-connection', ok: true });
@@ -33,19 +33,54 @@ describe('validate-ib-connection', () => {
       tradingModeOk: true,
       marketData: 'real-time quote received',
     });
+    // The simulator lists a week from 2026-06-01 (a Monday): five sessions and the weekend.
+    const symbol = (await db.stores.config.loadConfig()).universe.underlyings[0]!;
     expect(result.reasons).toContain(
-      'liquidHours cross-check: not done (the bridge does not expose contract liquidHours)',
+      `liquidHours: ${symbol} agrees with our calendar on 7 day(s), 2026-06-01..2026-06-07`,
     );
     expect(stack.published()).toHaveLength(0);
   }, 30_000);
 
+  it('a holiday only our calendar has is a WARNING naming both sessions', async () => {
+    const before = stack.published().length;
+    const config = await db.stores.config.loadConfig();
+    const symbol = config.universe.underlyings[0]!;
+    // Wednesday 2026-06-03 is a normal NYSE day; claiming it as a holiday must disagree with IB.
+    await db.stores.config.saveSection(
+      'calendar',
+      { ...config.calendar, holidays: [...config.calendar.holidays, '2026-06-03'] },
+      { now: clock.now() },
+    );
+    try {
+      const result = await handler({}, ctx);
+      expect(result.ok).toBe(false);
+      const detail = '2026-06-03 ours CLOSED, IB 09:30-16:00';
+      expect(result.details?.liquidHours).toBe(`${symbol} disagrees on 1 of 7 day(s): ${detail}`);
+      expect(stack.published().slice(before)).toEqual([
+        {
+          TopicArn: TOPIC,
+          Subject: '[WARNING] IB connection: 1 problem(s)',
+          Message:
+            `validate-ib-connection 2026-06-01: ${symbol} liquidHours disagree with our calendar (${detail}): ` +
+            'check calendar.holidays / calendar.earlyCloses in the config.',
+          MessageAttributes: { severity: { DataType: 'String', StringValue: 'WARNING' } },
+        },
+      ]);
+    } finally {
+      await db.stores.config.saveSection('calendar', config.calendar, { now: clock.now() });
+      // The warning's cooldown would hold back the next test's warning of the same subject and rule.
+      await db.stores.alerts.clear('ib-connection#validate-ib-connection');
+    }
+  }, 30_000);
+
   it('live config on a paper account: one CRITICAL alert that says trading must stop', async () => {
+    const before = stack.published().length;
     await db.stores.config.saveSection('trading', { mode: 'live' }, { now: clock.now() });
     try {
       const result = await handler({}, ctx);
       expect(result.ok).toBe(false);
       expect(result.did).toContain('TRADING MODE MISMATCH, trading must stop');
-      expect(stack.published()).toEqual([
+      expect(stack.published().slice(before)).toEqual([
         {
           TopicArn: TOPIC,
           Subject: '[CRITICAL] Trading mode mismatch: live vs paper',

@@ -6,10 +6,13 @@
 //      config's is CRITICAL (execute-strategies refuses to trade on it: trading must stop until fixed);
 //   3. one quote of the first underlying: IB error 354 (not subscribed) or 10167/10168 (delayed data
 //      shown) means the scores would run on missing or delayed data: WARNING;
-//   4. IB's liquidHours against our calendar: the bridge does not expose liquidHours yet, so the check is
-//      reported as not done (a known gap) rather than silently passed.
+//   4. IB's liquidHours for that underlying against our calendar, for every day IB lists (about a week):
+//      a holiday or early close one side does not know is a WARNING naming both sessions (trading rules:
+//      "cross-check each day against IB's liquidHours and alert when they disagree").
 import type { AccountResponse, HealthResponse } from '../../../gateway-container/bridge/contract';
 import type { RunContext, RunOutcome } from '../shared/define-job';
+import type { IbDayHours } from '../../core/calendar';
+import { compareWithIbHours, parseIbLiquidHours } from '../../core/calendar';
 import { stockQuoteRequest } from '../shared/quotes';
 
 export type ValidateInput = Record<string, never>;
@@ -128,8 +131,10 @@ export async function runValidateIbConnection(_input: ValidateInput, ctx: RunCon
     problems.push({ severity: 'WARNING', text: `${symbol} ${permission}` });
   }
   reasons.push(`${symbol} market data: ${permission}`);
-  reasons.push('liquidHours cross-check: not done (the bridge does not expose contract liquidHours)');
-  details.liquidHours = 'not checked: the bridge has no endpoint for contract details / liquidHours';
+  const hours = await checkLiquidHours(ctx, symbol);
+  if (hours.problem) problems.push({ severity: 'WARNING', text: hours.problem });
+  reasons.push(`liquidHours: ${hours.summary}`);
+  details.liquidHours = hours.summary;
 
   for (const severity of ['CRITICAL', 'WARNING'] as const) {
     const list = problems.filter((p) => p.severity === severity).map((p) => p.text);
@@ -146,7 +151,7 @@ export async function runValidateIbConnection(_input: ValidateInput, ctx: RunCon
   const ok = problems.length === 0 && mode?.ok === true;
   return {
     did: ok
-      ? `IB connection valid: ${mode?.reason}, farms ok, ${symbol} data ok`
+      ? `IB connection valid: ${mode?.reason}, farms ok, ${symbol} data ok, session hours agree`
       : `IB connection has ${problems.length + (mode && !mode.ok ? 1 : 0)} problem(s)${mode && !mode.ok ? ': TRADING MODE MISMATCH, trading must stop' : ''}`,
     counts: {
       problems: problems.length,
@@ -156,6 +161,36 @@ export async function runValidateIbConnection(_input: ValidateInput, ctx: RunCon
     reasons,
     details: { ...details, tradingModeOk: mode?.ok ?? false, marketData: permission },
     ok,
+  };
+}
+
+/** IB's liquidHours for `symbol` against the config's calendar: a summary, and the problem if any. */
+export async function checkLiquidHours(
+  ctx: Pick<RunContext, 'bridge' | 'config'>,
+  symbol: string,
+): Promise<{ summary: string; problem?: string }> {
+  let sessions: IbDayHours[];
+  try {
+    const hours = await ctx.bridge.tradingHours(symbol);
+    sessions = parseIbLiquidHours(hours.liquidHours, hours.timeZoneId);
+  } catch (error) {
+    const summary = `not checked: ${messageOf(error)}`;
+    return { summary, problem: `${symbol} liquidHours ${summary}` };
+  }
+  if (sessions.length === 0) {
+    return { summary: 'IB listed no days', problem: `${symbol} liquidHours: IB listed no days to compare` };
+  }
+  const span = `${sessions[0]!.date}..${sessions.at(-1)!.date}`;
+  const disagreements = compareWithIbHours(sessions, ctx.config.calendar);
+  if (disagreements.length === 0) {
+    return { summary: `${symbol} agrees with our calendar on ${sessions.length} day(s), ${span}` };
+  }
+  const list = disagreements.map((d) => `${d.date} ours ${d.ours}, IB ${d.ib}`).join('; ');
+  return {
+    summary: `${symbol} disagrees on ${disagreements.length} of ${sessions.length} day(s): ${list}`,
+    problem:
+      `${symbol} liquidHours disagree with our calendar (${list}): check calendar.holidays / ` +
+      `calendar.earlyCloses in the config`,
   };
 }
 
