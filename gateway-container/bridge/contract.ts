@@ -277,6 +277,11 @@ export const QuoteSchema = z.object({
   timestamp: z.number(),
   /** True when the quote did not complete before the per-contract timeout: the data is partial. */
   stale: z.boolean(),
+  /**
+   * True when IB sent delayed ticks (types 66–76, 80–83: no real-time subscription, or a delayed market
+   * data type): about 15 minutes old, so the jobs never price or decide on it. Absent means real time.
+   */
+  delayed: z.boolean().optional(),
   /** Set when IB refused this contract (e.g. 200 no security definition, 354 not subscribed). */
   error: ErrorBodySchema.shape.error.optional(),
 });

@@ -599,6 +599,8 @@ export class IbService {
       const greeks: Partial<Record<'iv' | 'delta' | 'gamma' | 'theta' | 'vega' | 'underlyingPrice', number>> =
         {};
       let modelSeen = false;
+      // IB's delayed tick types (66–76 prices and sizes, 80–83 option computations) mark the whole quote.
+      let delayed = false;
       let reqId = 0;
       let timer: unknown;
       let finished = false;
@@ -642,6 +644,7 @@ export class IbService {
           release();
         }
         const quote: Quote = { contract: echo, ...q, ...greeks, timestamp: this.clock.now(), stale };
+        if (delayed) quote.delayed = true;
         if (error) quote.error = error.toBody().error;
         resolve(quote);
       };
@@ -649,6 +652,7 @@ export class IbService {
       const onEvent = (event: string, args: unknown[]): void => {
         if (event === EventName.tickPrice) {
           const [, field, value] = args as [number, number, number];
+          if (field >= 66 && field <= 76) delayed = true;
           const price = priceOrAbsent(value);
           if (price === undefined) return;
           if (field === 1 || field === 66) q.bid = price;
@@ -657,6 +661,7 @@ export class IbService {
           else if (field === 9 || field === 75) q.close = price;
         } else if (event === EventName.tickSize) {
           const [, field, value] = args as [number, number, number];
+          if (field >= 66 && field <= 76) delayed = true;
           const size = sizeOrAbsent(value);
           if (size === undefined) return;
           if (field === 0 || field === 69) q.bidSize = size;
@@ -665,6 +670,7 @@ export class IbService {
           else if (field === 22 || field === 27 || field === 28 || field === 86) q.openInterest = size;
         } else if (event === EventName.tickOptionComputation) {
           const [, field, , iv, delta, , , gamma, vega, theta, undPrice] = args as number[];
+          if (field !== undefined && field >= 80 && field <= 83) delayed = true;
           const isModel = field === 13 || field === 83;
           // prefer the model computation; bid/ask/last computations only fill gaps until it comes
           if (!isModel && modelSeen) return;

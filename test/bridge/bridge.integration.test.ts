@@ -209,6 +209,39 @@ describe('bridge against the simulator', () => {
       expect((await call('GET', '/trading-hours?symbol=SPY', { secret: null })).status).toBe(401);
     });
 
+    it('marks quotes IB sends as delayed ticks (market data type 3), and only those', async () => {
+      const delayedBridge = await startBridge({
+        ib: { host: '127.0.0.1', port: sim.port, clientId: 7 },
+        http: { host: '127.0.0.1', port: 0 },
+        secret: SECRET,
+        marketDataType: 3,
+      });
+      try {
+        const callDelayed = client(() => delayedBridge);
+        await until('delayed bridge ready', async () =>
+          (await callDelayed('GET', '/health', { secret: null })).json.status === 'ok' ? true : undefined,
+        );
+        const option = optionContracts(sim, 'SPY').find((o) => {
+          const d = Math.abs(sim.engine.quote(o.conId)!.greeks!.delta);
+          return d > 0.3 && d < 0.7;
+        })!;
+        const contracts = [
+          { secType: 'STK', symbol: 'SPY' },
+          { secType: 'OPT', conId: option.conId },
+        ];
+        const delayed = await callDelayed('POST', '/quotes', { body: { contracts } });
+        expect(delayed.status).toBe(200);
+        for (const q of delayed.json.quotes as Quote[]) {
+          expect(q.delayed).toBe(true);
+          expect(q.bid).toBeGreaterThan(0); // the delayed ticks still carry prices
+        }
+        const live = await call('POST', '/quotes', { body: { contracts } });
+        for (const q of live.json.quotes as Quote[]) expect(q.delayed).toBeUndefined();
+      } finally {
+        await delayedBridge.close();
+      }
+    }, 30_000);
+
     it('POST /quotes streams options until bid, ask and greeks are in, in request order', async () => {
       // near-the-money options (|delta| 0.1–0.9): three calls and three puts
       const near = optionContracts(sim, 'SPY').filter((o) => {

@@ -134,6 +134,45 @@ describe('validate-ib-connection', () => {
     }
   }, 30_000);
 
+  it('delayed data on the underlying quote is a WARNING, not "real-time quote received"', async () => {
+    // The 354 test's warning (same subject and rule) would hold this one back by its cooldown.
+    await db.stores.alerts.clear('ib-connection#validate-ib-connection');
+    const before = stack.published().length;
+    const real = stack.context;
+    setJobContext(
+      createJobContext({
+        stores: db.stores,
+        clock,
+        alerter: real.alerter,
+        idempotency: null,
+        bridge: (priority) => {
+          const client = real.bridge(priority);
+          return {
+            ...client,
+            quotes: async (contracts) =>
+              (await client.quotes(contracts)).map((q) => ({ ...q, delayed: true })),
+          } as BridgeClient;
+        },
+      }),
+    );
+    try {
+      const result = await handler({}, ctx);
+      const symbol = (await db.stores.config.loadConfig()).universe.underlyings[0]!;
+      expect(result.ok).toBe(false);
+      expect(result.details?.marketData).toBe('delayed market data (no real-time subscription)');
+      expect(stack.published().slice(before)).toEqual([
+        {
+          TopicArn: TOPIC,
+          Subject: '[WARNING] IB connection: 1 problem(s)',
+          Message: `validate-ib-connection 2026-06-01: ${symbol} market data: delayed market data (no real-time subscription).`,
+          MessageAttributes: { severity: { DataType: 'String', StringValue: 'WARNING' } },
+        },
+      ]);
+    } finally {
+      setJobContext(real);
+    }
+  }, 30_000);
+
   it('reads the mode from the account id and refuses a bridge that disagrees with it', () => {
     expect(modeOfAccount('DU1234567')).toBe('paper');
     expect(modeOfAccount('U7654321')).toBe('live');

@@ -33,7 +33,8 @@ const JOB = 'monitor';
 
 /** The snapshot's quote: leniently converted so the decision engine's data guard names what is wrong. */
 function leniantQuote(quote: Quote | undefined, contract: OptionContract): OptionQuote | undefined {
-  if (!quote || quote.error) return undefined;
+  // Delayed data counts as no quote: the data guard (rule 1) holds rather than judge minutes-old prices.
+  if (!quote || quote.error || quote.delayed) return undefined;
   const raw = rawOptionQuote(quote, optionContractOf(quote, contract) ?? contract);
   return {
     ...raw,

@@ -42,6 +42,9 @@ export function rawOptionQuote(quote: Quote, contract: OptionContract): RawOptio
   };
 }
 
+/** Delayed data is minutes old whatever its timestamp says: never a price or a decision input. */
+export const DELAYED_REASON = 'delayed market data (no real-time subscription): not used';
+
 /** Validates one option quote from the bridge; an IB error on the contract is a rejection too. */
 export function checkOptionQuote(
   quote: Quote,
@@ -52,6 +55,7 @@ export function checkOptionQuote(
   const contract = optionContractOf(quote, asked);
   if (!contract) return { ok: false, reasons: ['the bridge did not say which option this is'] };
   if (quote.error) return { ok: false, reasons: [`IB error ${quote.error.code}: ${quote.error.message}`] };
+  if (quote.delayed) return { ok: false, reasons: [DELAYED_REASON] };
   return validateOptionQuote(rawOptionQuote(quote, contract), now, maxAgeSeconds);
 }
 
@@ -62,6 +66,7 @@ export function checkUnderlyingQuote(
   maxAgeSeconds: number,
 ): QuoteValidation<UnderlyingQuote> {
   if (quote.error) return { ok: false, reasons: [`IB error ${quote.error.code}: ${quote.error.message}`] };
+  if (quote.delayed) return { ok: false, reasons: [DELAYED_REASON] };
   return validateUnderlyingQuote(
     { symbol, last: quote.last, bid: quote.bid, ask: quote.ask, timestamp: quote.timestamp },
     now,

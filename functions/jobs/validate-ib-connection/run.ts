@@ -120,6 +120,9 @@ export async function runValidateIbConnection(_input: ValidateInput, ctx: RunCon
     } else if (quote?.error) {
       permission = `IB error ${quote.error.code}: ${quote.error.message}`;
       problems.push({ severity: 'WARNING', text: `${symbol} quote refused: ${permission}` });
+    } else if (quote?.delayed) {
+      permission = 'delayed market data (no real-time subscription)';
+      problems.push({ severity: 'WARNING', text: `${symbol} market data: ${permission}` });
     } else if (quote?.bid === undefined && quote?.last === undefined) {
       permission = 'no price in the quote';
       problems.push({ severity: 'WARNING', text: `${symbol} quote has no price (permissions or data farm)` });
