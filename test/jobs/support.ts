@@ -13,6 +13,7 @@ import { startBridge } from '../../gateway-container/bridge/main';
 import type { RunningBridge } from '../../gateway-container/bridge/main';
 import { startSimulator } from '../../gateway-container/simulator/index';
 import type { Simulator } from '../../gateway-container/simulator/index';
+import type { BridgeClient } from '../../functions/adapters/bridge-client';
 import type { Clock } from '../../functions/adapters/clock';
 import { snsAlerter } from '../../functions/adapters/sns-alerter';
 import { nyTimeToEpoch } from '../../functions/core/calendar';
@@ -161,4 +162,33 @@ export function lambdaContext(functionName: string): Context {
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/**
+ * Runs `body` with the jobs' context on a bridge whose calls `override` replaces (an answer the real
+ * bridge cannot be made to give on demand), then puts the stack's own context back.
+ */
+export async function withBridgeOverride<T>(
+  stack: JobStack,
+  override: (client: BridgeClient) => Partial<BridgeClient>,
+  body: () => Promise<T>,
+): Promise<T> {
+  const real = stack.context;
+  setJobContext(
+    createJobContext({
+      stores: stack.db.stores,
+      clock: stack.clock,
+      alerter: real.alerter,
+      idempotency: null,
+      bridge: (priority) => {
+        const client = real.bridge(priority);
+        return { ...client, ...override(client) } as BridgeClient;
+      },
+    }),
+  );
+  try {
+    return await body();
+  } finally {
+    setJobContext(real);
+  }
 }

@@ -2,7 +2,7 @@
 // SNS is the only mock and every publish is asserted exactly.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { BridgeClient } from '../../functions/adapters/bridge-client';
+import type { Quote, QuoteContract } from '../../gateway-container/bridge/contract';
 import { handler as collectFutures } from '../../functions/jobs/collect-futures-data';
 import { handler as collectOptions } from '../../functions/jobs/collect-option-data';
 import { handler as dailyStatistics } from '../../functions/jobs/daily-statistics';
@@ -13,10 +13,10 @@ import { handler as dataQuality } from '../../functions/jobs/validate-data-quali
 import { handler as verifyPositions } from '../../functions/jobs/verify-positions';
 import type { JobContext } from '../../functions/jobs/shared/context';
 import { checkTradingMode, modeOfAccount } from '../../functions/jobs/validate-ib-connection/run';
-import { createJobContext, setJobContext } from '../../functions/jobs/shared/context';
+import { setJobContext } from '../../functions/jobs/shared/context';
 // The DynamoDB Local global setup starts the JVM only for files that import this helper by name.
 import '../support/dynamodb';
-import { lambdaContext, startJobStack, TOPIC } from './support';
+import { lambdaContext, startJobStack, TOPIC, withBridgeOverride } from './support';
 
 const stack = await startJobStack();
 const { db, sim, clock } = stack;
@@ -95,82 +95,52 @@ describe('validate-ib-connection', () => {
 
   it('IB error 354 on the underlying quote is a WARNING about market-data permissions', async () => {
     const before = stack.published().length;
-    const real = stack.context;
-    setJobContext(
-      createJobContext({
-        stores: db.stores,
-        clock,
-        alerter: real.alerter,
-        idempotency: null,
-        bridge: (priority) => {
-          const client = real.bridge(priority);
-          return {
-            ...client,
-            quotes: async (contracts) =>
-              contracts.map((c) => ({
-                contract: { secType: c.secType, ...(c.symbol ? { symbol: c.symbol } : {}) },
-                timestamp: clock.now(),
-                stale: true,
-                error: { code: 354, message: 'Requested market data is not subscribed.', retryable: false },
-              })),
-          } as BridgeClient;
-        },
-      }),
+    const notSubscribed = (contracts: QuoteContract[]): Quote[] =>
+      contracts.map((c) => ({
+        contract: { secType: c.secType, ...(c.symbol ? { symbol: c.symbol } : {}) },
+        timestamp: clock.now(),
+        stale: true,
+        error: { code: 354, message: 'Requested market data is not subscribed.', retryable: false },
+      }));
+    const result = await withBridgeOverride(
+      stack,
+      () => ({ quotes: async (contracts) => notSubscribed(contracts) }),
+      () => handler({}, ctx),
     );
-    try {
-      const result = await handler({}, ctx);
-      expect(result.ok).toBe(false);
-      expect(result.details?.marketData).toBe('IB error 354: not subscribed to market data');
-      expect(stack.published().slice(before)).toEqual([
-        {
-          TopicArn: TOPIC,
-          Subject: '[WARNING] IB connection: 1 problem(s)',
-          Message: `validate-ib-connection 2026-06-01: IWM market data: IB error 354: not subscribed to market data.`,
-          MessageAttributes: { severity: { DataType: 'String', StringValue: 'WARNING' } },
-        },
-      ]);
-    } finally {
-      setJobContext(real);
-    }
+    expect(result.ok).toBe(false);
+    expect(result.details?.marketData).toBe('IB error 354: not subscribed to market data');
+    expect(stack.published().slice(before)).toEqual([
+      {
+        TopicArn: TOPIC,
+        Subject: '[WARNING] IB connection: 1 problem(s)',
+        Message: `validate-ib-connection 2026-06-01: IWM market data: IB error 354: not subscribed to market data.`,
+        MessageAttributes: { severity: { DataType: 'String', StringValue: 'WARNING' } },
+      },
+    ]);
   }, 30_000);
 
   it('delayed data on the underlying quote is a WARNING, not "real-time quote received"', async () => {
     // The 354 test's warning (same subject and rule) would hold this one back by its cooldown.
     await db.stores.alerts.clear('ib-connection#validate-ib-connection');
     const before = stack.published().length;
-    const real = stack.context;
-    setJobContext(
-      createJobContext({
-        stores: db.stores,
-        clock,
-        alerter: real.alerter,
-        idempotency: null,
-        bridge: (priority) => {
-          const client = real.bridge(priority);
-          return {
-            ...client,
-            quotes: async (contracts) =>
-              (await client.quotes(contracts)).map((q) => ({ ...q, delayed: true })),
-          } as BridgeClient;
-        },
+    const result = await withBridgeOverride(
+      stack,
+      (client) => ({
+        quotes: async (contracts) => (await client.quotes(contracts)).map((q) => ({ ...q, delayed: true })),
       }),
+      () => handler({}, ctx),
     );
-    try {
-      const result = await handler({}, ctx);
-      const symbol = (await db.stores.config.loadConfig()).universe.underlyings[0]!;
-      expect(result.ok).toBe(false);
-      expect(result.details?.marketData).toBe('delayed market data (no real-time subscription)');
-      expect(stack.published().slice(before)).toEqual([
-        {
-          TopicArn: TOPIC,
-          Subject: '[WARNING] IB connection: 1 problem(s)',
-          Message: `validate-ib-connection 2026-06-01: ${symbol} market data: delayed market data (no real-time subscription).`,
-          MessageAttributes: { severity: { DataType: 'String', StringValue: 'WARNING' } },
-        },
-      ]);
-    } finally {
-      setJobContext(real);
-    }
+    const symbol = (await db.stores.config.loadConfig()).universe.underlyings[0]!;
+    expect(result.ok).toBe(false);
+    expect(result.details?.marketData).toBe('delayed market data (no real-time subscription)');
+    expect(stack.published().slice(before)).toEqual([
+      {
+        TopicArn: TOPIC,
+        Subject: '[WARNING] IB connection: 1 problem(s)',
+        Message: `validate-ib-connection 2026-06-01: ${symbol} market data: delayed market data (no real-time subscription).`,
+        MessageAttributes: { severity: { DataType: 'String', StringValue: 'WARNING' } },
+      },
+    ]);
   }, 30_000);
 
   it('reads the mode from the account id and refuses a bridge that disagrees with it', () => {
