@@ -254,16 +254,8 @@ export function shockUnderlying(
   returnPct: number,
   volLogBump = 0.6,
 ): void {
-  const state = stack.simulator.engine.saveState() as {
-    market: { underlyings: Record<string, { spot: number; volLog: number }> };
-  };
-  const underlying = state.market.underlyings[symbol];
-  if (!underlying) throw new Error(`the simulator has no underlying ${symbol}`);
-  underlying.spot *= 1 + returnPct / 100;
-  underlying.volLog += volLogBump;
-  stack.simulator.engine.loadState(state);
-  // Push the new prices to the subscribed lines now rather than at the next clock step.
-  stack.simulator.advance(1);
+  // The simulator's own fault (also scriptable with --faults): pushes the new prices to every line.
+  stack.simulator.faults.priceShock(symbol, returnPct, volLogBump);
 }
 
 export const SCENARIOS: Record<string, Scenario> = {

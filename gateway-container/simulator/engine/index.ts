@@ -87,6 +87,11 @@ export interface SimEngineControls extends SimEngine {
   setOrderRejection(reason: string | undefined): void;
   /** While true, an order that filled partly never fills further. */
   setPartialFillsNeverComplete(on: boolean): void;
+  /**
+   * Moves an underlying's price by `returnPct` percent at once (a gap: its options, VIX and futures
+   * follow) and raises its volatility by `volLogBump` (log units, as a jump does). Quotes change now.
+   */
+  shockPrice(symbol: string, returnPct: number, volLogBump?: number): void;
   /** Filled, cancelled and rejected orders. */
   completedOrders(): SimOrderState[];
   /** Options settled at expiry (expired worthless, exercised or assigned). */
@@ -275,6 +280,18 @@ class World {
 
   private futureSpec(contract: BaseContract): FutureSpec | undefined {
     return this.futures.find((f) => f.symbol === contract.symbol);
+  }
+
+  shockPrice(symbol: string, returnPct: number, volLogBump: number): void {
+    const underlying = this.market.state.underlyings[symbol.toUpperCase()];
+    if (!underlying) throw new RangeError(`the simulator has no underlying ${symbol}`);
+    if (!Number.isFinite(returnPct) || returnPct <= -100)
+      throw new RangeError(`price shock must be a finite percent above -100, got ${returnPct}`);
+    if (!Number.isFinite(volLogBump)) throw new RangeError(`vol bump must be finite, got ${volLogBump}`);
+    underlying.spot *= 1 + returnPct / 100;
+    underlying.volLog += volLogBump;
+    // Quotes are cached per simulated minute; this minute's are now wrong.
+    this.quoteCache.clear();
   }
 
   /** The market's own quote (no faults), cached for the simulated minute. */
@@ -674,6 +691,9 @@ export function createSimEngine(options: SimEngineOptions = {}): SimEngineContro
     },
     setPartialFillsNeverComplete(on) {
       world.broker.state.partialFillsNeverComplete = on;
+    },
+    shockPrice(symbol, returnPct, volLogBump = 0) {
+      world.shockPrice(symbol, returnPct, volLogBump);
     },
     settlements: (account) =>
       world.broker.state.settlements

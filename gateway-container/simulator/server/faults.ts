@@ -9,7 +9,8 @@
 //    { "fault": "rejectOrders", "reason": "Insufficient margin" }, { "fault": "acceptOrders" },
 //    { "fault": "quotes", "mode": "stale", "target": "SPY" }, { "fault": "quotes", "mode": "normal" },
 //    { "fault": "partialFills", "neverComplete": true }, { "fault": "slow", "delayMs": 2000 },
-//    { "fault": "orderStatusLag", "delayMs": 200 }]
+//    { "fault": "orderStatusLag", "delayMs": 200 },
+//    { "at": "2026-11-24T12:00", "fault": "priceShock", "symbol": "SPY", "pct": -12, "volBump": 0.6 }]
 
 import { z } from 'zod';
 import { nyTimeToEpoch } from '../../../functions/core/calendar';
@@ -29,7 +30,9 @@ export type FaultAction =
   | { fault: 'partialFills'; neverComplete: boolean }
   | { fault: 'slow'; delayMs: number }
   /** ORDER_STATUS (with the fill quantities) reaches the client this long after its OPEN_ORDER. */
-  | { fault: 'orderStatusLag'; delayMs: number };
+  | { fault: 'orderStatusLag'; delayMs: number }
+  /** The underlying gaps by `pct` percent (its options follow); `volBump` raises its log-volatility. */
+  | { fault: 'priceShock'; symbol: string; pct: number; volBump?: number };
 
 export interface ScheduledFault {
   /** Simulated epoch ms; undefined = at start. */
@@ -59,6 +62,12 @@ const actionSchema = z.discriminatedUnion('fault', [
   z.object({ fault: z.literal('partialFills'), neverComplete: z.boolean() }),
   z.object({ fault: z.literal('slow'), delayMs: z.number().nonnegative() }),
   z.object({ fault: z.literal('orderStatusLag'), delayMs: z.number().nonnegative() }),
+  z.object({
+    fault: z.literal('priceShock'),
+    symbol: z.string().min(1),
+    pct: z.number().gt(-100, 'pct must be above -100'),
+    volBump: z.number().min(-2).max(2).optional(),
+  }),
 ]);
 
 const scriptSchema = z.array(z.intersection(z.object({ at: nyDateTime.optional() }), actionSchema));

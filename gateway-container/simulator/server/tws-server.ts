@@ -48,6 +48,7 @@ export interface EngineFaultHooks {
   setOrderRejection?(reason: string | undefined): void;
   setPartialFillsNeverComplete?(neverComplete: boolean): void;
   setTime?(ms: number): void;
+  shockPrice?(symbol: string, returnPct: number, volLogBump?: number): void;
 }
 
 export type ServerEngine = SimEngine & EngineFaultHooks;
@@ -98,6 +99,8 @@ export interface FaultControls {
    * a client must not take the status without them.
    */
   orderStatusLag(delayMs: number): void;
+  /** The underlying gaps by `pct` percent now (options follow); `volBump` raises its log-volatility. */
+  priceShock(symbol: string, pct: number, volBump?: number): void;
   /** Applies `action` when the simulated clock reaches `at` (now or earlier: at once). */
   schedule(at: number | undefined, action: FaultAction): void;
   /** The current state of the switches. */
@@ -348,6 +351,8 @@ export class TwsServer {
     partialFillsNeverComplete: (neverComplete) => this.applyFault({ fault: 'partialFills', neverComplete }),
     slowResponses: (delayMs) => this.applyFault({ fault: 'slow', delayMs }),
     orderStatusLag: (delayMs) => this.applyFault({ fault: 'orderStatusLag', delayMs }),
+    priceShock: (symbol, pct, volBump) =>
+      this.applyFault({ fault: 'priceShock', symbol, pct, ...(volBump === undefined ? {} : { volBump }) }),
     schedule: (at, action) => {
       this.pending.push({ at, action });
       if (at === undefined || at <= this.engine.now()) this.runDueFaults();
@@ -428,6 +433,11 @@ export class TwsServer {
         break;
       case 'orderStatusLag':
         this.orderStatusLagMs = action.delayMs;
+        break;
+      case 'priceShock':
+        if (!this.engine.shockPrice) throw new Error('the engine has no price-shock hook');
+        this.engine.shockPrice(action.symbol, action.pct, action.volBump ?? 0);
+        this.pushMarketData();
         break;
     }
   }
