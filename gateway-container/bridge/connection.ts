@@ -27,6 +27,8 @@ export const silentLogger: Logger = { info: () => undefined, warn: () => undefin
 export interface PendingRequest {
   onEvent(event: string, args: unknown[]): void;
   onError(error: BridgeError): void;
+  /** A warning IB tied to this request that does not end it (e.g. 10167: delayed data shown). */
+  onWarning?(code: number, message: string): void;
 }
 
 export interface RestartWindow {
@@ -65,6 +67,7 @@ const KEYED_EVENTS = [
   EventName.tickOptionComputation,
   EventName.tickSnapshotEnd,
   EventName.tickReqParams,
+  EventName.marketDataType,
   EventName.historicalData,
   EventName.accountSummary,
   EventName.accountSummaryEnd,
@@ -119,7 +122,8 @@ export class IbConnection extends EventEmitter {
   constructor(readonly options: ConnectionOptions) {
     super();
     this.clock = options.clock ?? systemClock;
-    this.queue = options.queue ?? new OutgoingQueue({ clock: this.clock });
+    // paced on the wall clock whatever `clock` is: IB counts messages per real second
+    this.queue = options.queue ?? new OutgoingQueue();
     this.random = options.random ?? Math.random;
     this.backoff = options.backoff ?? { initialMs: 1000, maxMs: 60_000 };
     this.connectTimeoutMs = options.connectTimeoutMs ?? 20_000;
@@ -286,6 +290,7 @@ export class IbConnection extends EventEmitter {
       if (reqId !== undefined && reqId !== -1) {
         if (isWarning(code)) {
           this.logger.info('IB warning', { reqId, code, message });
+          this.pending.get(reqId)?.onWarning?.(code, message);
           return;
         }
         const pending = this.pending.get(reqId);

@@ -50,9 +50,12 @@ export interface RunningBridge {
 export async function startBridge(options: BridgeOptions): Promise<RunningBridge> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
+  // IB counts messages per real second, so the queue paces on the wall clock even when the bridge's
+  // clock is a simulated one that jumps ahead (the local stack, the jobs' tests): each jump would
+  // otherwise hand back a whole window of tokens at once and IB would disconnect with error 100.
   const queue = new OutgoingQueue({
     maxPerWindow: options.maxMessagesPerSecond ?? 45,
-    clock,
+    clock: systemClock,
     onSend: options.onIbSend,
   });
   const connection = new IbConnection({
