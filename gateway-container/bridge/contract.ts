@@ -126,6 +126,12 @@ export const HealthResponseSchema = z.object({
   inRestartWindow: z.boolean(),
   queueLength: z.number().int(),
   linesInUse: z.number().int(),
+  /**
+   * Quotes answered with delayed data since the bridge started (IB's 10167/10168 warnings or delayed
+   * tick types): above 0 means the account lacks a real-time subscription for something it quotes.
+   * Optional so an older bridge's answer still parses.
+   */
+  delayedQuotes: z.number().int().optional(),
 });
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;
 

@@ -136,6 +136,8 @@ export class IbService {
   private positionsBaseline: Map<string, PositionView> | undefined;
   private positionsRefreshTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly activeQuotes = new Set<{ resubscribe: () => void }>();
+  /** Quotes answered with IB's delayed data since start (for /health). */
+  delayedQuotes = 0;
 
   constructor(options: ServiceOptions) {
     this.conn = options.connection;
@@ -599,7 +601,8 @@ export class IbService {
       const greeks: Partial<Record<'iv' | 'delta' | 'gamma' | 'theta' | 'vega' | 'underlyingPrice', number>> =
         {};
       let modelSeen = false;
-      // IB's delayed tick types (66–76 prices and sizes, 80–83 option computations) mark the whole quote.
+      // IB's delayed tick types (66–76 prices and sizes, 80–83 option computations) or its 10167/10168
+      // warning on the request mark the whole quote.
       let delayed = false;
       let reqId = 0;
       let timer: unknown;
@@ -644,7 +647,10 @@ export class IbService {
           release();
         }
         const quote: Quote = { contract: echo, ...q, ...greeks, timestamp: this.clock.now(), stale };
-        if (delayed) quote.delayed = true;
+        if (delayed) {
+          quote.delayed = true;
+          this.delayedQuotes += 1;
+        }
         if (error) quote.error = error.toBody().error;
         resolve(quote);
       };
@@ -684,6 +690,10 @@ export class IbService {
           set('vega', greekOrAbsent(vega));
           set('theta', greekOrAbsent(theta));
           set('underlyingPrice', computedPriceOrAbsent(undPrice));
+        } else if (event === EventName.marketDataType) {
+          // IB says which data the line carries: 3 delayed, 4 delayed-frozen
+          if (Number(args[1]) >= 3) delayed = true;
+          return;
         } else {
           return;
         }
@@ -700,6 +710,10 @@ export class IbService {
           onError: (error) => {
             // an IB error for the request means IB holds no line for it; a lost connection the same
             finish(true, error, false);
+          },
+          onWarning: (code) => {
+            // 10167 "not subscribed, displaying delayed market data", 10168 "delayed data not enabled"
+            if (code === 10167 || code === 10168) delayed = true;
           },
         });
         try {

@@ -73,6 +73,7 @@ export function health(connection: IbConnection, service: IbService): HealthResp
     inRestartWindow: inWindow,
     queueLength: connection.queue.length,
     linesInUse: service.lines.linesInUse,
+    delayedQuotes: service.delayedQuotes,
   };
   if (connection.serverVersion !== undefined) h.serverVersion = connection.serverVersion;
   if (connection.reason) h.reason = connection.reason;

@@ -204,7 +204,6 @@ describe('bridge against the simulator', () => {
       const regular = days.find((d) => !d.closed && !isEarlyClose(d.date, parseConfig({}).calendar))!;
       expect(regular.intervals.map((i) => (i.close - i.open) / 3_600_000)).toEqual([6.5]);
       expect(res.json.tradingHours).not.toBe(res.json.liquidHours);
-
       expect((await call('GET', '/trading-hours?symbol=spy!')).status).toBe(400);
       expect((await call('GET', '/trading-hours?symbol=SPY', { secret: null })).status).toBe(401);
     });
@@ -241,6 +240,41 @@ describe('bridge against the simulator', () => {
         await delayedBridge.close();
       }
     }, 30_000);
+
+    it('marks quotes of an account without a live subscription (10167 + delayed ticks) and counts them', async () => {
+      const option = optionContracts(sim, 'QQQ').find((o) => {
+        const d = Math.abs(sim.engine.quote(o.conId)!.greeks!.delta);
+        return d > 0.3 && d < 0.7;
+      })!;
+      const contracts = [
+        { secType: 'STK', symbol: 'QQQ' },
+        { secType: 'OPT', conId: option.conId },
+      ];
+      const countBefore = (await call('GET', '/health', { secret: null })).json.delayedQuotes as number;
+      sim.faults.delayedData(true);
+      let delayed;
+      try {
+        delayed = await call('POST', '/quotes', { body: { contracts } });
+      } finally {
+        sim.faults.delayedData(false);
+      }
+      expect(delayed.status).toBe(200);
+      // IB's 10167 is a warning: the requests went on and completed with the delayed ticks.
+      for (const q of delayed.json.quotes as Quote[]) {
+        expect(q).toMatchObject({ delayed: true, stale: false });
+        expect(q.error).toBeUndefined();
+        expect(q.bid).toBeGreaterThan(0);
+      }
+      expect((delayed.json.quotes as Quote[])[1]!.delta).toBeDefined(); // delayed computations (80–83) too
+      const health = (await call('GET', '/health', { secret: null })).json as HealthResponse;
+      expect(health.delayedQuotes).toBe(countBefore + contracts.length);
+      // With the subscription back, the same contracts are live again and the count stays.
+      const live = await call('POST', '/quotes', { body: { contracts } });
+      for (const q of live.json.quotes as Quote[]) expect(q.delayed).toBeUndefined();
+      expect((await call('GET', '/health', { secret: null })).json.delayedQuotes).toBe(
+        countBefore + contracts.length,
+      );
+    });
 
     it('POST /quotes streams options until bid, ask and greeks are in, in request order', async () => {
       // near-the-money options (|delta| 0.1–0.9): three calls and three puts

@@ -9,7 +9,7 @@
 //    { "fault": "rejectOrders", "reason": "Insufficient margin" }, { "fault": "acceptOrders" },
 //    { "fault": "quotes", "mode": "stale", "target": "SPY" }, { "fault": "quotes", "mode": "normal" },
 //    { "fault": "partialFills", "neverComplete": true }, { "fault": "slow", "delayMs": 2000 },
-//    { "fault": "orderStatusLag", "delayMs": 200 },
+//    { "fault": "orderStatusLag", "delayMs": 200 }, { "fault": "delayedData", "on": true },
 //    { "at": "2026-11-24T12:00", "fault": "priceShock", "symbol": "SPY", "pct": -12, "volBump": 0.6 }]
 
 import { z } from 'zod';
@@ -31,6 +31,11 @@ export type FaultAction =
   | { fault: 'slow'; delayMs: number }
   /** ORDER_STATUS (with the fill quantities) reaches the client this long after its OPEN_ORDER. */
   | { fault: 'orderStatusLag'; delayMs: number }
+  /**
+   * As for an account without a real-time subscription: each new market-data request gets warning 10167
+   * ("Displaying delayed market data"), MARKET_DATA_TYPE 3 and delayed ticks (66–76, 80–83).
+   */
+  | { fault: 'delayedData'; on: boolean }
   /** The underlying gaps by `pct` percent (its options follow); `volBump` raises its log-volatility. */
   | { fault: 'priceShock'; symbol: string; pct: number; volBump?: number };
 
@@ -62,6 +67,7 @@ const actionSchema = z.discriminatedUnion('fault', [
   z.object({ fault: z.literal('partialFills'), neverComplete: z.boolean() }),
   z.object({ fault: z.literal('slow'), delayMs: z.number().nonnegative() }),
   z.object({ fault: z.literal('orderStatusLag'), delayMs: z.number().nonnegative() }),
+  z.object({ fault: z.literal('delayedData'), on: z.boolean() }),
   z.object({
     fault: z.literal('priceShock'),
     symbol: z.string().min(1),

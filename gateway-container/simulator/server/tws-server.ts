@@ -99,6 +99,11 @@ export interface FaultControls {
    * a client must not take the status without them.
    */
   orderStatusLag(delayMs: number): void;
+  /**
+   * Answers new market-data requests as IB does for an account without a real-time subscription
+   * (warning 10167, MARKET_DATA_TYPE 3, delayed tick types); false restores live data for new requests.
+   */
+  delayedData(on: boolean): void;
   /** The underlying gaps by `pct` percent now (options follow); `volBump` raises its log-volatility. */
   priceShock(symbol: string, pct: number, volBump?: number): void;
   /** Applies `action` when the simulated clock reaches `at` (now or earlier: at once). */
@@ -113,6 +118,7 @@ export interface FaultState {
   rejectReason?: string;
   responseDelayMs: number;
   orderStatusLagMs: number;
+  delayedData: boolean;
   pending: ScheduledFault[];
 }
 
@@ -137,6 +143,8 @@ interface MarketDataLine {
   /** Last value sent per tick type, so streaming sends only changes (as IB does). */
   sent: Map<string, string>;
   timer?: NodeJS.Timeout;
+  /** Delayed data whatever the connection's market data type asks (the `delayedData` fault). */
+  delayedOnly?: boolean;
 }
 
 const FARM_STATUS: [number, string][] = [
@@ -146,6 +154,12 @@ const FARM_STATUS: [number, string][] = [
 ];
 
 const NO_SECURITY = 'No security definition has been found for the request';
+
+/** The market data type a line carries: its connection's, moved to delayed (1→3, 2→4) by `delayedData`. */
+function lineDataType(line: MarketDataLine): number {
+  const type = line.conn.marketDataType;
+  return line.delayedOnly && type < 3 ? type + 2 : type;
+}
 
 /** Live tick type → delayed tick type (reqMarketDataType 3/4). */
 const DELAYED: Record<number, number> = {
@@ -219,6 +233,7 @@ export class TwsServer {
   private rejectReason: string | undefined;
   private responseDelayMs = 0;
   private orderStatusLagMs = 0;
+  private delayedData = false;
   private stopped = false;
   private boundPort = 0;
 
@@ -351,6 +366,7 @@ export class TwsServer {
     partialFillsNeverComplete: (neverComplete) => this.applyFault({ fault: 'partialFills', neverComplete }),
     slowResponses: (delayMs) => this.applyFault({ fault: 'slow', delayMs }),
     orderStatusLag: (delayMs) => this.applyFault({ fault: 'orderStatusLag', delayMs }),
+    delayedData: (on) => this.applyFault({ fault: 'delayedData', on }),
     priceShock: (symbol, pct, volBump) =>
       this.applyFault({ fault: 'priceShock', symbol, pct, ...(volBump === undefined ? {} : { volBump }) }),
     schedule: (at, action) => {
@@ -367,6 +383,7 @@ export class TwsServer {
       rejectReason: this.rejectReason,
       responseDelayMs: this.responseDelayMs,
       orderStatusLagMs: this.orderStatusLagMs,
+      delayedData: this.delayedData,
       pending: [...this.pending],
     };
   }
@@ -433,6 +450,9 @@ export class TwsServer {
         break;
       case 'orderStatusLag':
         this.orderStatusLagMs = action.delayMs;
+        break;
+      case 'delayedData':
+        this.delayedData = action.on;
         break;
       case 'priceShock':
         if (!this.engine.shockPrice) throw new Error('the engine has no price-shock hook');
@@ -721,7 +741,7 @@ export class TwsServer {
     conn.marketDataType = type;
     for (const line of this.lines.values()) {
       if (line.conn !== conn) continue;
-      conn.send(enc.marketDataType(line.reqId, type));
+      conn.send(enc.marketDataType(line.reqId, lineDataType(line)));
       line.sent.clear();
     }
     this.pushMarketData();
@@ -789,7 +809,18 @@ export class TwsServer {
     }
     this.lines.set(key, line);
     conn.send(enc.tickReqParams(req.reqId, line.contract?.minTick ?? 0.01));
-    conn.send(enc.marketDataType(req.reqId, conn.marketDataType));
+    if (this.delayedData && conn.marketDataType < 3) {
+      // IB without a real-time subscription: a warning (the request goes on), then delayed data
+      line.delayedOnly = true;
+      conn.send(
+        enc.errMsg(
+          req.reqId,
+          10167,
+          'Requested market data is not subscribed. Displaying delayed market data.',
+        ),
+      );
+    }
+    conn.send(enc.marketDataType(req.reqId, lineDataType(line)));
     if (!this.connectivityLost) this.sendTicks(line);
     if (snapshot) {
       const delay = this.speed > 0 ? this.snapshotDelayMs / this.speed : this.snapshotDelayMs;
@@ -846,7 +877,7 @@ export class TwsServer {
     const q = this.lineQuote(line);
     if (!q) return;
     const { conn, reqId } = line;
-    const delayed = conn.marketDataType >= 3;
+    const delayed = lineDataType(line) >= 3;
     const t = (type: number): number => (delayed ? (DELAYED[type] ?? type) : type);
     const emit = (key: string, signature: string, fields: WireField[]): void => {
       if (line.sent.get(key) === signature) return;
