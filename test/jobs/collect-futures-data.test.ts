@@ -29,11 +29,24 @@ describe('collect-futures-data', () => {
       expect(price).toBeGreaterThanOrEqual(Number(s.data.bid) - 0.25);
       expect(price).toBeLessThanOrEqual(Number(s.data.ask) + 0.25);
       expect(s.data.stale).toBe(false);
+      expect(s.data.delayed).toBe(false);
     }
     const es = stored.find((s) => s.symbol === 'ES')!;
     const nq = stored.find((s) => s.symbol === 'NQ')!;
     // ES (S&P 500 ×1) trades far below NQ (Nasdaq-100): a sanity check that the roots were not swapped.
     expect(Number(es.data.price)).toBeLessThan(Number(nq.data.price));
+  }, 60_000);
+
+  it('flags quotes IB sent from its delayed feed, so data-quality can report them', async () => {
+    stack.sim.faults.delayedData(true);
+    try {
+      expect(await handler({ symbols: ['ES'] }, ctx)).toMatchObject({ ok: true, counts: { stored: 1 } });
+    } finally {
+      stack.sim.faults.delayedData(false);
+    }
+    const stored = await db.stores.snapshots.listMarketDataByDay('FUTURE_QUOTE', TRADE_DATE);
+    const es = stored.filter((s) => s.symbol === 'ES').sort((a, b) => a.at - b.at);
+    expect(es.map((s) => s.data.delayed)).toEqual([false, true]);
   }, 60_000);
 
   it('finds the front quarterly expiry: third Friday, or the day before when that Friday is a holiday', () => {

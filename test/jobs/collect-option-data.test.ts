@@ -60,6 +60,18 @@ describe('collect-option-data', () => {
     expect(d.skew).toBeGreaterThan(0);
     expect(d.optionVolume).toBeGreaterThanOrEqual(0);
     expect(d.dte).toBeGreaterThanOrEqual(7);
+    expect(snap!.data.delayed).toBe(false);
+  }, 60_000);
+
+  it('flags a snapshot built from delayed data (IB warning 10167 and delayed ticks)', async () => {
+    stack.sim.faults.delayedData(true);
+    try {
+      expect(await handler({}, ctx)).toMatchObject({ ok: true, counts: { stored: 1 } });
+    } finally {
+      stack.sim.faults.delayedData(false);
+    }
+    const snaps = await db.stores.snapshots.listMarketDataByDay('OPTION_METRICS', TRADE_DATE);
+    expect(snaps.sort((a, b) => a.at - b.at).map((s) => s.data.delayed)).toEqual([false, true]);
   }, 60_000);
 
   it('plans the expiry nearest 30 DTE (never under 7) and the strikes nearest spot and spot ±5%', () => {

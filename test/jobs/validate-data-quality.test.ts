@@ -78,8 +78,34 @@ describe('validate-data-quality', () => {
     expect(stack.published()).toEqual([
       {
         TopicArn: TOPIC,
-        Subject: '[WARNING] Data quality 2025-12-24: 1 series with gaps or stale data',
+        Subject: '[WARNING] Data quality 2025-12-24: 1 series with gaps, stale or delayed data',
         Message: 'OPTION_METRICS IWM: 4 of 42 slots missing (10:05–10:15 (3), 12:55), 1 stale snapshot(s).',
+        MessageAttributes: { severity: { DataType: 'String', StringValue: 'WARNING' } },
+      },
+    ]);
+  }, 30_000);
+
+  it('snapshots taken from delayed data are reported apart from stale ones', async () => {
+    // ES at 10:00 and 10:05 came from IB's delayed feed (collect-futures-data flags `delayed`).
+    const es = day('FUTURE_QUOTE', 'ES', '2025-12-22', '16:00').map((s, i) =>
+      i === 6 || i === 7 ? { ...s, data: { ...s.data, delayed: true } } : s,
+    );
+    await db.stores.snapshots.putMarketData([
+      ...day('OPTION_METRICS', 'IWM', '2025-12-22', '16:00'),
+      ...es,
+      ...day('FUTURE_QUOTE', 'NQ', '2025-12-22', '16:00'),
+    ]);
+    const before = stack.published().length;
+    const result = await handler({ tradeDate: '2025-12-22' }, ctx);
+    expect(result).toMatchObject({
+      ok: false,
+      counts: { series: 3, seriesWithProblems: 1, missingSlots: 0, staleSnapshots: 0, delayedSnapshots: 2 },
+    });
+    expect(stack.published().slice(before)).toEqual([
+      {
+        TopicArn: TOPIC,
+        Subject: '[WARNING] Data quality 2025-12-22: 1 series with gaps, stale or delayed data',
+        Message: 'FUTURE_QUOTE ES: 2 snapshot(s) of delayed data.',
         MessageAttributes: { severity: { DataType: 'String', StringValue: 'WARNING' } },
       },
     ]);

@@ -67,6 +67,7 @@ export function futureQuoteData(
     changePct: change === undefined ? null : Math.round(change * 1e6) / 1e4,
     quoteAgeSeconds: Math.max(0, Math.round((now - quote.timestamp) / 1000)),
     stale: quote.stale,
+    delayed: quote.delayed === true,
   };
 }
 

@@ -80,6 +80,8 @@ export function optionMetrics(
     underlyingVolume: quotes.underlying?.volume ?? null,
     quoteAgeSeconds: oldest === undefined ? null : Math.max(0, Math.round((now - oldest) / 1000)),
     stale: all.some((q) => q.stale),
+    // delayed data is minutes old: kept for the series, flagged so data-quality reports it
+    delayed: all.some((q) => q.delayed === true),
   };
 }
 

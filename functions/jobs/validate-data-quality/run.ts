@@ -2,6 +2,7 @@
 //   - gaps: every 5-minute slot of the regular session (early-close aware: 09:30–13:00 on those days)
 //     that has no snapshot, per series (OPTION_METRICS per underlying, FUTURE_QUOTE per future root);
 //   - staleness: snapshots whose quotes were stale (the bridge said so, or older than the quote-age limit).
+//   - delayed data: snapshots taken from IB's delayed feed (no real-time subscription for the contract).
 // One WARNING alert lists them; a clean day sends nothing.
 import type { MarketDataKind, MarketDataSnapshot } from '../../adapters/ports';
 import { nyParts, sessionFor } from '../../core/calendar';
@@ -68,6 +69,9 @@ export function isStale(snapshot: MarketDataSnapshot, maxAgeSeconds: number): bo
   return snapshot.data.stale === true || (typeof age === 'number' && age > maxAgeSeconds);
 }
 
+/** True when a snapshot was taken from IB's delayed data (the bridge flagged a quote `delayed`). */
+export const isDelayed = (snapshot: MarketDataSnapshot): boolean => snapshot.data.delayed === true;
+
 export interface SeriesReport {
   kind: MarketDataKind;
   symbol: string;
@@ -76,6 +80,7 @@ export interface SeriesReport {
   missing: number;
   gaps: string[];
   stale: number;
+  delayed: number;
 }
 
 export async function runValidateDataQuality(input: DataQualityInput, ctx: RunContext): Promise<RunOutcome> {
@@ -109,16 +114,18 @@ export async function runValidateDataQuality(input: DataQualityInput, ctx: RunCo
         missing: missing.length,
         gaps: describeGaps(missing),
         stale: own.filter((s) => isStale(s, ctx.config.filters.maxQuoteAgeSeconds)).length,
+        delayed: own.filter(isDelayed).length,
       });
     }
   }
-  const problems = reports.filter((r) => r.missing > 0 || r.stale > 0);
+  const problems = reports.filter((r) => r.missing > 0 || r.stale > 0 || r.delayed > 0);
   const lines = problems.map(
     (r) =>
       `${r.kind} ${r.symbol}: ` +
       [
         r.missing > 0 ? `${r.missing} of ${r.expected} slots missing (${r.gaps.join(', ')})` : '',
         r.stale > 0 ? `${r.stale} stale snapshot(s)` : '',
+        r.delayed > 0 ? `${r.delayed} snapshot(s) of delayed data` : '',
       ]
         .filter(Boolean)
         .join(', '),
@@ -128,11 +135,12 @@ export async function runValidateDataQuality(input: DataQualityInput, ctx: RunCo
       subject: `data-quality-${tradeDate}`,
       rule: 'data-quality',
       severity: 'WARNING',
-      title: `Data quality ${tradeDate}: ${problems.length} series with gaps or stale data`,
+      title: `Data quality ${tradeDate}: ${problems.length} series with gaps, stale or delayed data`,
       message: `${lines.join('; ')}.`,
       numbers: {
         missing: problems.reduce((s, r) => s + r.missing, 0),
         stale: problems.reduce((s, r) => s + r.stale, 0),
+        delayed: problems.reduce((s, r) => s + r.delayed, 0),
       },
     });
   }
@@ -140,13 +148,14 @@ export async function runValidateDataQuality(input: DataQualityInput, ctx: RunCo
     did:
       problems.length === 0
         ? `data complete for ${tradeDate}: ${reports.length} series, ${slots.length} slots each${session.earlyClose ? ' (early close)' : ''}`
-        : `found gaps or stale data in ${problems.length} of ${reports.length} series for ${tradeDate}`,
+        : `found gaps, stale or delayed data in ${problems.length} of ${reports.length} series for ${tradeDate}`,
     counts: {
       series: reports.length,
       expectedSlots: slots.length,
       seriesWithProblems: problems.length,
       missingSlots: reports.reduce((s, r) => s + r.missing, 0),
       staleSnapshots: reports.reduce((s, r) => s + r.stale, 0),
+      delayedSnapshots: reports.reduce((s, r) => s + r.delayed, 0),
     },
     reasons: lines,
     details: { tradeDate, earlyClose: session.earlyClose, series: reports },
