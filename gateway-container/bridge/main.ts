@@ -143,7 +143,7 @@ export const EnvSchema = z.object({
   IB_RESTART_WINDOW: z
     .string()
     .regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, 'expected HH:MM-HH:MM')
-    .default('23:45-01:00'),
+    .default('23:45-02:00'),
   BRIDGE_MAX_MSG_PER_SEC: z.coerce.number().int().min(1).max(49).default(45),
   BRIDGE_MAX_LINES: z.coerce.number().int().min(1).max(99).default(90),
   BRIDGE_QUOTE_TIMEOUT_MS: z.coerce.number().int().min(100).default(8000),

@@ -6,6 +6,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { createTableInputs, TABLE_IDS, TABLES } from '../../functions/adapters/dynamo/tables';
 import { publishInput } from '../../functions/adapters/sns-alerter';
 import { makeAlert } from '../../functions/core/alerts';
+import { withinDailyWindow } from '../../gateway-container/bridge/connection';
 import { EnvSchema as BridgeEnvSchema } from '../../gateway-container/bridge/main';
 import type { AlertSeverity } from '../../functions/core/types';
 import type { OptionsIncomeStack } from '../../lib/options-income-stack';
@@ -210,6 +211,27 @@ describe('gateway service', () => {
     expect(secrets.TWS_PASSWORD).toContain(':password::');
     // No credential in plain environment.
     expect(Object.keys(env(gateway)).filter((name) => /PASSWORD|USERID/.test(name))).toEqual([]);
+  });
+
+  it("treats IBC's daily restart and IB's whole nightly reset (about 00:15–01:45 ET) as expected downtime", () => {
+    // Outside the window a lost connection is "down": /health answers 503 and ECS replaces the task,
+    // which means a fresh login (and perhaps a 2FA prompt) in the middle of the night.
+    const [start, end] = String(env(container('bridge')).IB_RESTART_WINDOW).split('-');
+    const window = { start: start!, end: end!, timeZone: 'America/New_York' };
+    const restart = /^(\d{1,2}):(\d{2}) (AM|PM)$/.exec(
+      String(env(container('ib-gateway')).AUTO_RESTART_TIME),
+    )!;
+    const restartHour = (Number(restart[1]) % 12) + (restart[3] === 'PM' ? 12 : 0);
+    // 2026-11-24 is EST (UTC−5): New York h:mm is UTC h+5.
+    const at = (h: number, m: number) => Date.UTC(2026, 10, 24, h + 5, m);
+    expect(withinDailyWindow(at(restartHour, Number(restart[2])), window)).toBe(true);
+    for (const [h, m] of [
+      [0, 15],
+      [1, 0],
+      [1, 45],
+    ] as const)
+      expect(withinDailyWindow(at(h, m), window)).toBe(true);
+    expect(withinDailyWindow(at(9, 30), window)).toBe(false);
   });
 
   it('points the bridge at the paper API port on localhost, with its secret and the event bus', () => {
