@@ -213,6 +213,8 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
     selected: selected.length,
     placed: 0,
     filled: 0,
+    /** Of `filled`: opened with fewer contracts than ordered (the rest cancelled after the reprices). */
+    partlyFilled: 0,
     dryRun: 0,
     refused: 0,
     rejected: 0,
@@ -220,6 +222,9 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
     resumed: 0,
   };
   const notPlaced: string[] = [];
+  // Initial margin IB's what-if said this run's earlier orders take: the account was read once, before
+  // them, so the candidates after an order are checked against what is left.
+  let committedMarginUsd = 0;
   const config1 = { ...config, scoring: { ...config.scoring, minScore } };
 
   for (const stale of selected) {
@@ -286,7 +291,7 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
         account: {
           accountId: account.accountId,
           netLiquidation: account.netLiquidation,
-          availableFunds: account.availableFunds,
+          availableFunds: account.availableFunds - committedMarginUsd,
         },
         openPositions,
         todayPnlUsd: pnl,
@@ -327,8 +332,22 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
         createdBy: JOB,
       };
       outcome = await runOrder(orderDeps(ctx), ticketOf(intent, plan.tick));
+      if (
+        outcome.status === 'DRY_RUN' ||
+        (outcome.record.orderId !== undefined && outcome.status !== 'REJECTED')
+      )
+        committedMarginUsd += Math.max(0, whatIfMargin ?? 0);
       if (outcome.status === 'DRY_RUN') {
         counts.dryRun += 1;
+        // As if it filled in full: the candidates after it are checked as a real run would check them
+        // (caps, shared legs, portfolio risk), so a dry run never approves more than a real run could.
+        openPositions.push(
+          positionFromFill(
+            outcome.record,
+            { filledQuantity: quantity, avgFillPrice: plan.limitPrice },
+            ctx.clock.now(),
+          ),
+        );
         await ctx.alert({
           subject: key,
           rule: 'dry-run',
@@ -368,6 +387,7 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
     }
     if (opened) {
       counts.filled += 1;
+      if (opened.quantity < record.quantity) counts.partlyFilled += 1;
       openPositions.push(opened);
       await ctx.alert({
         subject: record.intentKey,
@@ -402,7 +422,7 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
   return {
     did: dryRun
       ? `dry run: ${counts.dryRun} order(s) recorded, nothing transmitted`
-      : `${counts.placed} order(s) placed, ${counts.filled} filled, ${counts.refused} refused`,
+      : `${counts.placed} order(s) placed, ${counts.filled} filled${counts.partlyFilled > 0 ? ` (${counts.partlyFilled} in part)` : ''}, ${counts.refused} refused`,
     counts,
     reasons,
     ok: counts.rejected === 0,
