@@ -1,5 +1,6 @@
 // The one list of Lambda jobs: what the stack deploys, how each is scheduled, and how hard a failed run is
-// retried. It mirrors the schedule table in docs/architecture.md; the README's job table is written from it.
+// retried. It follows the schedule in the owner's architecture notes (not in this repository); the README's
+// job table mirrors it by hand (no generator).
 //
 // Times are New York wall-clock times (EventBridge Scheduler evaluates them in America/New_York, so 09:45
 // stays 09:45 across daylight-saving changes). Schedules fire on weekdays only; each job asks the market

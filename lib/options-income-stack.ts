@@ -1,6 +1,6 @@
-// The whole system in one stack (docs/architecture.md): network, storage, alerts, the bridge's event bus,
-// the gateway service, the jobs and their schedules, alarms. Environment-agnostic on purpose: it needs no
-// account lookups, so `cdk synth` runs offline with no credentials.
+// The whole system in one stack (the README's Architecture section): network, storage, alerts, the
+// bridge's event bus, the gateway service, the jobs and their schedules, alarms. Environment-agnostic on
+// purpose: it needs no account lookups, so `cdk synth` runs offline with no credentials.
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';

@@ -81,7 +81,7 @@ export function describeCandidate(c: ArchivedCandidate): string {
       `liquidity ${b.liquidity}, DTE fit ${b.dteFit}, IV/HV ${b.ivHv}, trend fit ${b.trendFit}`,
     `  credit ${c.creditMid.toFixed(2)} mid / ${c.creditNatural.toFixed(2)} natural, max loss $${c.maxLossUsd.toFixed(2)}, ` +
       `POP ${pct(c.pop)}, EV $${c.expectedValueUsd.toFixed(2)}, breakevens ${c.breakevens.map((x) => x.toFixed(2)).join(' / ')}, ` +
-      `underlying ${c.underlyingPrice}`,
+      `underlying ${c.underlyingPrice.toFixed(2)}`,
     c.eligible
       ? '  eligible: passed every hard filter and reached the minimum score'
       : c.rejections.length > 0
@@ -150,7 +150,16 @@ export async function runCandidates(
   return 0;
 }
 
-function storeFor(args: CandidatesArgs): { store: CandidateStore; close: () => void } {
+/**
+ * A missing table as one line naming it (a wrong --prefix or --table, or another region), instead of the
+ * SDK's stack trace; undefined for any other error.
+ */
+export function missingTableHint(error: unknown, table: string): string | undefined {
+  if (!(error instanceof Error) || error.name !== 'ResourceNotFoundException') return undefined;
+  return `no table ${table}: check --prefix (DynamoDB Local) or --table and the AWS region`;
+}
+
+function storeFor(args: CandidatesArgs): { store: CandidateStore; table: string; close: () => void } {
   let client: DynamoDBClient;
   let table: string;
   if (args.table) {
@@ -165,10 +174,14 @@ function storeFor(args: CandidatesArgs): { store: CandidateStore; close: () => v
     const prefix = args.endpoint ? args.prefix : (readStackInfo()?.tablePrefix ?? args.prefix);
     table = tableNames(prefix).candidates;
   }
-  return { store: dynamoCandidateStore(documentClient(client), table), close: () => client.destroy() };
+  return {
+    store: dynamoCandidateStore(documentClient(client), table),
+    table,
+    close: () => client.destroy(),
+  };
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   let args: CandidatesArgs | { help: true };
   try {
     args = parseCandidatesArgs(argv);
@@ -191,6 +204,11 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     return await runCandidates(args, opened.store, (line) => console.log(line));
+  } catch (error) {
+    const hint = missingTableHint(error, opened.table);
+    if (hint === undefined) throw error;
+    console.error(hint);
+    return 2;
   } finally {
     opened.close();
   }

@@ -44,8 +44,21 @@ function formatNumber(n: number): string {
   return String(Number(n.toPrecision(4)) === n ? n : Number(n.toFixed(4)));
 }
 
+/**
+ * A default that is a simple fraction (1/3) as `1/3 (0.3333…)`: shown as 0.3333 alone, a reader would
+ * type 0.3333 and get a slightly different value.
+ */
+function formatFraction(n: number): string | undefined {
+  if (Number(n.toPrecision(4)) === n) return undefined;
+  for (let q = 2; q <= 12; q++) {
+    const p = Math.round(n * q);
+    if (p / q === n) return `${p}/${q} (${n.toFixed(4)}…)`;
+  }
+  return undefined;
+}
+
 function formatValue(value: unknown): string {
-  if (typeof value === 'number') return `\`${formatNumber(value)}\``;
+  if (typeof value === 'number') return formatFraction(value) ?? `\`${formatNumber(value)}\``;
   if (typeof value === 'string') return `\`${value}\``;
   if (Array.isArray(value)) {
     if (value.length === 0) return 'none';

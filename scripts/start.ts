@@ -1,7 +1,7 @@
 // `npm start`: one simulated trading day through the real job handlers, with no AWS and no IB account.
 //
-// Starts the local stack (DynamoDB Local, the TWS-protocol simulator, the bridge), walks the schedule
-// of the architecture from 08:00 New York (position-sync pre-market, strategy-analysis 09:45,
+// Starts the local stack (DynamoDB Local, the TWS-protocol simulator, the bridge), walks the job
+// schedule from 08:00 New York (position-sync pre-market, strategy-analysis 09:45,
 // execute-strategies 10:00 on the paper account, monitor every 5 minutes until the close,
 // position-sync 16:15, ...) by jumping the simulator's clock from one run to the next, prints a line
 // per run, and writes out/summary.json and out/report.html.
@@ -45,7 +45,7 @@ import { collectDayRecords, hhmm } from './report/summary';
 import type { DaySummary, Expectation, RunRecord, RunStatus } from './report/summary';
 
 // ---------------------------------------------------------------------------------------------------
-// The schedule (architecture.md, "Jobs")
+// The schedule (lib/jobs-table.ts)
 // ---------------------------------------------------------------------------------------------------
 
 export interface ScheduledRun {
@@ -59,6 +59,7 @@ export interface ScheduledRun {
   payload?: Record<string, unknown>;
 }
 
+// The bridge priorities of lib/jobs-table.ts (and each handler's defineJob).
 const JOB_PRIORITY: Record<JobName, number> = {
   'load-historical-data': 10,
   'position-sync': 15,
@@ -71,7 +72,7 @@ const JOB_PRIORITY: Record<JobName, number> = {
   'daily-statistics': 40,
   'validate-data-quality': 50,
   'health-check': 100,
-  'verify-positions': 110,
+  'verify-positions': 15,
 };
 
 const pad2 = (n: number) => String(n).padStart(2, '0');

@@ -23,6 +23,16 @@ export interface FilterContext {
 /** Prices are shown with two decimals, ratios with two, so reasons read like the trading rules. */
 const money = (x: number) => x.toFixed(2);
 
+/**
+ * `value` and a `limit` it fell short of, as `money` does, but with more decimals (up to 6) where two
+ * would print them equal: "credit 0.30 is below the minimum 0.30" reads as a bug.
+ */
+function moneyBelow(value: number, limit: number): [string, string] {
+  let decimals = 2;
+  while (decimals < 6 && value.toFixed(decimals) === limit.toFixed(decimals)) decimals += 1;
+  return [value.toFixed(decimals), limit.toFixed(decimals)];
+}
+
 function legName(action: string, q: OptionQuote): string {
   return `${action === 'SELL' ? 'short' : 'long'} ${q.contract.right === 'P' ? 'put' : 'call'} ${q.contract.strike}`;
 }
@@ -99,7 +109,8 @@ export function hardFilterReasons(candidate: Candidate, ctx: FilterContext): str
     reasons.push(`credit/width ${money(creditToWidth)} is below ${money(f.minCreditToWidth)}`);
   }
   if (!(candidate.creditMid >= f.minCredit)) {
-    reasons.push(`credit ${money(candidate.creditMid)} is below the minimum ${money(f.minCredit)}`);
+    const [credit, minimum] = moneyBelow(candidate.creditMid, f.minCredit);
+    reasons.push(`credit ${credit} is below the minimum ${minimum}`);
   }
 
   // Leg bid-ask width (only meaningful on valid quotes).

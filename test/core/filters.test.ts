@@ -189,6 +189,17 @@ describe('hardFilterReasons', () => {
     );
   });
 
+  it('shows more decimals when two would print the credit equal to the minimum', () => {
+    // 0.2967 rounds to 0.30 at two decimals: the old wording said "credit 0.30 is below the minimum 0.30".
+    const wide = { width: 1 };
+    expect(onlyReason(hardFilterReasons(bullPut({ creditMid: 0.2967, ...wide }), ctx()))).toBe(
+      'credit 0.297 is below the minimum 0.300',
+    );
+    expect(onlyReason(hardFilterReasons(bullPut({ creditMid: 0.29996, ...wide }), ctx()))).toBe(
+      'credit 0.29996 is below the minimum 0.30000',
+    );
+  });
+
   it('rejects a leg whose bid-ask width exceeds the limit of its mid', () => {
     // Bid 1.00, ask 3.00: width 2.00 on a mid of 2.00 is 100%.
     const reason = onlyReason(hardFilterReasons(withLegQuote(bullPut(), 0, { bid: 1.0, ask: 3.0 }), ctx()));

@@ -34,7 +34,8 @@ function schedulesOf(name: JobName) {
     .filter((props) => referencedId((props.Target as Record<string, unknown>).Arn) === fnId);
 }
 
-// From the schedule table in docs/architecture.md: New York wall-clock times, Monday to Friday.
+// The schedule as the README's job table gives it, written out apart from lib/jobs-table.ts so a slip
+// there shows: New York wall-clock times, Monday to Friday.
 const FIVE_MINUTES_IN_MARKET_HOURS = ['cron(30-55/5 9 ? * MON-FRI *)', 'cron(0-55/5 10-15 ? * MON-FRI *)'];
 const EXPECTED_CRONS: Record<JobName, string[]> = {
   'load-historical-data': ['cron(0 8 ? * MON-FRI *)'],

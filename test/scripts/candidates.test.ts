@@ -1,9 +1,9 @@
 // scripts/candidates.ts against DynamoDB Local: an operator asks about one candidate (or a day) and
 // gets its breakdown and reasons from the archive, whether or not it was stored as a full item.
-import { describe, expect, it } from 'vitest';
-import { parseCandidatesArgs, runCandidates } from '../../scripts/candidates';
+import { describe, expect, it, vi } from 'vitest';
+import { main, parseCandidatesArgs, runCandidates } from '../../scripts/candidates';
 import type { CandidatesArgs } from '../../scripts/candidates';
-import { sampleCandidate, useTables } from '../support/dynamodb';
+import { dynamoEndpoint, sampleCandidate, useTables } from '../support/dynamodb';
 
 const db = await useTables();
 const DATE = '2026-06-01';
@@ -37,6 +37,8 @@ describe('scripts/candidates.ts', () => {
     expect(text).toContain(`rejected: ${rejected.rejections.join('; ')}`);
     expect(text).toContain('note: IV rank: no IV rank for SPY, scored 0');
     expect(text).toContain('archive only');
+    // Two decimals: a computed price would otherwise print as 226.29000000000002.
+    expect(text).toContain('underlying 502.30');
   });
 
   it('--id: an eligible candidate also stored as a full item; an unknown id exits 1', async () => {
@@ -56,5 +58,18 @@ describe('scripts/candidates.ts', () => {
     expect(text.indexOf(best.id)).toBeLessThan(text.indexOf(rejected.id));
     expect(text).not.toContain(low.id);
     expect((await run(['--date', '2026-06-02'])).status).toBe(1);
+  });
+
+  it('a wrong --prefix: one line naming the missing table, exit 2', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const status = await main(['--date', DATE, '--endpoint', dynamoEndpoint(), '--prefix', 'no-such']);
+      expect(status).toBe(2);
+      expect(error.mock.calls).toEqual([
+        ['no table no-such-candidates: check --prefix (DynamoDB Local) or --table and the AWS region'],
+      ]);
+    } finally {
+      error.mockRestore();
+    }
   });
 });
