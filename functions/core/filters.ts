@@ -106,7 +106,8 @@ export function hardFilterReasons(candidate: Candidate, ctx: FilterContext): str
   // Credit checks use the mid credit: the price the order starts at.
   const creditToWidth = candidate.creditMid / candidate.width;
   if (!(creditToWidth >= f.minCreditToWidth)) {
-    reasons.push(`credit/width ${money(creditToWidth)} is below ${money(f.minCreditToWidth)}`);
+    const [ratio, minimum] = moneyBelow(creditToWidth, f.minCreditToWidth);
+    reasons.push(`credit/width ${ratio} is below ${minimum}`);
   }
   if (!(candidate.creditMid >= f.minCredit)) {
     const [credit, minimum] = moneyBelow(candidate.creditMid, f.minCredit);

@@ -180,6 +180,10 @@ describe('hardFilterReasons', () => {
     expect(onlyReason(hardFilterReasons(bullPut({ creditMid: 0.45 }), ctx()))).toBe(
       'credit/width 0.09 is below 0.10',
     );
+    // 0.498 / 5 = 0.0996: two decimals would print "credit/width 0.10 is below 0.10".
+    expect(onlyReason(hardFilterReasons(bullPut({ creditMid: 0.498 }), ctx()))).toBe(
+      'credit/width 0.0996 is below 0.1000',
+    );
   });
 
   it('rejects a credit below the minimum', () => {
