@@ -4,33 +4,18 @@
 import { describe, expect, it } from 'vitest';
 import { usd } from '../../functions/core/alerts';
 import { handler as execute } from '../../functions/jobs/execute-strategies';
-import { createJobContext, setJobContext } from '../../functions/jobs/shared/context';
 import { handler as analysis } from '../../functions/jobs/strategy-analysis';
 // The DynamoDB Local global setup starts the JVM only for files that import this helper by name.
 import '../support/dynamodb';
-import { lambdaContext, startJobStack, TEST_CONFIG } from './support';
+import { lambdaContext, startJobStack, TEST_CONFIG, withoutIdempotency } from './support';
 
 const stack = await startJobStack();
 const { db, clock, sim } = stack;
 const TRADE_DATE = '2026-06-01';
 
 /** Two runs the same day: without the Powertools record, so the second is not answered from the first. */
-async function dryRun(maxOrders: number) {
-  setJobContext(
-    createJobContext({
-      stores: db.stores,
-      clock,
-      alerter: stack.context.alerter,
-      idempotency: null,
-      bridge: stack.context.bridge,
-    }),
-  );
-  try {
-    return await execute({ dryRun: true, maxOrders }, lambdaContext('execute-strategies'));
-  } finally {
-    setJobContext(stack.context);
-  }
-}
+const dryRun = (maxOrders: number) =>
+  withoutIdempotency(stack, () => execute({ dryRun: true, maxOrders }, lambdaContext('execute-strategies')));
 
 const recorded = async () =>
   (await db.stores.intents.listByTradeDate(TRADE_DATE)).filter((i) => i.status === 'DRY_RUN');

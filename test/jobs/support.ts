@@ -192,3 +192,11 @@ export async function withBridgeOverride<T>(
     setJobContext(real);
   }
 }
+
+/**
+ * Runs `body` with the jobs' context minus the Powertools idempotency layer (so a second run the same
+ * day really runs, or two concurrent runs race on the order intents alone), then puts it back.
+ */
+export function withoutIdempotency<T>(stack: JobStack, body: () => Promise<T>): Promise<T> {
+  return withBridgeOverride(stack, () => ({}), body);
+}

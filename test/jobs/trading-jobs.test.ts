@@ -18,7 +18,7 @@ import { redactForLog } from '../../functions/jobs/shared/input';
 import { handler as analysis } from '../../functions/jobs/strategy-analysis';
 // The DynamoDB Local global setup starts the JVM only for files that import this helper by name.
 import '../support/dynamodb';
-import { lambdaContext, SECRET, startJobStack, TOPIC } from './support';
+import { lambdaContext, SECRET, startJobStack, TOPIC, withoutIdempotency } from './support';
 
 const stack = await startJobStack();
 const { db, sim, clock } = stack;
@@ -115,23 +115,12 @@ describe('execute-strategies', () => {
     expect(again.did).toMatch(/^already ran for 2026-06-01/);
 
     // Without the Powertools layer, two concurrent runs race on the intents alone.
-    setJobContext(
-      createJobContext({
-        stores: db.stores,
-        clock,
-        alerter: stack.context.alerter,
-        idempotency: null,
-        bridge: stack.context.bridge,
-      }),
+    await withoutIdempotency(stack, () =>
+      Promise.all([
+        execute({ maxOrders: 2 }, lambdaContext('execute-strategies')),
+        execute({ maxOrders: 2 }, lambdaContext('execute-strategies')),
+      ]),
     );
-    try {
-      await Promise.all([
-        execute({ maxOrders: 2 }, lambdaContext('execute-strategies')),
-        execute({ maxOrders: 2 }, lambdaContext('execute-strategies')),
-      ]);
-    } finally {
-      setJobContext(stack.context);
-    }
     const live = (await db.stores.intents.listByTradeDate(TRADE_DATE)).filter((i) => !i.dryRun);
     expect(live.length).toBeGreaterThanOrEqual(2);
     for (const intent of live) expect(ordersAtIb(intent.intentKey).length).toBeLessThanOrEqual(1);
