@@ -202,6 +202,14 @@ export function workingOrderStep(
   };
 }
 
+/**
+ * The longest an order is worked, from placement to its cancel: `maxReprices` reprices `repriceSeconds`
+ * apart, then one more wait before the cancel (see `workingOrderStep`).
+ */
+export function orderLifetimeMs(orders: Pick<Config['orders'], 'repriceSeconds' | 'maxReprices'>): number {
+  return (orders.maxReprices + 1) * orders.repriceSeconds * 1000;
+}
+
 /** Contracts still to trade after a cancel: only the unfilled quantity is resubmitted. */
 export function remainingToResubmit(ordered: number, filled: number): number {
   if (!Number.isInteger(ordered) || ordered < 0)

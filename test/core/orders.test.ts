@@ -14,6 +14,7 @@ import {
   shouldCancel,
   spreadPrices,
   urgentLimit,
+  orderLifetimeMs,
   workingOrderStep,
 } from '../../functions/core/orders';
 import type { ComboOrder, ComboPurpose, PricedSpreadLeg, SpreadLeg } from '../../functions/core/orders';
@@ -236,6 +237,20 @@ describe('working order step, cancel and resubmit', () => {
     expect(
       workingOrderStep({ ...placed, repriceCount: 3 }, 0.7, placed.lastPricedAt + 45_000, orders).kind,
     ).toBe('CANCEL');
+  });
+
+  it('an order lives at most its reprices plus one more wait: the lifetime matches the step function', () => {
+    // Defaults: 3 reprices 45 s apart, cancelled at the 4th due time: 180 s after placement.
+    expect(orderLifetimeMs(orders)).toBe(180_000);
+    let state = placed;
+    let now = placed.lastPricedAt;
+    for (;;) {
+      const step = workingOrderStep(state, 0.7, now, orders);
+      if (step.kind === 'CANCEL') break;
+      if (step.kind === 'WAIT') now = step.dueAt;
+      else state = { ...state, limit: step.limit, repriceCount: state.repriceCount + 1, lastPricedAt: now };
+    }
+    expect(now - placed.lastPricedAt).toBe(orderLifetimeMs(orders));
   });
 
   it('resubmits only the unfilled quantity', () => {

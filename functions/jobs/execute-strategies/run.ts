@@ -20,7 +20,7 @@ import type { PricedSpreadLeg, SpreadLeg } from '../../core/orders';
 import { rankCandidates } from '../../core/scoring';
 import type { ScoredCandidate, StrategyPosition } from '../../core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
-import { nextAttempt, orderDeps, runOrder } from '../shared/order-workflow';
+import { nextAttempt, orderDeps, runOrder, timeForAnOrder } from '../shared/order-workflow';
 import type { OrderOutcome, OrderTicket } from '../shared/order-workflow';
 import { checkOptionQuote, optionQuoteRequest } from '../shared/quotes';
 
@@ -66,7 +66,7 @@ export function widthOf(legs: readonly Pick<OrderIntentLeg, 'contract'>[]): numb
 
 /** The position an opening fill creates: its id is the opening intent key (the IB orderRef). */
 export function positionFromFill(
-  record: OrderIntentRecord,
+  record: Pick<OrderIntent, 'intentKey' | 'strategy' | 'symbol' | 'legs'>,
   fill: { filledQuantity: number; avgFillPrice: number; commissionsUsd?: number },
   openedAt: number,
 ): StrategyPosition {
@@ -220,6 +220,8 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
     rejected: 0,
     unfilled: 0,
     resumed: 0,
+    /** Not started: too little time left in the invocation to work another order to its end. */
+    notStarted: 0,
   };
   const notPlaced: string[] = [];
   // Initial margin IB's what-if said this run's earlier orders take: the account was read once, before
@@ -227,139 +229,27 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
   let committedMarginUsd = 0;
   const config1 = { ...config, scoring: { ...config.scoring, minScore } };
 
-  for (const stale of selected) {
-    const mine = intentsToday.filter(
-      (r) => r.candidateId === stale.id && r.purpose === 'OPEN' && r.dryRun === dryRun,
+  // Orders are worked concurrently (as the monitor's exits are): each needs minutes of reprices, and one
+  // after the other they would not fit one invocation. A placed order counts at its full size against
+  // the caps, shared legs and risk of every candidate after it until it settles.
+  const working: Promise<void>[] = [];
+  const deferred: string[] = [];
+  const work = (ticket: OrderTicket, resumed?: OrderIntentRecord) => {
+    const held = positionFromFill(
+      ticket.intent,
+      { filledQuantity: ticket.intent.quantity, avgFillPrice: ticket.intent.limitPrice },
+      ctx.clock.now(),
     );
-    const live = mine.find(
-      (r) => r.status === 'INTENT' || r.status === 'SUBMITTED' || r.status === 'PARTIAL',
-    );
-    const done = mine.find((r) => r.status === 'FILLED' || r.status === 'DRY_RUN' || r.status === 'REJECTED');
-    if (done) {
-      reasons.push(`${stale.id}: already ${done.status} today (${done.intentKey})`);
-      continue;
-    }
-    let outcome: OrderOutcome;
-    if (live) {
-      // A run stopped with this intent working or unplaced: resume it, never a second intent.
-      counts.resumed += 1;
-      outcome = await runOrder(orderDeps(ctx), ticketOf(live));
-    } else {
-      const cancelled = mine.filter((r) => r.status === 'CANCELLED');
-      const attempt = nextAttempt(cancelled);
-      const remainder =
-        cancelled.length > 0
-          ? Math.max(0, cancelled.at(-1)!.quantity - cancelled.at(-1)!.filledQuantity)
-          : undefined;
-      if (remainder === 0) {
-        reasons.push(`${stale.id}: filled in full by an earlier attempt`);
-        continue;
-      }
-      const fresh = await refreshQuotes(ctx, stale);
-      if (!fresh.ok) {
-        counts.refused += 1;
-        reasons.push(`${stale.id}: ${fresh.reason}`);
-        continue;
-      }
-      const candidate = fresh.candidate;
-      const size = sizeEntry(candidate, account.netLiquidation, config1);
-      let whatIfMargin: number | undefined;
-      if (size.quantity > 0) {
-        const price = initialLimit(fresh.legs, 'OPEN', DEFAULT_TICK, config.orders.minCredit);
-        const combo = comboOrderFor('OPEN', fresh.legs, price);
-        try {
-          const whatIf = await bridge.whatIf({
-            legs: combo.legs,
-            action: combo.action,
-            quantity: size.quantity,
-            orderType: 'LMT',
-            limitPrice: combo.limitPrice,
-            tif: config.orders.timeInForce,
-          });
-          whatIfMargin = whatIf.initMarginChange;
-        } catch (error) {
-          reasons.push(
-            `${stale.id}: what-if failed: ${error instanceof Error ? error.message : String(error)}`,
-          );
-        }
-      }
-      const now = ctx.clock.now();
-      const entry = evaluateEntry({
-        candidate,
-        config: config1,
-        clock: marketClock(now, config.calendar),
-        account: {
-          accountId: account.accountId,
-          netLiquidation: account.netLiquidation,
-          availableFunds: account.availableFunds - committedMarginUsd,
-        },
-        openPositions,
-        todayPnlUsd: pnl,
-        whatIfMargin,
-        dryRun,
-        jobEnabled: config.jobs[JOB],
-      });
-      if (!entry.ok) {
-        counts.refused += 1;
-        reasons.push(
-          `${candidate.id}: ${entry.refusals.map((r) => `step ${r.step}: ${r.reason}`).join('; ')}`,
-        );
-        continue;
-      }
-      const plan = entry.plan;
-      const quantity = remainder === undefined ? plan.quantity : Math.min(plan.quantity, remainder);
-      // A dry run gets its own key, so a later real run the same day is not mistaken for a duplicate.
-      const key = intentKey({
-        tradeDate,
-        subjectId: dryRun ? `${candidate.id}|dry-run` : candidate.id,
-        purpose: 'OPEN',
-        attempt,
-      });
-      const intent: OrderIntent = {
-        intentKey: key,
-        tradeDate,
-        purpose: 'OPEN',
-        strategy: candidate.strategy,
-        symbol: candidate.symbol,
-        candidateId: candidate.id,
-        positionId: key,
-        legs: candidate.legs.map((l) => ({ contract: l.contract, action: l.action, ratio: l.ratio })),
-        action: plan.action,
-        quantity,
-        limitPrice: plan.limitPrice,
-        dryRun,
-        reason: `score ${candidate.score} ≥ ${minScore}; mid ${plan.mid}, natural ${plan.natural}; max loss ${usd(entry.risk.maxLossUsd)}`,
-        createdBy: JOB,
-      };
-      outcome = await runOrder(orderDeps(ctx), ticketOf(intent, plan.tick));
-      if (
-        outcome.status === 'DRY_RUN' ||
-        (outcome.record.orderId !== undefined && outcome.status !== 'REJECTED')
-      )
-        committedMarginUsd += Math.max(0, whatIfMargin ?? 0);
-      if (outcome.status === 'DRY_RUN') {
-        counts.dryRun += 1;
-        // As if it filled in full: the candidates after it are checked as a real run would check them
-        // (caps, shared legs, portfolio risk), so a dry run never approves more than a real run could.
-        openPositions.push(
-          positionFromFill(
-            outcome.record,
-            { filledQuantity: quantity, avgFillPrice: plan.limitPrice },
-            ctx.clock.now(),
-          ),
-        );
-        await ctx.alert({
-          subject: key,
-          rule: 'dry-run',
-          severity: 'INFO',
-          title: `Dry run: ${candidate.symbol} ${candidate.strategy}`,
-          message: `Dry run, nothing sent: would ${plan.action} ${label(candidate, quantity)} at ${plan.limitPrice.toFixed(2)} (mid ${plan.mid.toFixed(2)}, natural ${plan.natural.toFixed(2)}), score ${candidate.score}, max loss ${usd(entry.risk.maxLossUsd)}.`,
-          numbers: { limitPrice: plan.limitPrice, quantity, score: candidate.score },
-        });
-        reasons.push(`${candidate.id}: dry run recorded (${key})`);
-        continue;
-      }
-    }
+    openPositions.push(held);
+    if (resumed) counts.resumed += 1;
+    const order = runOrder(orderDeps(ctx), ticket).then((outcome) => settle(outcome, held));
+    // Handled here so a failure while later candidates are still evaluated is not an unhandled
+    // rejection; allSettled below still sees it.
+    order.catch(() => undefined);
+    working.push(order);
+  };
+
+  const settle = async (outcome: OrderOutcome, held: StrategyPosition): Promise<void> => {
     const record = outcome.record;
     if (outcome.status === 'INTENT') notPlaced.push(`${record.intentKey}: ${outcome.reason}`);
     if (outcome.status === 'REJECTED') {
@@ -374,21 +264,20 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
     }
     if (record.orderId !== undefined && !outcome.resumed) counts.placed += 1;
     const opened = await applyOpenFill(ctx, outcome);
-    if (!opened && record.orderId !== undefined && outcome.status !== 'REJECTED') {
-      // An order that went out but is not (yet) a position still holds its legs and its risk at IB:
-      // count it, at its full size, against the caps and the shared-leg check of the candidates after it.
-      openPositions.push(
-        positionFromFill(
-          record,
-          { filledQuantity: record.quantity, avgFillPrice: record.limitPrice },
-          ctx.clock.now(),
-        ),
-      );
+    // What the order now holds: the position it opened; nothing if it never went out, was rejected or
+    // was cancelled unfilled; else (still working, or applied by position-sync) its full size, as before.
+    const nothingHeld =
+      record.orderId === undefined ||
+      outcome.status === 'REJECTED' ||
+      (outcome.status === 'CANCELLED' && outcome.filledQuantity === 0);
+    const at = openPositions.indexOf(held);
+    if (at >= 0) {
+      if (opened) openPositions.splice(at, 1, opened);
+      else if (nothingHeld) openPositions.splice(at, 1);
     }
     if (opened) {
       counts.filled += 1;
       if (opened.quantity < record.quantity) counts.partlyFilled += 1;
-      openPositions.push(opened);
       await ctx.alert({
         subject: record.intentKey,
         rule: 'filled',
@@ -410,6 +299,158 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
       });
     }
     reasons.push(`${record.candidateId ?? record.intentKey}: ${outcome.status} (${outcome.reason})`);
+  };
+
+  for (const stale of selected) {
+    const mine = intentsToday.filter(
+      (r) => r.candidateId === stale.id && r.purpose === 'OPEN' && r.dryRun === dryRun,
+    );
+    const live = mine.find(
+      (r) => r.status === 'INTENT' || r.status === 'SUBMITTED' || r.status === 'PARTIAL',
+    );
+    const done = mine.find((r) => r.status === 'FILLED' || r.status === 'DRY_RUN' || r.status === 'REJECTED');
+    if (done) {
+      reasons.push(`${stale.id}: already ${done.status} today (${done.intentKey})`);
+      continue;
+    }
+    if (live) {
+      // A run stopped with this intent working or unplaced: resume it, never a second intent.
+      work(ticketOf(live), live);
+      continue;
+    }
+    const time = dryRun ? ({ ok: true } as const) : timeForAnOrder(orderDeps(ctx));
+    if (!time.ok) {
+      // Not started rather than left working unwatched when the invocation ends.
+      deferred.push(stale.id);
+      reasons.push(`${stale.id}: not started: ${time.reason}`);
+      continue;
+    }
+    const cancelled = mine.filter((r) => r.status === 'CANCELLED');
+    const attempt = nextAttempt(cancelled);
+    const remainder =
+      cancelled.length > 0
+        ? Math.max(0, cancelled.at(-1)!.quantity - cancelled.at(-1)!.filledQuantity)
+        : undefined;
+    if (remainder === 0) {
+      reasons.push(`${stale.id}: filled in full by an earlier attempt`);
+      continue;
+    }
+    const fresh = await refreshQuotes(ctx, stale);
+    if (!fresh.ok) {
+      counts.refused += 1;
+      reasons.push(`${stale.id}: ${fresh.reason}`);
+      continue;
+    }
+    const candidate = fresh.candidate;
+    const size = sizeEntry(candidate, account.netLiquidation, config1);
+    let whatIfMargin: number | undefined;
+    if (size.quantity > 0) {
+      const price = initialLimit(fresh.legs, 'OPEN', DEFAULT_TICK, config.orders.minCredit);
+      const combo = comboOrderFor('OPEN', fresh.legs, price);
+      try {
+        const whatIf = await bridge.whatIf({
+          legs: combo.legs,
+          action: combo.action,
+          quantity: size.quantity,
+          orderType: 'LMT',
+          limitPrice: combo.limitPrice,
+          tif: config.orders.timeInForce,
+        });
+        whatIfMargin = whatIf.initMarginChange;
+      } catch (error) {
+        reasons.push(
+          `${stale.id}: what-if failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+    const now = ctx.clock.now();
+    const entry = evaluateEntry({
+      candidate,
+      config: config1,
+      clock: marketClock(now, config.calendar),
+      account: {
+        accountId: account.accountId,
+        netLiquidation: account.netLiquidation,
+        availableFunds: account.availableFunds - committedMarginUsd,
+      },
+      openPositions,
+      todayPnlUsd: pnl,
+      whatIfMargin,
+      dryRun,
+      jobEnabled: config.jobs[JOB],
+    });
+    if (!entry.ok) {
+      counts.refused += 1;
+      reasons.push(`${candidate.id}: ${entry.refusals.map((r) => `step ${r.step}: ${r.reason}`).join('; ')}`);
+      continue;
+    }
+    const plan = entry.plan;
+    const quantity = remainder === undefined ? plan.quantity : Math.min(plan.quantity, remainder);
+    // A dry run gets its own key, so a later real run the same day is not mistaken for a duplicate.
+    const key = intentKey({
+      tradeDate,
+      subjectId: dryRun ? `${candidate.id}|dry-run` : candidate.id,
+      purpose: 'OPEN',
+      attempt,
+    });
+    const intent: OrderIntent = {
+      intentKey: key,
+      tradeDate,
+      purpose: 'OPEN',
+      strategy: candidate.strategy,
+      symbol: candidate.symbol,
+      candidateId: candidate.id,
+      positionId: key,
+      legs: candidate.legs.map((l) => ({ contract: l.contract, action: l.action, ratio: l.ratio })),
+      action: plan.action,
+      quantity,
+      limitPrice: plan.limitPrice,
+      dryRun,
+      reason: `score ${candidate.score} ≥ ${minScore}; mid ${plan.mid}, natural ${plan.natural}; max loss ${usd(entry.risk.maxLossUsd)}`,
+      createdBy: JOB,
+    };
+    committedMarginUsd += Math.max(0, whatIfMargin ?? 0);
+    if (!dryRun) {
+      work(ticketOf(intent, plan.tick));
+      continue;
+    }
+    const outcome = await runOrder(orderDeps(ctx), ticketOf(intent, plan.tick));
+    if (outcome.status !== 'DRY_RUN') {
+      await settle(outcome, positionFromFill(intent, { filledQuantity: 0, avgFillPrice: 0 }, now));
+      continue;
+    }
+    counts.dryRun += 1;
+    // As if it filled in full: the candidates after it are checked as a real run would check them
+    // (caps, shared legs, portfolio risk, margin), so a dry run never approves more than a real run could.
+    openPositions.push(
+      positionFromFill(intent, { filledQuantity: quantity, avgFillPrice: plan.limitPrice }, now),
+    );
+    await ctx.alert({
+      subject: key,
+      rule: 'dry-run',
+      severity: 'INFO',
+      title: `Dry run: ${candidate.symbol} ${candidate.strategy}`,
+      message: `Dry run, nothing sent: would ${plan.action} ${label(candidate, quantity)} at ${plan.limitPrice.toFixed(2)} (mid ${plan.mid.toFixed(2)}, natural ${plan.natural.toFixed(2)}), score ${candidate.score}, max loss ${usd(entry.risk.maxLossUsd)}.`,
+      numbers: { limitPrice: plan.limitPrice, quantity, score: candidate.score },
+    });
+    reasons.push(`${candidate.id}: dry run recorded (${key})`);
+  }
+
+  // Every order is seen to its end before the run returns (a Lambda frozen after returning would leave
+  // one working unwatched); the first failure is raised only then.
+  const settled = await Promise.allSettled(working);
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+  counts.notStarted = deferred.length;
+  if (deferred.length > 0) {
+    await ctx.alert({
+      subject: `${JOB}-${tradeDate}-time`,
+      rule: 'not-started',
+      severity: 'WARNING',
+      title: `${deferred.length} candidate(s) not started: invocation time`,
+      message: `${deferred.length} candidate(s) at or above score ${minScore} were not started because too little time was left in the invocation to work an order to its end: ${deferred.join(', ')}. Raise the function's timeout or lower orders.repriceSeconds × orders.maxReprices.`,
+      numbers: { deferred: deferred.length },
+    });
   }
 
   if (notPlaced.length > 0) {
@@ -422,7 +463,7 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
   return {
     did: dryRun
       ? `dry run: ${counts.dryRun} order(s) recorded, nothing transmitted`
-      : `${counts.placed} order(s) placed, ${counts.filled} filled${counts.partlyFilled > 0 ? ` (${counts.partlyFilled} in part)` : ''}, ${counts.refused} refused`,
+      : `${counts.placed} order(s) placed, ${counts.filled} filled${counts.partlyFilled > 0 ? ` (${counts.partlyFilled} in part)` : ''}, ${counts.refused} refused${counts.notStarted > 0 ? `, ${counts.notStarted} not started (time)` : ''}`,
     counts,
     reasons,
     ok: counts.rejected === 0,

@@ -87,6 +87,8 @@ export interface RunContext {
   alerter: Alerter;
   idempotency: JobContext['idempotency'];
   log: JobLog;
+  /** Time left in this invocation, ms (Lambda's getRemainingTimeInMillis; unbounded when run without one). */
+  remainingMs: () => number;
   /** Sends an alert with the config's cooldown at the clock's current time; never throws (logs instead). */
   alert(spec: AlertSpec): Promise<AlertDelivery>;
 }
@@ -234,6 +236,10 @@ export function defineJob<S extends z.ZodType>(definition: JobDefinition<S>): Jo
       alerter: ctx.alerter,
       idempotency: ctx.idempotency,
       log,
+      remainingMs:
+        typeof lambdaContext?.getRemainingTimeInMillis === 'function'
+          ? () => lambdaContext.getRemainingTimeInMillis()
+          : () => Number.POSITIVE_INFINITY,
       alert: alertWith(config.alerts.cooldownMinutes),
     };
     try {

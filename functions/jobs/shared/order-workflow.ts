@@ -10,6 +10,10 @@
 //      next run re-submits under attempt + 1;
 //   5. record partial and full fills on the intent; the caller applies them to positions.
 //
+// Never an order the invocation cannot see to its end: a new order goes out only with time left for its
+// whole life (`orderLifetimeMs` plus a reserve), and a working order is cancelled, not abandoned, when
+// the time left runs down to the reserve (a Lambda stopped by its timeout would leave it working unwatched).
+//
 // A retried or doubled invocation therefore never produces a second order for one intent: the intent
 // exists once (conditional put), and the orderRef exists once at IB (the bridge's dedup).
 import type { OrderView } from '../../../gateway-container/bridge/contract';
@@ -25,7 +29,7 @@ import type {
   OrderIntentStore,
 } from '../../adapters/ports';
 import type { Config } from '../../core/config';
-import { spreadPrices, workingOrderStep } from '../../core/orders';
+import { orderLifetimeMs, spreadPrices, workingOrderStep } from '../../core/orders';
 import type { ComboLeg, ComboPurpose, SpreadLeg } from '../../core/orders';
 import type { JobLog } from './define-job';
 import { checkOptionQuote, optionQuoteRequest } from './quotes';
@@ -33,6 +37,9 @@ import { checkOptionQuote, optionQuoteRequest } from './quotes';
 /** Re-reads of an order reported Filled before its fill quantity, and the wait between them. */
 const MAX_SETTLE_READS = 5;
 const SETTLE_WAIT_MS = 200;
+
+/** Time kept back for a cancel and its confirmation, fresh quotes and the writes that record them. */
+export const ORDER_TIME_RESERVE_MS = 30_000;
 
 /** IB statuses after which an order is no longer working. */
 const DONE_AT_IB = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
@@ -53,6 +60,28 @@ export interface OrderDeps {
   clock: Clock;
   config: Config;
   log: JobLog;
+  /** Time left in this invocation (Lambda's getRemainingTimeInMillis); absent: unbounded. */
+  remainingMs?: () => number;
+}
+
+const seconds = (ms: number) => `${Math.max(0, Math.round(ms / 1000))} s`;
+
+/**
+ * Whether a new order can be worked to its end in the time left: its longest life plus the reserve.
+ * `reason` says why not, with both figures.
+ */
+export function timeForAnOrder(
+  deps: Pick<OrderDeps, 'config' | 'remainingMs'>,
+): { ok: true } | { ok: false; reason: string } {
+  if (!deps.remainingMs) return { ok: true };
+  const left = deps.remainingMs();
+  const needed = orderLifetimeMs(deps.config.orders) + ORDER_TIME_RESERVE_MS;
+  return left >= needed
+    ? { ok: true }
+    : {
+        ok: false,
+        reason: `${seconds(left)} left in this invocation; an order may need ${seconds(needed)} (${deps.config.orders.maxReprices} reprice(s) ${deps.config.orders.repriceSeconds} s apart, then the cancel)`,
+      };
 }
 
 export interface OrderOutcome {
@@ -192,6 +221,11 @@ async function workIntent(
       record = await transition(deps, record, 'INTENT', 'CANCELLED', { reason: `${why}: not placed` });
       return outcome(record, resumed, `${why}: not placed`);
     }
+    const time = timeForAnOrder(deps);
+    if (!time.ok) {
+      // Left as INTENT: the next run places it under the same orderRef.
+      return outcome(record, resumed, `not placed yet: ${time.reason}`);
+    }
     try {
       const placed = await deps.bridge.placeOrder({
         orderRef: key,
@@ -305,19 +339,24 @@ async function manage(
 
     const dueAt = lastPricedAt + orders.repriceSeconds * 1000;
     const now = deps.clock.now();
-    if (now < dueAt) {
+    // Waiting for the next step must leave the reserve for a cancel; otherwise cancel now.
+    const left = deps.remainingMs?.();
+    const outOfTime = left !== undefined && left - Math.max(0, dueAt - now) < ORDER_TIME_RESERVE_MS;
+    if (!outOfTime && now < dueAt) {
       await deps.clock.sleep(dueAt - now);
       view = (await findOrder(deps, record.intentKey, orderId)) ?? view;
       continue;
     }
-    const natural = await naturalNow(deps, ticket);
-    const step = workingOrderStep(
-      { limit, repriceCount, lastPricedAt, purpose: ticket.purpose },
-      natural ?? limit,
-      deps.clock.now(),
-      orders,
-      ticket.tick,
-    );
+    const natural = outOfTime ? undefined : await naturalNow(deps, ticket);
+    const step = outOfTime
+      ? ({ kind: 'CANCEL' } as const)
+      : workingOrderStep(
+          { limit, repriceCount, lastPricedAt, purpose: ticket.purpose },
+          natural ?? limit,
+          deps.clock.now(),
+          orders,
+          ticket.tick,
+        );
     if (step.kind === 'WAIT') continue;
     if (step.kind === 'REPRICE') {
       if (natural === undefined) {
@@ -350,7 +389,10 @@ async function manage(
     }
     const fill = view.filled > 0 ? fillOf(view, limit) : undefined;
     const unfilled = record.quantity - view.filled;
-    const reason = `cancelled after ${repriceCount} reprice(s): ${view.filled} of ${record.quantity} filled, ${unfilled} left for the next run`;
+    const why = outOfTime
+      ? `cancelled with ${seconds(left!)} left in this invocation, too little to work it further`
+      : `cancelled after ${repriceCount} reprice(s)`;
+    const reason = `${why}: ${view.filled} of ${record.quantity} filled, ${unfilled} left for the next run`;
     record = await transition(deps, record, ['SUBMITTED', 'PARTIAL'], 'CANCELLED', {
       filledQuantity: view.filled,
       ...(fill ? { avgFillPrice: fill.avgFillPrice } : {}),
@@ -375,6 +417,7 @@ export function orderDeps(ctx: {
   clock: Clock;
   config: Config;
   log: JobLog;
+  remainingMs?: () => number;
 }): OrderDeps {
   return {
     bridge: ctx.bridge,
@@ -382,5 +425,6 @@ export function orderDeps(ctx: {
     clock: ctx.clock,
     config: ctx.config,
     log: ctx.log,
+    ...(ctx.remainingMs ? { remainingMs: ctx.remainingMs } : {}),
   };
 }
