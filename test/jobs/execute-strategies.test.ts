@@ -6,6 +6,7 @@
 // - orders are worked at the same time, so several fit one invocation.
 // DynamoDB Local, the simulator and the bridge; SNS mocked.
 import { describe, expect, it } from 'vitest';
+import { BridgeError } from '../../functions/adapters/bridge-client';
 import { usd } from '../../functions/core/alerts';
 import { handler as execute } from '../../functions/jobs/execute-strategies';
 import { handler as analysis } from '../../functions/jobs/strategy-analysis';
@@ -168,4 +169,61 @@ describe('execute-strategies', () => {
     expect(orderIds.size).toBe(0);
     for (const intent of await liveIntents()) expect(['FILLED', 'CANCELLED']).toContain(intent.status);
   }, 120_000);
+  describe('a bridge that cannot answer while an order is worked', () => {
+    const notReady = () => new BridgeError(503, 'not-ready', 'IB connection not ready: socket closed', true);
+    // Room for more positions than the runs above opened; the best candidates are taken by now.
+    const roomy = () =>
+      db.stores.config.saveSection(
+        'risk',
+        { ...TEST_CONFIG.risk, maxOpenPositions: 50, maxPerUnderlying: 50 },
+        { now: clock.now() },
+      );
+
+    it('gives up after 5 retries with a CRITICAL alert saying the order may still be working at IB', async () => {
+      await roomy();
+      const published = stack.published().length;
+      const run = withBridgeOverride(
+        stack,
+        () => ({
+          ordersByRef: () => Promise.reject(notReady()),
+        }),
+        () => execute({ maxOrders: 20 }, lambdaContext('execute-strategies')),
+      );
+      await expect(run).rejects.toThrow(
+        /^order \d+ \(oi-[^)]+\) may still be working at IB: the bridge failed 6 times \(IB connection not ready: socket closed\); the intent stays SUBMITTED and the next run resumes it$/,
+      );
+      const alerts = stack.published().slice(published);
+      expect(alerts.map((a) => a.Subject)).toContain('[CRITICAL] execute-strategies failed');
+      expect(
+        String(alerts.find((a) => a.Subject === '[CRITICAL] execute-strategies failed')!.Message),
+      ).toContain('may still be working at IB');
+    }, 60_000);
+
+    it('a later run waits through two failures and sees every order to its end, the left ones too', async () => {
+      await roomy();
+      let failures = 0;
+      // The first two reads of the working order fail as they do while the bridge reconnects to IB.
+      const result = await withBridgeOverride(
+        stack,
+        (client) => ({
+          ordersByRef: async (ref) => {
+            if (failures < 2) {
+              failures += 1;
+              throw notReady();
+            }
+            return client.ordersByRef(ref);
+          },
+        }),
+        () => execute({ maxOrders: 20 }, lambdaContext('execute-strategies')),
+      );
+      expect(failures).toBe(2);
+      expect(result.ok).toBe(true);
+      // It placed or resumed orders (those the run above left working) and saw every one to its end:
+      // nothing is left working at IB or unsettled in DynamoDB.
+      expect(result.counts!.placed! + result.counts!.resumed!).toBeGreaterThan(0);
+      expect(sim.orders().filter((o) => o.status === 'Submitted' || o.status === 'PreSubmitted')).toEqual([]);
+      const unsettled = (await liveIntents()).filter((i) => !['FILLED', 'CANCELLED'].includes(i.status));
+      expect(unsettled).toEqual([]);
+    }, 60_000);
+  });
 });

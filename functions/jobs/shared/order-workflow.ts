@@ -38,6 +38,35 @@ import { checkOptionQuote, optionQuoteRequest } from './quotes';
 const MAX_SETTLE_READS = 5;
 const SETTLE_WAIT_MS = 200;
 
+/** Bridge failures a working order rides out (waits of 1, 2, … s: 15 s in all) before the run gives up. */
+const BRIDGE_RETRIES = 5;
+const BRIDGE_RETRY_WAIT_MS = 1000;
+const realDelay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits before retry `attempt` of a working order's bridge call, or gives up past BRIDGE_RETRIES with an
+ * error that says the order may still be working (the job's CRITICAL alert carries it to a human).
+ */
+async function bridgeRetryWait(
+  deps: OrderDeps,
+  record: OrderIntentRecord,
+  attempt: number,
+  error: BridgeError,
+): Promise<void> {
+  if (attempt > BRIDGE_RETRIES) {
+    throw new Error(
+      `order ${record.orderId} (${record.intentKey}) may still be working at IB: the bridge failed ${attempt} times (${error.message}); the intent stays ${record.status} and the next run resumes it`,
+      { cause: error },
+    );
+  }
+  deps.log.warn('bridge unavailable while working an order: retrying', {
+    intentKey: record.intentKey,
+    attempt,
+    error: error.message,
+  });
+  await (deps.delay ?? realDelay)(BRIDGE_RETRY_WAIT_MS * attempt);
+}
+
 /** Time kept back for a cancel and its confirmation, fresh quotes and the writes that record them. */
 export const ORDER_TIME_RESERVE_MS = 30_000;
 
@@ -62,6 +91,8 @@ export interface OrderDeps {
   log: JobLog;
   /** Time left in this invocation (Lambda's getRemainingTimeInMillis); absent: unbounded. */
   remainingMs?: () => number;
+  /** Real-time wait for the bridge to come back (not the market clock); setTimeout by default. */
+  delay?: (ms: number) => Promise<void>;
 }
 
 const seconds = (ms: number) => `${Math.max(0, Math.round(ms / 1000))} s`;
@@ -207,7 +238,7 @@ async function workIntent(
       break;
   }
 
-  let view: OrderView | undefined;
+  let view: OrderView | null | undefined; // null: IB has no such order
   if (record.status === 'INTENT') {
     if (record.dryRun) {
       record = await transition(deps, record, 'INTENT', 'DRY_RUN', {
@@ -262,7 +293,14 @@ async function workIntent(
   if (record.status !== 'SUBMITTED' && record.status !== 'PARTIAL') {
     return outcome(record, resumed, `intent ${record.status}`);
   }
-  view ??= await findOrder(deps, key, record.orderId);
+  for (let attempt = 1; view === undefined; attempt++) {
+    try {
+      view = (await findOrder(deps, key, record.orderId)) ?? null;
+    } catch (error) {
+      if (!(error instanceof BridgeError) || !error.retryable) throw error;
+      await bridgeRetryWait(deps, record, attempt, error);
+    }
+  }
   if (!view) {
     record = await transition(deps, record, ['SUBMITTED', 'PARTIAL'], 'CANCELLED', {
       reason: 'IB has no order and no execution with this orderRef',
@@ -288,7 +326,8 @@ async function manage(
   let lastPricedAt = record.updatedAt;
   let settleReads = 0;
 
-  for (;;) {
+  // One step of working the order; undefined: go round again.
+  const workOnce = async (): Promise<{ done: OrderOutcome } | undefined> => {
     // Fills first: a fill can arrive at any step.
     if (
       view.filled > record.filledQuantity &&
@@ -308,7 +347,7 @@ async function manage(
       settleReads += 1;
       await deps.clock.sleep(SETTLE_WAIT_MS);
       view = (await findOrder(deps, record.intentKey, orderId)) ?? view;
-      continue;
+      return undefined;
     }
     if (view.status === 'Filled' || view.filled >= record.quantity) {
       // Still short after the re-reads: Filled means nothing remains, so the quantity is what IB left.
@@ -324,7 +363,9 @@ async function manage(
         avgFillPrice: fill.avgFillPrice,
         reason: `filled ${fill.filledQuantity} at ${fill.avgFillPrice}`,
       });
-      return outcome(record, resumed, `filled ${fill.filledQuantity} at ${fill.avgFillPrice}`, { fill });
+      return {
+        done: outcome(record, resumed, `filled ${fill.filledQuantity} at ${fill.avgFillPrice}`, { fill }),
+      };
     }
     if (DONE_AT_IB.has(view.status)) {
       const fill = view.filled > 0 ? fillOf(view, limit) : undefined;
@@ -334,7 +375,7 @@ async function manage(
         ...(fill ? { avgFillPrice: fill.avgFillPrice } : {}),
         reason,
       });
-      return outcome(record, resumed, reason, fill ? { fill } : {});
+      return { done: outcome(record, resumed, reason, fill ? { fill } : {}) };
     }
 
     const dueAt = lastPricedAt + orders.repriceSeconds * 1000;
@@ -345,7 +386,7 @@ async function manage(
     if (!outOfTime && now < dueAt) {
       await deps.clock.sleep(dueAt - now);
       view = (await findOrder(deps, record.intentKey, orderId)) ?? view;
-      continue;
+      return undefined;
     }
     const natural = outOfTime ? undefined : await naturalNow(deps, ticket);
     const step = outOfTime
@@ -357,7 +398,7 @@ async function manage(
           orders,
           ticket.tick,
         );
-    if (step.kind === 'WAIT') continue;
+    if (step.kind === 'WAIT') return undefined;
     if (step.kind === 'REPRICE') {
       if (natural === undefined) {
         // Without usable quotes the price cannot be moved safely; count the step and keep the limit.
@@ -377,7 +418,7 @@ async function manage(
       }
       repriceCount += 1;
       lastPricedAt = deps.clock.now();
-      continue;
+      return undefined;
     }
     // CANCEL: only once IB confirms; a fill that beat the cancel is a fill.
     try {
@@ -385,7 +426,7 @@ async function manage(
     } catch (error) {
       if (!(error instanceof BridgeError) || error.status !== 409) throw error;
       view = (await findOrder(deps, record.intentKey, orderId)) ?? view;
-      continue;
+      return undefined;
     }
     const fill = view.filled > 0 ? fillOf(view, limit) : undefined;
     const unfilled = record.quantity - view.filled;
@@ -398,7 +439,21 @@ async function manage(
       ...(fill ? { avgFillPrice: fill.avgFillPrice } : {}),
       reason,
     });
-    return outcome(record, resumed, reason, fill ? { fill } : {});
+    return { done: outcome(record, resumed, reason, fill ? { fill } : {}) };
+  };
+
+  // A bridge that cannot answer for a moment (IB reconnecting, 1100/1101, a restart) must not end the
+  // run with the order working and nobody watching it: wait and go round again, a few times.
+  let bridgeTrouble = 0;
+  for (;;) {
+    try {
+      const result = await workOnce();
+      if (result) return result.done;
+    } catch (error) {
+      if (!(error instanceof BridgeError) || !error.retryable) throw error;
+      bridgeTrouble += 1;
+      await bridgeRetryWait(deps, record, bridgeTrouble, error);
+    }
   }
 }
 
