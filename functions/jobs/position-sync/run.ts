@@ -2,6 +2,8 @@
 //
 //   1. executions are grouped by orderRef, which is our intent key: fills of our own orders that no run
 //      applied yet (a run crashed, or the fill came after it ended) open or close their position;
+//      intents of earlier days still marked working (a run gave up, or never placed them) are closed
+//      out against what IB says, so nothing mistakes them for live orders;
 //   2. IB's option positions are compared with the open positions we hold, leg by leg (conId):
 //      - a position whose legs are all gone: expired, ASSIGNED (a stock position appeared on its symbol
 //        where a short option disappeared: CRITICAL alert at once), or closed outside the system;
@@ -17,6 +19,7 @@ import { nyTimeToEpoch } from '../../core/calendar';
 import type { OptionContract, StrategyKind, StrategyPosition } from '../../core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 import { positionFromFill, widthOf } from '../execute-strategies/run';
+import { DONE_AT_IB } from '../shared/order-workflow';
 
 export type SyncInput = Record<string, never>;
 
@@ -184,6 +187,46 @@ export function externalPosition(
   };
 }
 
+/**
+ * An intent of an earlier trade date still marked working: a DAY order ends at that day's close, so
+ * unless IB still works it (GTC) it is recorded CANCELLED with the quantity IB says was filled. A fill
+ * no run applied is alerted (verify-positions shows the position to repair). Returns the reason, or
+ * undefined when IB still works the order.
+ */
+async function closeOutEarlierIntent(
+  ctx: RunContext,
+  intent: OrderIntentRecord,
+): Promise<string | undefined> {
+  const now = ctx.clock.now();
+  if (intent.status === 'INTENT') {
+    const reason = `never placed on ${intent.tradeDate}; that day is over`;
+    await ctx.stores.intents.transition(intent.intentKey, { from: 'INTENT', to: 'CANCELLED', now, reason });
+    return reason;
+  }
+  const atIb = await ctx.bridge.ordersByRef(intent.intentKey);
+  if (atIb.some((o) => !DONE_AT_IB.has(o.status))) return undefined;
+  const filled = Math.max(intent.filledQuantity, ...atIb.map((o) => o.filled));
+  const reason = `no longer working at IB after ${intent.tradeDate} (a DAY order ends at the close): ${filled} of ${intent.quantity} filled`;
+  await ctx.stores.intents.transition(intent.intentKey, {
+    from: ['SUBMITTED', 'PARTIAL'],
+    to: 'CANCELLED',
+    now,
+    filledQuantity: filled,
+    reason,
+  });
+  if (filled > 0 && intent.appliedAt === undefined) {
+    await ctx.alert({
+      subject: intent.intentKey,
+      rule: 'unapplied-fill',
+      severity: 'WARNING',
+      title: `Fill not recorded: ${intent.symbol} ${intent.strategy}`,
+      message: `${intent.intentKey} (${intent.purpose}, ${intent.tradeDate}) filled ${filled} of ${intent.quantity} at IB but no run recorded it; run verify-positions to see and repair the position.`,
+      numbers: { filled },
+    });
+  }
+  return reason;
+}
+
 export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promise<RunOutcome> {
   const { bridge, stores, tradeDate } = ctx;
   const since = nyTimeToEpoch(tradeDate, '00:00');
@@ -198,6 +241,7 @@ export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promi
     assigned: 0,
     expired: 0,
     mismatches: 0,
+    earlierIntentsClosed: 0,
   };
   const reasons: string[] = [];
 
@@ -213,6 +257,15 @@ export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promi
     const applied = await applyFills(ctx, intent, fills, reasons);
     if (applied === 'opened') counts.opened += 1;
     if (applied === 'closed') counts.closedFromFill += 1;
+  }
+
+  // 1b. Earlier days' intents still marked working.
+  for (const intent of await stores.intents.listWorking()) {
+    if (intent.tradeDate >= tradeDate || intent.dryRun) continue;
+    const reason = await closeOutEarlierIntent(ctx, intent);
+    if (reason === undefined) continue;
+    counts.earlierIntentsClosed += 1;
+    reasons.push(`${intent.intentKey}: ${reason}`);
   }
 
   // 2. IB against our open positions, leg by leg.

@@ -71,7 +71,7 @@ async function bridgeRetryWait(
 export const ORDER_TIME_RESERVE_MS = 30_000;
 
 /** IB statuses after which an order is no longer working. */
-const DONE_AT_IB = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
+export const DONE_AT_IB: ReadonlySet<string> = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
 
 export interface OrderTicket {
   intent: OrderIntent;
