@@ -2,7 +2,6 @@
 // manual TWS orders, an option expiring in the money): positions opened outside the system, closed
 // outside the system, and an assignment. DynamoDB Local, the real bridge; SNS the only mock.
 import { describe, expect, it } from 'vitest';
-import type { OrderIntent } from '../../functions/adapters/ports';
 import { handler as sync } from '../../functions/jobs/position-sync';
 import type { SimContract, SimOrderState } from '../../gateway-container/simulator/engine-api';
 import '../support/dynamodb';
@@ -67,113 +66,6 @@ const critical = (subject: string) => ({
 // A far expiry (not touched by the assignment at the end) and the nearest one (it expires in the test).
 const farExpiry = params.expirations.find((e) => iso(e) >= '2026-07-01')!;
 const nearExpiry = params.expirations[0]!;
-
-describe('intents of earlier days still marked working', () => {
-  it('are closed out against IB: never placed, no longer working at IB; one IB still works is left', async () => {
-    const shortPut = option(nearestStrike(spot() * 0.9), 'P', farExpiry);
-    const longPut = option(nearestStrike(spot() * 0.85), 'P', farExpiry);
-    const contractOf = (c: SimContract) => ({
-      symbol: 'IWM',
-      expiry: iso(c.lastTradeDate!),
-      strike: c.strike!,
-      right: c.right as 'P',
-      conId: c.conId,
-      multiplier: 100,
-    });
-    const intent = (key: string, tradeDate: string): OrderIntent => ({
-      intentKey: key,
-      tradeDate,
-      purpose: 'OPEN',
-      strategy: 'BULL_PUT',
-      symbol: 'IWM',
-      candidateId: key,
-      positionId: key,
-      legs: [
-        { contract: contractOf(shortPut), action: 'SELL', ratio: 1 },
-        { contract: contractOf(longPut), action: 'BUY', ratio: 1 },
-      ],
-      action: 'SELL',
-      quantity: 1,
-      limitPrice: 0.5,
-      dryRun: false,
-      reason: 'test',
-      createdBy: 'execute-strategies',
-    });
-    let orderId = 950_000;
-    /** The order at IB under the intent's orderRef, priced never to fill; `tif` GTC outlives the day. */
-    const placeAtIb = (key: string, tif: 'DAY' | 'GTC') =>
-      (
-        engine.placeOrder({
-          orderId: orderId++,
-          clientId: 1,
-          account,
-          contract: {
-            secType: 'BAG',
-            symbol: 'IWM',
-            legs: [
-              { conId: shortPut.conId, ratio: 1, action: 'SELL' },
-              { conId: longPut.conId, ratio: 1, action: 'BUY' },
-            ],
-          },
-          action: 'BUY',
-          quantity: 1,
-          orderType: 'LMT',
-          limitPrice: -100,
-          tif,
-          orderRef: key,
-          transmit: true,
-          whatIf: false,
-        }) as SimOrderState
-      ).request.orderId;
-    const now = stack.clock.now();
-    const submitted = async (key: string, tif: 'DAY' | 'GTC') => {
-      await db.stores.intents.create(intent(key, '2026-05-29'), now);
-      const id = placeAtIb(key, tif);
-      await db.stores.intents.transition(key, { from: 'INTENT', to: 'SUBMITTED', now, orderId: id });
-      return id;
-    };
-    await db.stores.intents.create(intent('oi-earlier-never-placed', '2026-05-29'), now);
-    const dayOrder = await submitted('oi-earlier-day-order', 'DAY');
-    engine.cancelOrder(dayOrder); // what IB does to a DAY order at the close
-    await submitted('oi-earlier-gtc-order', 'GTC');
-    await db.stores.intents.create(intent('oi-today-not-placed', '2026-06-01'), now);
-
-    const result = await run();
-    expect(result.counts).toMatchObject({ earlierIntentsClosed: 2 });
-    const get = (key: string) => db.stores.intents.get(key);
-    expect(await get('oi-earlier-never-placed')).toMatchObject({
-      status: 'CANCELLED',
-      statusReason: 'never placed on 2026-05-29; that day is over',
-    });
-    expect(await get('oi-earlier-day-order')).toMatchObject({
-      status: 'CANCELLED',
-      filledQuantity: 0,
-      statusReason: 'no longer working at IB after 2026-05-29 (a DAY order ends at the close): 0 of 1 filled',
-    });
-    // IB still works it: left as it is, for the run that manages it.
-    expect(await get('oi-earlier-gtc-order')).toMatchObject({ status: 'SUBMITTED' });
-    // Today's intent is today's runs' business.
-    expect(await get('oi-today-not-placed')).toMatchObject({ status: 'INTENT' });
-    expect((await db.stores.intents.listWorking()).map((i) => i.intentKey).sort()).toEqual([
-      'oi-earlier-gtc-order',
-      'oi-today-not-placed',
-    ]);
-    // Tidy up for the tests below: the GTC order and today's intent go.
-    engine.cancelOrder(orderId - 1);
-    await db.stores.intents.transition('oi-earlier-gtc-order', {
-      from: 'SUBMITTED',
-      to: 'CANCELLED',
-      now,
-      reason: 'test over',
-    });
-    await db.stores.intents.transition('oi-today-not-placed', {
-      from: 'INTENT',
-      to: 'CANCELLED',
-      now,
-      reason: 'test over',
-    });
-  }, 60_000);
-});
 
 describe('position-sync against trades made outside the system', () => {
   let externalId = '';

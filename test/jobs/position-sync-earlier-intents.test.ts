@@ -1,0 +1,147 @@
+// position-sync closes out intents of earlier trade dates still marked working, against what IB says:
+// never placed; no longer working at IB (a DAY order ends at the close), with IB's filled quantity and a
+// WARNING for a fill no run recorded; left alone while IB still works it (GTC). DynamoDB Local, the
+// simulator and the bridge; SNS mocked.
+import { expect, it } from 'vitest';
+import type { OrderIntent } from '../../functions/adapters/ports';
+import { handler as sync } from '../../functions/jobs/position-sync';
+import type { SimContract, SimOrderState } from '../../gateway-container/simulator/engine-api';
+import '../support/dynamodb';
+import { lambdaContext, startJobStack } from './support';
+
+const stack = await startJobStack({ seed: 13 });
+const { db, sim, clock } = stack;
+const engine = sim.engine;
+const account = engine.accounts()[0]!;
+const EARLIER = '2026-05-29'; // the Friday before the stack's Monday, 2026-06-01
+
+const iwm = engine.findContracts({ symbol: 'IWM', secType: 'STK' })[0]!;
+const params = engine.optionParams('IWM')[0]!;
+const spot = engine.quote(iwm.conId)!.last!;
+const nearestStrike = (x: number) =>
+  params.strikes.reduce((best, k) => (Math.abs(k - x) < Math.abs(best - x) ? k : best));
+const iso = (yyyymmdd: string) => `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6)}`;
+const expiry = params.expirations.find((e) => iso(e) >= '2026-07-01')!;
+const put = (strike: number): SimContract =>
+  engine.findContracts({ symbol: 'IWM', secType: 'OPT', lastTradeDate: expiry, strike, right: 'P' })[0]!;
+const shortPut = put(nearestStrike(spot * 0.9));
+const longPut = put(nearestStrike(spot * 0.85));
+const contractOf = (c: SimContract) => ({
+  symbol: 'IWM',
+  expiry: iso(expiry),
+  strike: c.strike!,
+  right: 'P' as const,
+  conId: c.conId,
+  multiplier: 100,
+});
+
+const intent = (key: string, tradeDate: string, quantity = 1): OrderIntent => ({
+  intentKey: key,
+  tradeDate,
+  purpose: 'OPEN',
+  strategy: 'BULL_PUT',
+  symbol: 'IWM',
+  candidateId: key,
+  positionId: key,
+  legs: [
+    { contract: contractOf(shortPut), action: 'SELL', ratio: 1 },
+    { contract: contractOf(longPut), action: 'BUY', ratio: 1 },
+  ],
+  action: 'SELL',
+  quantity,
+  limitPrice: 0.5,
+  dryRun: false,
+  reason: 'test',
+  createdBy: 'execute-strategies',
+});
+
+let nextOrderId = 950_000;
+/**
+ * The bull put at IB under the intent's orderRef. IB's combo semantics (BUY legs +, SELL legs −): a BUY
+ * at −100 never fills; at +100 it is marketable and fills 5 contracts at once (the simulator's chunk).
+ */
+function placeAtIb(key: string, options: { tif: 'DAY' | 'GTC'; quantity?: number; marketable?: boolean }) {
+  const state = engine.placeOrder({
+    orderId: nextOrderId++,
+    clientId: 1,
+    account,
+    contract: {
+      secType: 'BAG',
+      symbol: 'IWM',
+      legs: [
+        { conId: shortPut.conId, ratio: 1, action: 'SELL' },
+        { conId: longPut.conId, ratio: 1, action: 'BUY' },
+      ],
+    },
+    action: 'BUY',
+    quantity: options.quantity ?? 1,
+    orderType: 'LMT',
+    limitPrice: options.marketable ? 100 : -100,
+    tif: options.tif,
+    orderRef: key,
+    transmit: true,
+    whatIf: false,
+  }) as SimOrderState;
+  return state;
+}
+
+async function submittedEarlier(key: string, quantity: number, atIb: Parameters<typeof placeAtIb>[1]) {
+  const now = clock.now();
+  await db.stores.intents.create(intent(key, EARLIER, quantity), now);
+  const state = placeAtIb(key, { ...atIb, quantity });
+  await db.stores.intents.transition(key, {
+    from: 'INTENT',
+    to: 'SUBMITTED',
+    now,
+    orderId: state.request.orderId,
+  });
+  return state;
+}
+
+it('closes them out against IB; one IB still works is left, and today’s are left to today’s runs', async () => {
+  await db.stores.intents.create(intent('oi-earlier-never-placed', EARLIER), clock.now());
+  // What IB does to a DAY order at the close: cancelled.
+  const day = await submittedEarlier('oi-earlier-day-order', 1, { tif: 'DAY' });
+  engine.cancelOrder(day.request.orderId);
+  // Part filled (5 of 10) and then ended at IB, and no run recorded the fill.
+  const partly = await submittedEarlier('oi-earlier-part-filled', 10, { tif: 'DAY', marketable: true });
+  expect(partly.filled).toBe(5);
+  engine.cancelOrder(partly.request.orderId);
+  await submittedEarlier('oi-earlier-gtc-order', 1, { tif: 'GTC' });
+  await db.stores.intents.create(intent('oi-today-not-placed', '2026-06-01'), clock.now());
+  const published = stack.published().length;
+
+  const result = await sync(
+    { 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} },
+    lambdaContext('position-sync'),
+  );
+  expect(result.counts).toMatchObject({ earlierIntentsClosed: 3 });
+  const get = (key: string) => db.stores.intents.get(key);
+  expect(await get('oi-earlier-never-placed')).toMatchObject({
+    status: 'CANCELLED',
+    statusReason: `never placed on ${EARLIER}; that day is over`,
+  });
+  expect(await get('oi-earlier-day-order')).toMatchObject({
+    status: 'CANCELLED',
+    filledQuantity: 0,
+    statusReason: `no longer working at IB after ${EARLIER} (a DAY order ends at the close): 0 of 1 filled`,
+  });
+  expect(await get('oi-earlier-part-filled')).toMatchObject({
+    status: 'CANCELLED',
+    filledQuantity: 5,
+    statusReason: `no longer working at IB after ${EARLIER} (a DAY order ends at the close): 5 of 10 filled`,
+  });
+  expect(stack.published().slice(published)).toContainEqual(
+    expect.objectContaining({
+      Subject: '[WARNING] Fill not recorded: IWM BULL_PUT',
+      Message: `oi-earlier-part-filled (OPEN, ${EARLIER}) filled 5 of 10 at IB but no run recorded it; run verify-positions to see and repair the position.`,
+    }),
+  );
+  // IB still works it: left for the run that manages it. Today's intent is today's runs' business.
+  expect(await get('oi-earlier-gtc-order')).toMatchObject({ status: 'SUBMITTED' });
+  expect(await get('oi-today-not-placed')).toMatchObject({ status: 'INTENT' });
+  expect((await db.stores.intents.listWorking()).map((i) => i.intentKey).sort()).toEqual([
+    'oi-earlier-gtc-order',
+    'oi-today-not-placed',
+  ]);
+}, 60_000);
