@@ -131,10 +131,22 @@ it('closes them out against IB; one IB still works is left, and today’s are le
     filledQuantity: 5,
     statusReason: `no longer working at IB after ${EARLIER} (a DAY order ends at the close): 5 of 10 filled`,
   });
+  // The 5 contracts at IB became the position the run would have opened, not an EXTERNAL one.
+  expect(await db.stores.positions.get('oi-earlier-part-filled')).toMatchObject({
+    status: 'OPEN',
+    source: 'SYSTEM',
+    quantity: 5,
+    openIntentKey: 'oi-earlier-part-filled',
+  });
+  expect((await db.stores.positions.listOpen()).filter((p) => p.source !== 'SYSTEM')).toEqual([]);
   expect(stack.published().slice(published)).toContainEqual(
     expect.objectContaining({
       Subject: '[WARNING] Fill not recorded: IWM BULL_PUT',
-      Message: `oi-earlier-part-filled (OPEN, ${EARLIER}) filled 5 of 10 at IB but no run recorded it; run verify-positions to see and repair the position.`,
+      Message: expect.stringMatching(
+        new RegExp(
+          `^oi-earlier-part-filled \\(OPEN, ${EARLIER}\\) filled 5 of 10 at IB but no run recorded it; position-sync opened the position from IB's fill \\(5 at \\d+\\.\\d{2}\\)\\.$`,
+        ),
+      ),
     }),
   );
   // IB still works it: left for the run that manages it. Today's intent is today's runs' business.
@@ -144,4 +156,44 @@ it('closes them out against IB; one IB still works is left, and today’s are le
     'oi-earlier-gtc-order',
     'oi-today-not-placed',
   ]);
+}, 60_000);
+
+it('an order filled in full on an earlier day that no run recorded: FILLED, and its position opened', async () => {
+  const key = 'oi-filled-unrecorded';
+  await db.stores.intents.create(intent(key, '2026-06-01', 2), clock.now());
+  const state = placeAtIb(key, { tif: 'DAY', quantity: 2, marketable: true });
+  expect(state.status).toBe('Filled');
+  await db.stores.intents.transition(key, {
+    from: 'INTENT',
+    to: 'SUBMITTED',
+    now: clock.now(),
+    orderId: state.request.orderId,
+  });
+  // The run that placed it died; the next day's sync is the first to look, and IB's executions of
+  // the day before are no longer in its report.
+  await clock.sleep(24 * 3_600_000);
+  const published = stack.published().length;
+  await sync(
+    { 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} },
+    lambdaContext('position-sync'),
+  );
+  expect(await db.stores.intents.get(key)).toMatchObject({
+    status: 'FILLED',
+    filledQuantity: 2,
+    statusReason: 'filled at IB after 2026-06-01 with no run to record it: 2 of 2',
+  });
+  expect(await db.stores.positions.get(key)).toMatchObject({
+    status: 'OPEN',
+    source: 'SYSTEM',
+    quantity: 2,
+    openIntentKey: key,
+  });
+  expect(stack.published().slice(published)).toContainEqual(
+    expect.objectContaining({
+      Subject: '[WARNING] Fill not recorded: IWM BULL_PUT',
+      Message: expect.stringMatching(
+        /^oi-filled-unrecorded \(OPEN, 2026-06-01\) filled 2 of 2 at IB but no run recorded it; position-sync opened the position from IB's fill \(2 at \d+\.\d{2}\)\.$/,
+      ),
+    }),
+  );
 }, 60_000);

@@ -19,7 +19,7 @@ import { nyTimeToEpoch } from '../../core/calendar';
 import type { OptionContract, StrategyKind, StrategyPosition } from '../../core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 import { positionFromFill, widthOf } from '../execute-strategies/run';
-import { DONE_AT_IB } from '../shared/order-workflow';
+import { DONE_AT_IB, fillOf } from '../shared/order-workflow';
 
 export type SyncInput = Record<string, never>;
 
@@ -189,9 +189,9 @@ export function externalPosition(
 
 /**
  * An intent of an earlier trade date still marked working: a DAY order ends at that day's close, so
- * unless IB still works it (GTC) it is recorded CANCELLED with the quantity IB says was filled. A fill
- * no run applied is alerted (verify-positions shows the position to repair). Returns the reason, or
- * undefined when IB still works the order.
+ * unless IB still works it (GTC) it is recorded CANCELLED with the quantity IB says was filled. A part
+ * fill of an opening order no run applied opens its position from IB's fill, as the run would have; a
+ * closing one is alerted for verify-positions. Returns the reason, or undefined when IB still works it.
  */
 async function closeOutEarlierIntent(
   ctx: RunContext,
@@ -205,25 +205,52 @@ async function closeOutEarlierIntent(
   }
   const atIb = await ctx.bridge.ordersByRef(intent.intentKey);
   if (atIb.some((o) => !DONE_AT_IB.has(o.status))) return undefined;
-  const filled = Math.max(intent.filledQuantity, ...atIb.map((o) => o.filled));
-  const reason = `no longer working at IB after ${intent.tradeDate} (a DAY order ends at the close): ${filled} of ${intent.quantity} filled`;
+  const filledAtIb = atIb.reduce<(typeof atIb)[number] | undefined>(
+    (best, o) => (best === undefined || o.filled > best.filled ? o : best),
+    undefined,
+  );
+  const filled = Math.max(intent.filledQuantity, filledAtIb?.filled ?? 0);
+  const fill =
+    filledAtIb && filledAtIb.filled === filled && filled > 0
+      ? fillOf(filledAtIb, intent.limitPrice)
+      : undefined;
+  // Filled in full (its executions were on that day, so step 1 never saw them): FILLED, not cancelled.
+  const to = filled >= intent.quantity ? 'FILLED' : 'CANCELLED';
+  const reason =
+    to === 'FILLED'
+      ? `filled at IB after ${intent.tradeDate} with no run to record it: ${filled} of ${intent.quantity}`
+      : `no longer working at IB after ${intent.tradeDate} (a DAY order ends at the close): ${filled} of ${intent.quantity} filled`;
   await ctx.stores.intents.transition(intent.intentKey, {
     from: ['SUBMITTED', 'PARTIAL'],
-    to: 'CANCELLED',
+    to,
     now,
     filledQuantity: filled,
+    ...(fill ? { avgFillPrice: fill.avgFillPrice } : {}),
     reason,
   });
-  if (filled > 0 && intent.appliedAt === undefined) {
-    await ctx.alert({
-      subject: intent.intentKey,
-      rule: 'unapplied-fill',
-      severity: 'WARNING',
-      title: `Fill not recorded: ${intent.symbol} ${intent.strategy}`,
-      message: `${intent.intentKey} (${intent.purpose}, ${intent.tradeDate}) filled ${filled} of ${intent.quantity} at IB but no run recorded it; run verify-positions to see and repair the position.`,
-      numbers: { filled },
-    });
+  if (filled === 0 || intent.appliedAt !== undefined) return reason;
+  let recorded = 'run verify-positions to see and repair the position';
+  if (intent.purpose === 'OPEN' && fill) {
+    try {
+      await ctx.stores.positions.openFromFill({
+        intentKey: intent.intentKey,
+        position: positionFromFill(intent, fill, now),
+        fill,
+        now,
+      });
+      recorded = `position-sync opened the position from IB's fill (${fill.filledQuantity} at ${Math.abs(fill.avgFillPrice).toFixed(2)})`;
+    } catch (error) {
+      if (!(error instanceof IntentConflictError || error instanceof PositionConflictError)) throw error;
+    }
   }
+  await ctx.alert({
+    subject: intent.intentKey,
+    rule: 'unapplied-fill',
+    severity: 'WARNING',
+    title: `Fill not recorded: ${intent.symbol} ${intent.strategy}`,
+    message: `${intent.intentKey} (${intent.purpose}, ${intent.tradeDate}) filled ${filled} of ${intent.quantity} at IB but no run recorded it; ${recorded}.`,
+    numbers: { filled },
+  });
   return reason;
 }
 

@@ -180,7 +180,7 @@ async function transition(
   }
 }
 
-function fillOf(view: OrderView, fallbackPrice: number): FillSummary {
+export function fillOf(view: OrderView, fallbackPrice: number): FillSummary {
   // Leg executions carry the commissions; the BAG execution carries none of its own.
   const commissionsUsd = view.fills.reduce((sum, f) => sum + (f.commission ?? 0), 0);
   return {
