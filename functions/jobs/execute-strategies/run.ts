@@ -91,7 +91,7 @@ export function positionFromFill(
 /** Applies an opening fill to the positions table; a second application (position-sync won) is fine. */
 export async function applyOpenFill(
   ctx: RunContext,
-  outcome: OrderOutcome,
+  outcome: Pick<OrderOutcome, 'record' | 'fill'>,
 ): Promise<StrategyPosition | undefined> {
   const { record, fill } = outcome;
   if (!fill || fill.filledQuantity <= 0 || record.appliedAt !== undefined) return undefined;
@@ -249,7 +249,7 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
     working.push(order);
   };
 
-  const settle = async (outcome: OrderOutcome, held: StrategyPosition): Promise<void> => {
+  const settle = async (outcome: OrderOutcome, held?: StrategyPosition): Promise<void> => {
     const record = outcome.record;
     if (outcome.status === 'INTENT') notPlaced.push(`${record.intentKey}: ${outcome.reason}`);
     if (outcome.status === 'REJECTED') {
@@ -270,7 +270,7 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
       record.orderId === undefined ||
       outcome.status === 'REJECTED' ||
       (outcome.status === 'CANCELLED' && outcome.filledQuantity === 0);
-    const at = openPositions.indexOf(held);
+    const at = held ? openPositions.indexOf(held) : -1;
     if (at >= 0) {
       if (opened) openPositions.splice(at, 1, opened);
       else if (nothingHeld) openPositions.splice(at, 1);
@@ -416,7 +416,7 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
     }
     const outcome = await runOrder(orderDeps(ctx), ticketOf(intent, plan.tick));
     if (outcome.status !== 'DRY_RUN') {
-      await settle(outcome, positionFromFill(intent, { filledQuantity: 0, avgFillPrice: 0 }, now));
+      await settle(outcome);
       continue;
     }
     counts.dryRun += 1;

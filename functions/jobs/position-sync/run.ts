@@ -18,7 +18,7 @@ import { describePosition, describeSpread } from '../../core/alerts';
 import { nyTimeToEpoch } from '../../core/calendar';
 import type { OptionContract, StrategyKind, StrategyPosition } from '../../core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
-import { positionFromFill, widthOf } from '../execute-strategies/run';
+import { applyOpenFill, positionFromFill, widthOf } from '../execute-strategies/run';
 import { DONE_AT_IB, fillOf } from '../shared/order-workflow';
 
 export type SyncInput = Record<string, never>;
@@ -230,18 +230,8 @@ async function closeOutEarlierIntent(
   });
   if (filled === 0 || intent.appliedAt !== undefined) return reason;
   let recorded = 'run verify-positions to see and repair the position';
-  if (intent.purpose === 'OPEN' && fill) {
-    try {
-      await ctx.stores.positions.openFromFill({
-        intentKey: intent.intentKey,
-        position: positionFromFill(intent, fill, now),
-        fill,
-        now,
-      });
-      recorded = `position-sync opened the position from IB's fill (${fill.filledQuantity} at ${Math.abs(fill.avgFillPrice).toFixed(2)})`;
-    } catch (error) {
-      if (!(error instanceof IntentConflictError || error instanceof PositionConflictError)) throw error;
-    }
+  if (intent.purpose === 'OPEN' && fill && (await applyOpenFill(ctx, { record: intent, fill }))) {
+    recorded = `position-sync opened the position from IB's fill (${fill.filledQuantity} at ${Math.abs(fill.avgFillPrice).toFixed(2)})`;
   }
   await ctx.alert({
     subject: intent.intentKey,

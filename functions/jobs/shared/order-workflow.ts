@@ -41,7 +41,6 @@ const SETTLE_WAIT_MS = 200;
 /** Bridge failures a working order rides out (waits of 1, 2, … s: 15 s in all) before the run gives up. */
 const BRIDGE_RETRIES = 5;
 const BRIDGE_RETRY_WAIT_MS = 1000;
-const realDelay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Waits before retry `attempt` of a working order's bridge call, or gives up past BRIDGE_RETRIES with an
@@ -64,7 +63,8 @@ async function bridgeRetryWait(
     attempt,
     error: error.message,
   });
-  await (deps.delay ?? realDelay)(BRIDGE_RETRY_WAIT_MS * attempt);
+  // Real time, not the market clock: this waits for the bridge to reconnect.
+  await new Promise<void>((resolve) => setTimeout(resolve, BRIDGE_RETRY_WAIT_MS * attempt));
 }
 
 /** Time kept back for a cancel and its confirmation, fresh quotes and the writes that record them. */
@@ -91,8 +91,6 @@ export interface OrderDeps {
   log: JobLog;
   /** Time left in this invocation (Lambda's getRemainingTimeInMillis); absent: unbounded. */
   remainingMs?: () => number;
-  /** Real-time wait for the bridge to come back (not the market clock); setTimeout by default. */
-  delay?: (ms: number) => Promise<void>;
 }
 
 const seconds = (ms: number) => `${Math.max(0, Math.round(ms / 1000))} s`;
