@@ -4,19 +4,17 @@
 // alert names the position, the rule and IB's reason, and the decision says so; the next trading day
 // starts a fresh count. A close still working on the next cycle is managed, never doubled.
 import { describe, expect, it } from 'vitest';
-import type { BridgeClient } from '../../functions/adapters/bridge-client';
 import type { PositionRecord } from '../../functions/adapters/ports';
 import { describePosition } from '../../functions/core/alerts';
 import { intentKey } from '../../functions/core/orders';
 import { handler as monitor } from '../../functions/jobs/monitor';
-import { createJobContext, setJobContext } from '../../functions/jobs/shared/context';
 import '../support/dynamodb';
 import { monitorFixtures } from './monitor-fixtures';
-import { lambdaContext, startJobStack } from './support';
+import { lambdaContext, startJobStack, withBridgeOverride } from './support';
 
 const stack = await startJobStack({ seed: 5 });
 const { db, sim, clock } = stack;
-const { spot, nearestStrike, mid, openBullPut, ordersFor, commissionsOf } = monitorFixtures(stack);
+const { spot, nearestStrike, mid, openBullPut, commissionsOf } = monitorFixtures(stack);
 const TRADE_DATE = '2026-06-01';
 const IB_REASON = 'Order rejected - reason: closing orders are not accepted for this account';
 
@@ -99,27 +97,11 @@ describe('monitor: a rejected exit is tried again, bounded per day', () => {
     expect(await db.stores.intents.get(key0)).toMatchObject({ status: 'REJECTED', rule: 8 });
 
     // Attempt 2 goes out, then the Lambda dies (the next bridge read never returns): it stays working.
-    const real = stack.context;
-    setJobContext(
-      createJobContext({
-        stores: db.stores,
-        clock,
-        alerter: real.alerter,
-        idempotency: null,
-        bridge: (priority) => {
-          const client = real.bridge(priority);
-          return {
-            ...client,
-            ordersByRef: () => Promise.reject(new Error('Runtime exited: the Lambda crashed')),
-          } as BridgeClient;
-        },
-      }),
+    await withBridgeOverride(
+      stack,
+      () => ({ ordersByRef: () => Promise.reject(new Error('Runtime exited: the Lambda crashed')) }),
+      () => expect(monitor({}, lambdaContext('monitor'))).rejects.toThrow('crashed'),
     );
-    try {
-      await expect(monitor({}, lambdaContext('monitor'))).rejects.toThrow('crashed');
-    } finally {
-      setJobContext(real);
-    }
     const key1 = keyOf('pos-working', 1);
     expect(await db.stores.intents.get(key1)).toMatchObject({ status: 'SUBMITTED', rule: 8 });
     expect(ordersAfter(mark).map((o) => o.request.orderRef)).toEqual([key0, key1]);

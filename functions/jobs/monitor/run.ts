@@ -3,6 +3,8 @@
 // P&L snapshot and the decision (rule, reason, inputs) stored, exits through the same idempotent intent
 // path as entries (purpose CLOSE; urgent pricing for rules 3–5), and alerts with cooldown and severity
 // escalation. Exit orders of one run are worked concurrently so one slow fill does not hold the others.
+// A refused exit is tried again on the next cycle under a new attempt key, up to
+// `exits.maxCloseAttemptsPerDay` per position per day (core `nextCloseAttempt`), then one CRITICAL.
 import type { Quote, QuoteContract } from '../../../gateway-container/bridge/contract';
 import type { DecisionRecord, FillSummary, OrderIntentRecord, PositionRecord } from '../../adapters/ports';
 import { IntentConflictError, PositionConflictError } from '../../adapters/ports';
