@@ -27,8 +27,10 @@ export {
   dryRunField,
   minScoreField,
   parseJobEvent,
+  pastDateField,
   payloadSchema,
   redactForLog,
+  tickerList,
 } from './input';
 export type { InputIssue, JobTrigger, ParsedInput } from './input';
 export { nextAttempt, orderDeps, runOrder, ticketOf } from './order-workflow';
