@@ -17,6 +17,8 @@
 // So limit prices are positive in everyday use; a negative one would only mean the spread is worth less
 // than nothing (a close that receives cash), which IB's rule also reads correctly.
 import type { Config } from './config';
+import { WORKING_STATUSES } from './intents';
+import type { OrderIntentStatus } from './intents';
 import type { IsoDate, OptionQuote, Side, StrategyPosition } from './types';
 
 export type ComboPurpose = 'OPEN' | 'CLOSE';
@@ -279,7 +281,7 @@ export function intentKey(input: IntentKeyInput): string {
 export interface CloseAttemptIntent {
   intentKey: string;
   tradeDate: IsoDate;
-  status: 'INTENT' | 'SUBMITTED' | 'PARTIAL' | 'FILLED' | 'CANCELLED' | 'REJECTED' | 'DRY_RUN';
+  status: OrderIntentStatus;
   filledQuantity: number;
   /** Why it ended: IB's rejection text, "cancelled after 3 reprice(s): 0 of 1 filled", ... */
   statusReason?: string;
@@ -315,9 +317,7 @@ export function nextCloseAttempt<T extends CloseAttemptIntent>(
 ): CloseAttempt<T> {
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
     throw new RangeError(`maxAttempts must be a whole number ≥ 1, got ${maxAttempts}`);
-  const working = intents.find(
-    (i) => i.status === 'INTENT' || i.status === 'SUBMITTED' || i.status === 'PARTIAL',
-  );
+  const working = intents.find((i) => WORKING_STATUSES.includes(i.status));
   if (working) return { kind: 'WORKING', intent: working };
   const ended = intents.filter(
     (i) => i.tradeDate === tradeDate && (i.status === 'REJECTED' || i.status === 'CANCELLED'),

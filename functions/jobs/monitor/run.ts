@@ -6,18 +6,21 @@
 // A refused exit is tried again on the next cycle under a new attempt key, up to
 // `exits.maxCloseAttemptsPerDay` per position per day (core `nextCloseAttempt`), then one CRITICAL.
 import type { Quote, QuoteContract } from '../../../gateway-container/bridge/contract';
-import type { DecisionRecord, FillSummary, OrderIntentRecord, PositionRecord } from '../../adapters/ports';
+import type { DecisionRecord, PositionRecord } from '../../adapters/ports';
 import { IntentConflictError, PositionConflictError } from '../../adapters/ports';
 import { describePosition, usd } from '../../core/alerts';
 import { decide, RULES } from '../../core/decision';
 import type { Decision, WorkingOrder } from '../../core/decision';
+import type { OrderIntent, OrderIntentRecord } from '../../core/intents';
+import { closeRealisedUsd } from '../../core/lifecycle';
+import type { FillSummary } from '../../core/lifecycle';
 import { intentKey, nextCloseAttempt, planCombo, positionSpreadLegs } from '../../core/orders';
 import type { CloseAttempt } from '../../core/orders';
 import { legKey } from '../../core/chain';
 import { unrealisedPnl } from '../../core/pnl';
 import type { OptionContract, OptionQuote } from '../../core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
-import { orderDeps, runOrder } from '../shared/order-workflow';
+import { orderDeps, runOrder, ticketOf } from '../shared/order-workflow';
 import type { OrderOutcome } from '../shared/order-workflow';
 import {
   checkUnderlyingQuote,
@@ -26,7 +29,6 @@ import {
   rawOptionQuote,
   stockQuoteRequest,
 } from '../shared/quotes';
-import { ticketOf } from '../execute-strategies/run';
 
 export interface MonitorInput {
   dryRun?: boolean | undefined;
@@ -265,7 +267,7 @@ async function closePosition(
   ctx: RunContext,
   position: PositionRecord,
   decision: Decision,
-  intent: Parameters<typeof ticketOf>[0],
+  intent: OrderIntent,
   counts: Record<string, number>,
   reasons: string[],
 ): Promise<void> {
@@ -424,21 +426,6 @@ async function afterExit(
   } catch (error) {
     if (!(error instanceof IntentConflictError || error instanceof PositionConflictError)) throw error;
   }
-}
-
-/**
- * Realised P&L of closing `quantity` spreads at the fill's price, net of the fill's commissions and of
- * `otherCostsUsd` (the opening commissions, on the close that ends the position), to the cent.
- */
-function closeRealisedUsd(
-  position: PositionRecord,
-  fill: FillSummary,
-  quantity = fill.filledQuantity,
-  otherCostsUsd = 0,
-): number {
-  const multiplier = position.legs[0]?.contract.multiplier ?? 100;
-  const gross = (position.entryCredit - Math.abs(fill.avgFillPrice)) * multiplier * quantity;
-  return Math.round((gross - otherCostsUsd - (fill.commissionsUsd ?? 0)) * 100) / 100;
 }
 
 /**
