@@ -12,8 +12,8 @@ import {
 import { IntentConflictError, PositionConflictError } from '../../adapters/ports';
 import type { OrderIntent, OrderIntentLeg, OrderIntentRecord } from '../../adapters/ports';
 import { describeSpread, usd } from '../../core/alerts';
-import { nyDate } from '../../core/calendar';
 import { marketClock } from '../../core/calendar';
+import { dayPnl, marksFrom } from '../../core/day-pnl';
 import { evaluateEntry, sizeEntry } from '../../core/entry';
 import { comboOrderFor, DEFAULT_TICK, initialLimit, intentKey, spreadPrices } from '../../core/orders';
 import type { PricedSpreadLeg, SpreadLeg } from '../../core/orders';
@@ -110,17 +110,16 @@ export async function applyOpenFill(
   }
 }
 
+/** Entry check 4's figure: the core's day P&L (realised today + unrealised of the open positions). */
 async function todayPnl(ctx: RunContext): Promise<{ realised: number; unrealised: number }> {
   const { stores, tradeDate } = ctx;
-  const closed = await stores.positions.listByStatus('CLOSED');
-  const realised = closed
-    .filter((p) => p.closedAt !== undefined && nyDate(p.closedAt) === tradeDate)
-    .reduce((sum, p) => sum + (p.realisedPnlUsd ?? 0), 0);
-  const latest = new Map<string, number>();
-  for (const s of await stores.snapshots.listPnlByDay(tradeDate))
-    latest.set(s.positionId, s.unrealisedMidUsd);
-  const unrealised = [...latest.values()].reduce((sum, v) => sum + v, 0);
-  return { realised, unrealised };
+  const [open, closed, snapshots] = await Promise.all([
+    stores.positions.listOpen(),
+    stores.positions.listByStatus('CLOSED'),
+    stores.snapshots.listPnlByDay(tradeDate),
+  ]);
+  const day = dayPnl({ tradeDate, positions: [...open, ...closed], marks: marksFrom(snapshots) });
+  return { realised: day.realisedUsd, unrealised: day.unrealisedUsd };
 }
 
 function label(
