@@ -4,11 +4,11 @@
 import { nyParts } from '../../functions/core/calendar';
 import type { JobName } from '../../functions/core/config';
 import { dayPnl, marksFrom } from '../../functions/core/day-pnl';
+import type { OrderIntentRecord } from '../../functions/core/intents';
 import type { AlertSeverity, IsoDate, RealisedKind, ScoreBreakdown } from '../../functions/core/types';
 import type {
   CandidateRecord,
   DecisionRecord,
-  OrderIntentRecord,
   PnlSnapshot,
   PositionRecord,
   Stores,
