@@ -273,7 +273,7 @@ function runDay(events: readonly Event[]) {
     const r = candidates[e.pick % Math.max(1, candidates.length)];
     if (!r) return;
     const q = r.position.quantity;
-    const k = 1 + Math.floor(e.fraction * (q - 1)) - (e.fraction === 1 ? 1 : 0);
+    const k = 1 + Math.min(q - 2, Math.floor(e.fraction * (q - 1)));
     const fill = buyBack(r, k);
     // As monitor's applyPartialClose + the store's reduceFromFill: this fill's P&L, legs scaled.
     record(r, closeRealisedUsd(r.position, fill), 'PARTIAL_CLOSE');
