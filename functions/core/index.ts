@@ -11,6 +11,7 @@ export * from './scoring';
 export * from './entry';
 export * from './orders';
 export * from './pnl';
+export * from './day-pnl';
 export * from './alerts';
 export * from './decision';
 export * from './intents';

@@ -16,6 +16,13 @@ export function escapeHtml(value: unknown): string {
 
 const money = (x: number | undefined) =>
   x === undefined || !Number.isFinite(x) ? '–' : `${x < 0 ? '−' : ''}$${Math.abs(x).toFixed(2)}`;
+/** " (CLOSE $x, EXPIRY $y)": the kinds that realised anything; older summaries have none. */
+const realisedKinds = (byKind: Record<string, number> | undefined) => {
+  const parts = Object.entries(byKind ?? {})
+    .filter(([, usd]) => usd !== 0)
+    .map(([kind, usd]) => `${kind} ${money(usd)}`);
+  return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
+};
 const num = (x: number | undefined, digits = 2) =>
   x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
 const pct = (x: number | undefined) =>
@@ -125,7 +132,7 @@ export function renderReport(summary: DaySummary): string {
       [
         'P&L',
         escapeHtml(
-          `realised ${money(s.pnl.realisedUsd)}, unrealised ${money(s.pnl.unrealisedMidUsd)} at mid ` +
+          `day ${money(s.pnl.totalUsd)}: realised ${money(s.pnl.realisedUsd)}${realisedKinds(s.pnl.realisedByKind)}, unrealised ${money(s.pnl.unrealisedMidUsd)} at mid ` +
             `(${money(s.pnl.unrealisedNaturalUsd)} at natural); broker: realised ${money(s.simulator.realizedPnlUsd)}, ` +
             `unrealised ${money(s.simulator.unrealizedPnlUsd)}, commissions ${money(s.simulator.commissionsUsd)}`,
         ),

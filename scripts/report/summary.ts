@@ -3,8 +3,9 @@
 // own view of the broker (orders, positions, account), side by side, so they can be compared.
 import { nyParts } from '../../functions/core/calendar';
 import type { JobName } from '../../functions/core/config';
+import { dayPnl, marksFrom } from '../../functions/core/day-pnl';
 import type { OrderIntentRecord } from '../../functions/core/intents';
-import type { AlertSeverity, IsoDate, ScoreBreakdown } from '../../functions/core/types';
+import type { AlertSeverity, IsoDate, RealisedKind, ScoreBreakdown } from '../../functions/core/types';
 import type {
   CandidateRecord,
   DecisionRecord,
@@ -187,8 +188,11 @@ export interface DaySummary {
     dryRun: number;
   };
   positions: PositionView[];
+  /** The day's P&L from the core's dayPnl (the figure entry check 4 and daily-statistics use). */
   pnl: {
     realisedUsd: number;
+    /** Realised today by how: CLOSE, PARTIAL_CLOSE, EXPIRY, ASSIGNMENT, EXERCISE, EXTERNAL. */
+    realisedByKind: Record<RealisedKind, number>;
     unrealisedMidUsd: number;
     unrealisedNaturalUsd: number;
     totalUsd: number;
@@ -409,12 +413,8 @@ export async function collectDayRecords(input: {
   const positions = [...open, ...closed.filter((p) => (p.closedAt ?? p.updatedAt) >= dayStart)].map((p) =>
     positionView(p, pnl, decisions),
   );
-  const realisedUsd = round2(positions.reduce((sum, p) => sum + (p.realisedPnlUsd ?? 0), 0));
-  const openViews = positions.filter((p) => p.status === 'OPEN');
-  const unrealisedMidUsd = round2(openViews.reduce((sum, p) => sum + (p.lastPnl?.unrealisedMidUsd ?? 0), 0));
-  const unrealisedNaturalUsd = round2(
-    openViews.reduce((sum, p) => sum + (p.lastPnl?.unrealisedNaturalUsd ?? 0), 0),
-  );
+  const day = dayPnl({ tradeDate, positions: [...open, ...closed], marks: marksFrom(pnl) });
+  const natural = dayPnl({ tradeDate, positions: open, marks: marksFrom(pnl, 'natural') });
   const status = (s: OrderIntentRecord['status']) => intents.filter((i) => i.status === s).length;
   return {
     minScoreFallback,
@@ -438,10 +438,11 @@ export async function collectDayRecords(input: {
     },
     positions,
     pnl: {
-      realisedUsd,
-      unrealisedMidUsd,
-      unrealisedNaturalUsd,
-      totalUsd: round2(realisedUsd + unrealisedMidUsd),
+      realisedUsd: day.realisedUsd,
+      realisedByKind: day.byKind,
+      unrealisedMidUsd: day.unrealisedUsd,
+      unrealisedNaturalUsd: natural.unrealisedUsd,
+      totalUsd: day.totalUsd,
     },
     simulator: simulatorView(simulator),
   };

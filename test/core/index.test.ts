@@ -28,6 +28,7 @@ describe('core public API', () => {
       'evaluateEntry',
       'intentKey',
       'unrealisedPnl',
+      'dayPnl',
       'decide',
       'marketClock',
       'pnlAlertSeverity',

@@ -80,7 +80,7 @@ describe('daily-statistics', () => {
       },
     });
     const message =
-      'Realised -$40.00 on 2 closed (win rate 50%; all time 67% of 3). ' +
+      'Realised -$40.00; 2 closed (win rate 50%; all time 67% of 3). ' +
       'Unrealised $25.25 at mid (-$50.00 natural) on 2 open. ' +
       `Exposure $1,150.00 max loss = ${pct}% of ${netLiqText} net liq (cap 25%). Orders filled: 0 open, 0 close.`;
     expect(stack.published()).toEqual([

@@ -1,11 +1,13 @@
 // daily-statistics (16:30 ET): the day in numbers, one INFO summary alert.
-//   - realised P&L: positions closed on the trade date (their realised P&L, net of commissions);
-//   - unrealised at the close: the last P&L snapshot of the day of each open position (at mid);
+//   - the day's P&L from the core's dayPnl: realised on the trade date (closes, partial closes,
+//     expiries, assignments; net of commissions) + unrealised at the last P&L snapshot of the day of
+//     each open position (at mid; natural alongside);
 //   - win rate: closed positions with a positive realised P&L, of the day and of all time;
 //   - exposure: total max loss of the open positions against the account's net liquidation.
-import type { PnlSnapshot, PositionRecord } from '../../adapters/ports';
+import type { PositionRecord } from '../../adapters/ports';
 import { usd } from '../../core/alerts';
 import { nyDate } from '../../core/calendar';
+import { dayPnl, marksFrom } from '../../core/day-pnl';
 import type { IsoDate, StrategyPosition } from '../../core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 
@@ -34,16 +36,6 @@ export function winRate(closed: readonly Pick<PositionRecord, 'realisedPnlUsd'>[
   return { wins, closed: known.length, pct: known.length === 0 ? undefined : (wins / known.length) * 100 };
 }
 
-/** The last snapshot of each position (snapshots of one day, oldest first). */
-export function lastSnapshotPerPosition(snapshots: readonly PnlSnapshot[]): Map<string, PnlSnapshot> {
-  const latest = new Map<string, PnlSnapshot>();
-  for (const s of snapshots) {
-    const seen = latest.get(s.positionId);
-    if (!seen || s.at >= seen.at) latest.set(s.positionId, s);
-  }
-  return latest;
-}
-
 const cents = (v: number) => Math.round(v * 100) / 100;
 const pctText = (v: number | undefined) => (v === undefined ? 'n/a' : `${v.toFixed(0)}%`);
 
@@ -57,17 +49,19 @@ export async function runDailyStatistics(input: DailyStatisticsInput, ctx: RunCo
     intents.listByTradeDate(tradeDate),
   ]);
   const closedToday = closed.filter((p) => p.closedAt !== undefined && nyDate(p.closedAt) === tradeDate);
-  const realisedUsd = cents(closedToday.reduce((s, p) => s + (p.realisedPnlUsd ?? 0), 0));
   const today = winRate(closedToday);
   const allTime = winRate(closed);
 
-  const latest = lastSnapshotPerPosition(pnl);
-  // Open positions opened after the last snapshot have no mark: listed, not guessed.
-  const unmarked = open.filter((p) => !latest.has(p.id)).map((p) => p.id);
-  const unrealisedUsd = cents(open.reduce((s, p) => s + (latest.get(p.id)?.unrealisedMidUsd ?? 0), 0));
-  const unrealisedNaturalUsd = cents(
-    open.reduce((s, p) => s + (latest.get(p.id)?.unrealisedNaturalUsd ?? 0), 0),
-  );
+  const day = dayPnl({ tradeDate, positions: [...open, ...closed], marks: marksFrom(pnl) });
+  const { realisedUsd, unrealisedUsd } = day;
+  const unrealisedNaturalUsd = dayPnl({
+    tradeDate,
+    positions: open,
+    marks: marksFrom(pnl, 'natural'),
+  }).unrealisedUsd;
+  // Open positions without a mark since they last changed (opened or part-closed after the last
+  // snapshot): listed, not guessed.
+  const unmarked = day.unmarked;
 
   const exposureUsd = cents(open.reduce((s, p) => s + maxLossUsd(p), 0));
   const reasons: string[] = [];
@@ -85,7 +79,7 @@ export async function runDailyStatistics(input: DailyStatisticsInput, ctx: RunCo
   const closedByOrders = filled.filter((i) => i.purpose === 'CLOSE').length;
 
   const summary =
-    `Realised ${usd(realisedUsd)} on ${closedToday.length} closed (win rate ${pctText(today.pct)}; all time ${pctText(allTime.pct)} of ${allTime.closed}). ` +
+    `Realised ${usd(realisedUsd)}; ${closedToday.length} closed (win rate ${pctText(today.pct)}; all time ${pctText(allTime.pct)} of ${allTime.closed}). ` +
     `Unrealised ${usd(unrealisedUsd)} at mid (${usd(unrealisedNaturalUsd)} natural) on ${open.length} open. ` +
     `Exposure ${usd(exposureUsd)} max loss` +
     (exposurePct === undefined
@@ -118,6 +112,7 @@ export async function runDailyStatistics(input: DailyStatisticsInput, ctx: RunCo
     details: {
       tradeDate,
       realisedUsd,
+      realisedByKind: day.byKind,
       unrealisedUsd,
       unrealisedNaturalUsd,
       winRatePct: today.pct ?? null,

@@ -10,8 +10,8 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import { describeSpread, usd } from '../../core/alerts';
-import { nyDate } from '../../core/calendar';
 import { marketClock } from '../../core/calendar';
+import { dayPnl, marksFrom } from '../../core/day-pnl';
 import { evaluateEntry, sizeEntry } from '../../core/entry';
 import type { OrderIntent, OrderIntentLeg, OrderIntentRecord } from '../../core/intents';
 import { positionFromFill } from '../../core/lifecycle';
@@ -33,17 +33,16 @@ export interface ExecuteInput {
 
 const JOB = 'execute-strategies';
 
+/** Entry check 4's figure: the core's day P&L (realised today + unrealised of the open positions). */
 async function todayPnl(ctx: RunContext): Promise<{ realised: number; unrealised: number }> {
   const { stores, tradeDate } = ctx;
-  const closed = await stores.positions.listByStatus('CLOSED');
-  const realised = closed
-    .filter((p) => p.closedAt !== undefined && nyDate(p.closedAt) === tradeDate)
-    .reduce((sum, p) => sum + (p.realisedPnlUsd ?? 0), 0);
-  const latest = new Map<string, number>();
-  for (const s of await stores.snapshots.listPnlByDay(tradeDate))
-    latest.set(s.positionId, s.unrealisedMidUsd);
-  const unrealised = [...latest.values()].reduce((sum, v) => sum + v, 0);
-  return { realised, unrealised };
+  const [open, closed, snapshots] = await Promise.all([
+    stores.positions.listOpen(),
+    stores.positions.listByStatus('CLOSED'),
+    stores.snapshots.listPnlByDay(tradeDate),
+  ]);
+  const day = dayPnl({ tradeDate, positions: [...open, ...closed], marks: marksFrom(snapshots) });
+  return { realised: day.realisedUsd, unrealised: day.unrealisedUsd };
 }
 
 function label(
