@@ -641,8 +641,7 @@ describe('bridge against the simulator', () => {
       const orderRef = '2026-06-01:SPY-bull-put:never';
       const shortQuote = sim.engine.quote(bp.short.conId)!;
       const longQuote = sim.engine.quote(bp.long.conId)!;
-      const midCredit =
-        (shortQuote.bid! + shortQuote.ask!) / 2 - (longQuote.bid! + longQuote.ask!) / 2;
+      const midCredit = (shortQuote.bid! + shortQuote.ask!) / 2 - (longQuote.bid! + longQuote.ask!) / 2;
       const limit = -Math.round((midCredit + 0.3) * 100) / 100;
       const placed = await call('POST', '/orders', {
         body: { orderRef, legs: bp.legs, action: 'BUY', quantity: 1, limitPrice: limit },

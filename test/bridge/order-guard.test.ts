@@ -42,7 +42,9 @@ const QUOTES = [
   { bid: 0.8, ask: 0.9 },
 ];
 
-function input(over: Partial<GuardInput> & { order?: Partial<GuardInput['order']> } = {}): GuardInput {
+function input(
+  over: Partial<Omit<GuardInput, 'order'>> & { order?: Partial<GuardInput['order']> } = {},
+): GuardInput {
   return {
     contracts: [SHORT, LONG],
     quotes: QUOTES,
@@ -85,8 +87,18 @@ describe('instrument', () => {
     ['one stock leg', [{ conId: 9, action: 'SELL', ratio: 1 }], [stock], undefined],
     ['one future', [{ conId: 4, action: 'BUY', ratio: 1 }], [fut], 'FUT'],
     ['a vertical', BULL_PUT_LEGS, [SHORT, LONG], undefined],
-    ['options of two underlyings', [BULL_PUT_LEGS[0]!, { conId: 3, action: 'SELL', ratio: 1 }], [SHORT, qqq], 'SPY, QQQ'],
-    ['a combo with stock', [BULL_PUT_LEGS[0]!, { conId: 9, action: 'SELL', ratio: 1 }], [SHORT, stock], 'STK'],
+    [
+      'options of two underlyings',
+      [BULL_PUT_LEGS[0]!, { conId: 3, action: 'SELL', ratio: 1 }],
+      [SHORT, qqq],
+      'SPY, QQQ',
+    ],
+    [
+      'a combo with stock',
+      [BULL_PUT_LEGS[0]!, { conId: 9, action: 'SELL', ratio: 1 }],
+      [SHORT, stock],
+      'STK',
+    ],
   ] as const)('%s', (_name, legs, contracts, refusedWith) => {
     const refusal = checkInstrument(legs as never, contracts);
     if (refusedWith === undefined) expect(refusal).toBeUndefined();
@@ -131,6 +143,19 @@ describe('size', () => {
     expect(close).toMatchObject({ ok: true, effect: 'CLOSE' });
   });
 
+  it('bounds a closing order by what the account holds, not by the per-order cap (an exit is never refused for size)', () => {
+    const held = new Map([
+      [1, -30],
+      [2, 30],
+    ]);
+    // 2 × 30 = 60 contracts > 40, but it only buys back the spread held
+    const close = guardOrder(input({ order: { action: 'BUY', quantity: 30, limitPrice: 1.3 }, held }));
+    expect(close).toMatchObject({ ok: true, effect: 'CLOSE', contracts: 60 });
+    // one more than held is no longer a close: the cap applies
+    const beyond = guardOrder(input({ order: { action: 'BUY', quantity: 31, limitPrice: 1.3 }, held }));
+    expect(beyond).toMatchObject({ ok: false, refusal: { rule: 'MAX_CONTRACTS_PER_ORDER' } });
+  });
+
   it('derives the local limits from the config cap: an iron condor per order, ten of them per day', () => {
     expect(limitsForContractsPerTrade(10)).toEqual({
       maxContractsPerOrder: 40,
@@ -150,8 +175,18 @@ describe('position effect and stock', () => {
     ['buying back the held spread', { action: 'BUY', quantity: 2 }, BULL_PUT_LEGS, 'CLOSE'],
     ['buying back more than held', { action: 'BUY', quantity: 3 }, BULL_PUT_LEGS, 'OPEN'],
     ['selling the spread again', { action: 'SELL', quantity: 1 }, BULL_PUT_LEGS, 'OPEN'],
-    ['selling held shares', { action: 'BUY', quantity: 300 }, [{ conId: 9, action: 'SELL', ratio: 1 }], 'CLOSE'],
-    ['selling more shares than held', { action: 'BUY', quantity: 301 }, [{ conId: 9, action: 'SELL', ratio: 1 }], 'OPEN'],
+    [
+      'selling held shares',
+      { action: 'BUY', quantity: 300 },
+      [{ conId: 9, action: 'SELL', ratio: 1 }],
+      'CLOSE',
+    ],
+    [
+      'selling more shares than held',
+      { action: 'BUY', quantity: 301 },
+      [{ conId: 9, action: 'SELL', ratio: 1 }],
+      'OPEN',
+    ],
     ['buying more shares', { action: 'BUY', quantity: 1 }, [{ conId: 9, action: 'BUY', ratio: 1 }], 'OPEN'],
   ] as const)('%s → %s', (_name, order, legs, effect) => {
     expect(positionEffect({ ...order, legs: legs as never }, held)).toBe(effect);
@@ -202,7 +237,11 @@ describe('price band', () => {
     const callLong: LegContract = { conId: 6, secType: 'OPT', symbol: 'SPY', right: 'C', strike: 570 };
     const ic = priceBand(
       {
-        legs: [...BULL_PUT_LEGS, { conId: 5, action: 'BUY', ratio: 1 }, { conId: 6, action: 'SELL', ratio: 1 }],
+        legs: [
+          ...BULL_PUT_LEGS,
+          { conId: 5, action: 'BUY', ratio: 1 },
+          { conId: 6, action: 'SELL', ratio: 1 },
+        ],
         action: 'SELL',
       },
       [SHORT, LONG, callShort, callLong],
@@ -212,14 +251,29 @@ describe('price band', () => {
     expect(ic.width).toBe(10);
     expect(ic.tolerance).toBe(1.01);
     // one put sold at 2.00..2.20: natural 2.00 (SELL), ± 0.1 × 2.00 + 0.01 = 0.21
-    const single = priceBand({ legs: [{ conId: 1, action: 'BUY', ratio: 1 }], action: 'SELL' }, [SHORT], [QUOTES[0]!], 0.1) as PriceBand;
+    const single = priceBand(
+      { legs: [{ conId: 1, action: 'BUY', ratio: 1 }], action: 'SELL' },
+      [SHORT],
+      [QUOTES[0]!],
+      0.1,
+    ) as PriceBand;
     expect(single).toMatchObject({ mid: 2.1, natural: 2, tolerance: 0.21, low: 1.79, high: 2.31 });
   });
 
   it('counts a missing bid as 0 and refuses without an ask', () => {
-    const noBid = priceBand({ legs: BULL_PUT_LEGS, action: 'SELL' }, [SHORT, LONG], [QUOTES[0]!, { ask: 0.05 }], 0.1) as PriceBand;
+    const noBid = priceBand(
+      { legs: BULL_PUT_LEGS, action: 'SELL' },
+      [SHORT, LONG],
+      [QUOTES[0]!, { ask: 0.05 }],
+      0.1,
+    ) as PriceBand;
     expect(noBid).toMatchObject({ mid: 2.075, natural: 1.95 });
-    const noAsk = priceBand({ legs: BULL_PUT_LEGS, action: 'SELL' }, [SHORT, LONG], [QUOTES[0]!, { bid: 0.8 }], 0.1);
+    const noAsk = priceBand(
+      { legs: BULL_PUT_LEGS, action: 'SELL' },
+      [SHORT, LONG],
+      [QUOTES[0]!, { bid: 0.8 }],
+      0.1,
+    );
     expect(noAsk).toMatchObject({ rule: 'PRICE_BAND' });
   });
 
@@ -250,7 +304,9 @@ describe('price band', () => {
     const base = { contracts: [SHORT, LONG], quotes: QUOTES, effect: 'OPEN' as const, limits: LIMITS };
     const order = { legs: BULL_PUT_LEGS, action: 'SELL' as const, quantity: 1 };
     expect(guardModification({ ...base, order: { ...order, limitPrice: 1.1 } })).toBeUndefined();
-    expect(guardModification({ ...base, order: { ...order, limitPrice: 1_000_000 } })?.rule).toBe('PRICE_BAND');
+    expect(guardModification({ ...base, order: { ...order, limitPrice: 1_000_000 } })?.rule).toBe(
+      'PRICE_BAND',
+    );
   });
 });
 
@@ -263,39 +319,46 @@ describe('the jobs’ own pricing path stays inside the band', () => {
     ['cheap', { bid: 0.3, ask: 0.4 }, { bid: 0.02, ask: 0.06 }],
     ['rich', { bid: 4.2, ask: 4.6 }, { bid: 0.9, ask: 1.3 }],
   ];
-  it.each(markets)('%s market: mid, every reprice and natural, to open and to close', (_name, short, long) => {
-    const legs: PricedSpreadLeg[] = [
-      { conId: 1, held: 'SHORT', ratio: 1, quote: short },
-      { conId: 2, held: 'LONG', ratio: 1, quote: long },
-    ];
-    for (const purpose of ['OPEN', 'CLOSE'] as const) {
-      const { natural } = spreadPrices(legs, purpose);
-      const path = [initialLimit(legs, purpose, 0.01, purpose === 'OPEN' ? config.orders.minCredit : 0)];
-      for (let n = 0; n < config.orders.maxReprices; n++)
-        path.push(nextLimit(path.at(-1)!, natural, n, config.orders, purpose));
-      path.push(urgentLimit(legs, purpose, 0.01, purpose === 'OPEN' ? config.orders.minCredit : 0));
-      for (const price of path) {
-        const combo = comboOrderFor(purpose, legs, price);
-        const held =
-          purpose === 'CLOSE'
-            ? new Map([
-                [1, -1],
-                [2, 1],
-              ])
-            : new Map<number, number>();
-        const verdict = guardOrder({
-          order: { legs: combo.legs, action: combo.action, quantity: 1, limitPrice: combo.limitPrice },
-          contracts: [SHORT, LONG],
-          quotes: [short, long],
-          held,
-          placedToday: 0,
-          limits: limitsForContractsPerTrade(config.risk.maxContractsPerTrade),
-        });
-        // the minCredit floor may ask more than a cheap spread's band allows: that order would never fill
-        if (purpose === 'OPEN' && price === config.orders.minCredit && spreadPrices(legs, 'OPEN').mid < price - 0.51)
-          continue;
-        expect(verdict, `${purpose} at ${price}`).toMatchObject({ ok: true, effect: purpose });
+  it.each(markets)(
+    '%s market: mid, every reprice and natural, to open and to close',
+    (_name, short, long) => {
+      const legs: PricedSpreadLeg[] = [
+        { conId: 1, held: 'SHORT', ratio: 1, quote: short },
+        { conId: 2, held: 'LONG', ratio: 1, quote: long },
+      ];
+      for (const purpose of ['OPEN', 'CLOSE'] as const) {
+        const { natural } = spreadPrices(legs, purpose);
+        const path = [initialLimit(legs, purpose, 0.01, purpose === 'OPEN' ? config.orders.minCredit : 0)];
+        for (let n = 0; n < config.orders.maxReprices; n++)
+          path.push(nextLimit(path.at(-1)!, natural, n, config.orders, purpose));
+        path.push(urgentLimit(legs, purpose, 0.01, purpose === 'OPEN' ? config.orders.minCredit : 0));
+        for (const price of path) {
+          const combo = comboOrderFor(purpose, legs, price);
+          const held =
+            purpose === 'CLOSE'
+              ? new Map([
+                  [1, -1],
+                  [2, 1],
+                ])
+              : new Map<number, number>();
+          const verdict = guardOrder({
+            order: { legs: combo.legs, action: combo.action, quantity: 1, limitPrice: combo.limitPrice },
+            contracts: [SHORT, LONG],
+            quotes: [short, long],
+            held,
+            placedToday: 0,
+            limits: limitsForContractsPerTrade(config.risk.maxContractsPerTrade),
+          });
+          // the minCredit floor may ask more than a cheap spread's band allows: that order would never fill
+          if (
+            purpose === 'OPEN' &&
+            price === config.orders.minCredit &&
+            spreadPrices(legs, 'OPEN').mid < price - 0.51
+          )
+            continue;
+          expect(verdict, `${purpose} at ${price}`).toMatchObject({ ok: true, effect: purpose });
+        }
       }
-    }
-  });
+    },
+  );
 });

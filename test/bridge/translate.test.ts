@@ -245,6 +245,7 @@ describe('environment', () => {
       BRIDGE_MAX_CONTRACTS_PER_DAY: '400',
     });
     expect(same.ok).toBe(false);
-    if (!same.ok) expect(same.message).toContain('BRIDGE_ORDER_SECRET is invalid: must differ from BRIDGE_SECRET');
+    if (!same.ok)
+      expect(same.message).toContain('BRIDGE_ORDER_SECRET is invalid: must differ from BRIDGE_SECRET');
   });
 });
