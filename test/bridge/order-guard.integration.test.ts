@@ -109,18 +109,25 @@ describe('the bridge guards every order (issue 13)', () => {
   const ref = (what: string) => `2026-06-01:guard-${what}-${++seq}`;
   const engineOrderCount = () => sim.engine.openOrders().length + sim.engine.executions().length;
 
-  beforeAll(async () => {
-    sim = await startSimulator({ port: 0, seed: 11, speed: 0 });
-    bridge = await startBridge({
-      ib: { host: '127.0.0.1', port: sim.port, clientId: 1 },
-      http: { host: '127.0.0.1', port: 0, requestTimeoutMs: 1000, connectionsCheckingIntervalMs: 200 },
+  /** A bridge on the test's simulator with the guard's secrets and limits; `over` changes what a test needs. */
+  const guardedBridge = (clientId: number, over: Partial<Parameters<typeof startBridge>[0]> = {}) =>
+    startBridge({
+      ib: { host: '127.0.0.1', port: sim.port, clientId },
+      http: { host: '127.0.0.1', port: 0 },
       secret: READ_SECRET,
       orderSecret: ORDER_SECRET,
-      previousOrderSecret: PREVIOUS_ORDER_SECRET,
       tradingMode: 'paper',
       limits: LIMITS,
       quoteTimeoutMs: 3000,
       backoff: { initialMs: 100, maxMs: 1000 },
+      ...over,
+    });
+
+  beforeAll(async () => {
+    sim = await startSimulator({ port: 0, seed: 11, speed: 0 });
+    bridge = await guardedBridge(1, {
+      http: { host: '127.0.0.1', port: 0, requestTimeoutMs: 1000, connectionsCheckingIntervalMs: 200 },
+      previousOrderSecret: PREVIOUS_ORDER_SECRET,
     });
     await bridge.ready(10_000);
   }, 30_000);
@@ -385,17 +392,7 @@ describe('the bridge guards every order (issue 13)', () => {
 
   it('frees the lines of a /quotes request whose client went away', async () => {
     // quotes that never complete: each holds its line until the per-contract timeout (20 s here)
-    const slow = await startBridge({
-      ib: { host: '127.0.0.1', port: sim.port, clientId: 3 },
-      http: { host: '127.0.0.1', port: 0 },
-      secret: READ_SECRET,
-      orderSecret: ORDER_SECRET,
-      tradingMode: 'paper',
-      limits: LIMITS,
-      maxLines: 10,
-      quoteTimeoutMs: 20_000,
-      backoff: { initialMs: 100, maxMs: 1000 },
-    });
+    const slow = await guardedBridge(3, { maxLines: 10, quoteTimeoutMs: 20_000 });
     try {
       await slow.ready(10_000);
       const options = sim.engine.findContracts({ symbol: 'IWM', secType: 'OPT' }).slice(0, 30);
@@ -430,16 +427,7 @@ describe('the bridge guards every order (issue 13)', () => {
   }, 30_000);
 
   it('a bridge for a live stack refuses every order on a paper account and says so on /health', async () => {
-    const live = await startBridge({
-      ib: { host: '127.0.0.1', port: sim.port, clientId: 4 },
-      http: { host: '127.0.0.1', port: 0 },
-      secret: READ_SECRET,
-      orderSecret: ORDER_SECRET,
-      tradingMode: 'live',
-      limits: LIMITS,
-      quoteTimeoutMs: 3000,
-      backoff: { initialMs: 100, maxMs: 1000 },
-    });
+    const live = await guardedBridge(4, { tradingMode: 'live' });
     try {
       await live.ready(10_000);
       const liveCall = client(() => live);
