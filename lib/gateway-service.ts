@@ -266,10 +266,20 @@ function bridgeImageAsset(): ecs.ContainerImage {
  * exceptions the fingerprint walks all of node_modules, which costs a synth about 15 seconds.
  */
 export function bridgeContextExcludes(): string[] {
-  const keepAtRoot = new Set(['package.json', 'package-lock.json', 'tsconfig.json', 'gateway-container']);
+  const keepAtRoot = new Set([
+    'package.json',
+    'package-lock.json',
+    'tsconfig.json',
+    'gateway-container',
+    'functions',
+  ]);
   const keepInGatewayContainer = new Set(['Dockerfile.bridge', 'bridge']);
   return [
     ...readdirSync(REPO_ROOT).filter((name) => !keepAtRoot.has(name)),
+    // the bridge imports the core's accountMode (one paper rule with the jobs); nothing else of functions/
+    ...readdirSync(repoPath('functions'))
+      .filter((name) => name !== 'core')
+      .map((name) => `functions/${name}`),
     ...readdirSync(repoPath('gateway-container'))
       .filter((name) => !keepInGatewayContainer.has(name))
       .map((name) => `gateway-container/${name}`),
