@@ -145,6 +145,7 @@ export async function invokeOnRunningStack(
       ),
       bridgeUrl: info.bridgeUrl,
       bridgeSecret: info.bridgeSecret,
+      bridgeOrderSecret: info.bridgeOrderSecret,
       dynamoClient,
       idempotency: new DynamoDBPersistenceLayer({
         tableName: names.idempotency,

@@ -1,5 +1,5 @@
-// The jobs' client of the bridge: signed HTTP (HMAC over timestamp, method, path and body, see the
-// contract), the job's priority in `x-priority` so order work is never queued behind data collection, a
+// The jobs' client of the bridge: signed HTTP (HMAC over timestamp, method, path, priority and body,
+// see the contract; order routes with the order secret, the rest with the read secret), the job's priority in `x-priority` so order work is never queued behind data collection, a
 // timeout per request, responses parsed with the contract's zod schemas, and errors as a typed
 // BridgeError. Uses the global fetch (node 20); no SDK.
 //
@@ -16,6 +16,7 @@ import {
   TradingHoursResponseSchema,
   ErrorBodySchema,
   ExecutionsResponseSchema,
+  isOrderRoute,
   HealthResponseSchema,
   HistoryResponseSchema,
   ModifyOrderResponseSchema,
@@ -67,6 +68,13 @@ export interface BridgeClientOptions {
    * sign only; never logged, never part of an error message.
    */
   secret: string | (() => Promise<string>);
+  /**
+   * The order routes' secret (POST/PUT/DELETE /orders*), held only by the jobs that trade. Without it an
+   * order call fails before anything is sent, with `missingOrderSecret` as its message.
+   */
+  orderSecret?: string | (() => Promise<string>);
+  /** Why there is no order secret (names the environment variable); default a generic message. */
+  missingOrderSecret?: string;
   /** The job's priority from the architecture's schedule table (lower = more urgent). */
   priority: number;
   /** Time for the signature; the bridge refuses timestamps more than 30 s off its own clock. */
@@ -130,7 +138,15 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
 
   async function once<S extends z.ZodType>(call: Call<S>): Promise<z.infer<S>> {
     const body = call.body === undefined ? undefined : JSON.stringify(call.body);
-    const secret = typeof options.secret === 'string' ? options.secret : await options.secret();
+    const source = isOrderRoute(call.method, call.path) ? options.orderSecret : options.secret;
+    if (source === undefined)
+      throw new BridgeError(
+        0,
+        'NO_ORDER_SECRET',
+        `${call.method} ${pathOnly(call.path)}: ${options.missingOrderSecret ?? 'this client holds no order secret'}`,
+        false,
+      );
+    const secret = typeof source === 'string' ? source : await source();
     const headers = signedHeaders({
       secret,
       timestamp: uniqueTimestamp(options.now()),

@@ -7,6 +7,15 @@ import { DEFAULT_TICK, planCombo } from './orders';
 import type { OrderPlan, PricedSpreadLeg } from './orders';
 import type { MarketClock, OptionContract, ScoredCandidate, StrategyPosition } from './types';
 
+/**
+ * The account's mode as its id tells it: IB paper accounts start with `DU`, everything else is live. The
+ * one rule the jobs and the bridge share (the bridge refuses every order when it disagrees with the
+ * stack's TRADING_MODE).
+ */
+export function accountMode(accountId: string): 'paper' | 'live' {
+  return accountId.trim().toUpperCase().startsWith('DU') ? 'paper' : 'live';
+}
+
 export interface EntryAccount {
   accountId: string;
   netLiquidation: number;
@@ -155,7 +164,7 @@ export function evaluateEntry(input: EntryInput): EntryResult {
   if (trading.killSwitch) refuse(1, 'kill switch is on: no new orders');
   if (!input.jobEnabled) refuse(1, 'the execute-strategies job is disabled');
   if (trading.closeOnly) refuse(1, 'close-only mode: entries are not allowed');
-  const isPaperAccount = account.accountId.startsWith('DU');
+  const isPaperAccount = accountMode(account.accountId) === 'paper';
   if (trading.mode === 'paper' && !isPaperAccount) {
     refuse(
       1,

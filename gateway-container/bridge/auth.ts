@@ -1,6 +1,6 @@
-// Request authentication: HMAC-SHA256 over timestamp, method, path+query and the body's hash, with
-// the current or the previous shared secret (rotation), a ±30 s window and a replay cache. Only the
-// reason is ever reported; the secret and the signatures are never logged.
+// Request authentication: HMAC-SHA256 over timestamp, method, path+query, x-priority and the body's
+// hash, with the current or the previous shared secret (rotation), a ±30 s window and a replay cache.
+// Only the reason is ever reported; the secret and the signatures are never logged.
 
 import { timingSafeEqual } from 'node:crypto';
 import { SIGNATURE_WINDOW_MS, signRequest } from './contract';
@@ -21,10 +21,17 @@ export interface SignedRequest {
   signature: string | undefined;
   method: string;
   pathWithQuery: string;
+  /** The `x-priority` header as sent; undefined when absent. */
+  priority?: string;
   body: string | Uint8Array;
 }
 
 export interface RequestVerifier {
+  /**
+   * What can be refused from the headers alone (missing, malformed or stale), before the body is read:
+   * an unsigned request never gets its body buffered.
+   */
+  precheck(request: Pick<SignedRequest, 'timestamp' | 'signature'>): AuthResult;
   verify(request: SignedRequest): AuthResult;
   /** Signatures remembered for replay detection (for tests and /health-free diagnostics). */
   replayCacheSize(): number;
@@ -51,16 +58,24 @@ export function createVerifier(options: VerifierOptions): RequestVerifier {
     return expected.length === given.length && timingSafeEqual(expected, given);
   }
 
+  function precheck(request: Pick<SignedRequest, 'timestamp' | 'signature'>): AuthResult {
+    const { timestamp, signature } = request;
+    if (!timestamp || !signature) return { ok: false, reason: 'missing signature' };
+    if (!/^\d{1,16}$/.test(timestamp)) return { ok: false, reason: 'malformed timestamp' };
+    if (Math.abs(now() - Number(timestamp)) > windowMs) return { ok: false, reason: 'stale timestamp' };
+    if (!/^[0-9a-f]{64}$/i.test(signature)) return { ok: false, reason: 'bad signature' };
+    return { ok: true };
+  }
+
   return {
+    precheck,
     verify(request) {
-      const { timestamp, signature } = request;
-      if (!timestamp || !signature) return { ok: false, reason: 'missing signature' };
-      if (!/^\d{1,16}$/.test(timestamp)) return { ok: false, reason: 'malformed timestamp' };
+      const pre = precheck(request);
+      if (!pre.ok) return pre;
+      const timestamp = request.timestamp!;
       const at = now();
       const ts = Number(timestamp);
-      if (Math.abs(at - ts) > windowMs) return { ok: false, reason: 'stale timestamp' };
-      if (!/^[0-9a-f]{64}$/i.test(signature)) return { ok: false, reason: 'bad signature' };
-      const given = signature.toLowerCase();
+      const given = request.signature!.toLowerCase();
       const valid = secrets.some((secret) =>
         matches(
           signRequest({
@@ -68,6 +83,7 @@ export function createVerifier(options: VerifierOptions): RequestVerifier {
             timestamp,
             method: request.method,
             pathWithQuery: request.pathWithQuery,
+            priority: request.priority,
             body: request.body,
           }),
           given,

@@ -9,6 +9,7 @@
 // at the maximum delay and report it. A fresh IBApi instance is built for every attempt so nothing
 // queued on a dead socket can leak into the next one.
 
+import { accountMode } from '../../functions/core/entry';
 import { EventEmitter } from 'node:events';
 import { EventName, IBApi } from '@stoqey/ib';
 import type { ConnectionState } from './contract';
@@ -135,8 +136,8 @@ export class IbConnection extends EventEmitter {
   get tradingMode(): 'paper' | 'live' | 'unknown' {
     const account = this.accounts[0];
     if (!account) return 'unknown';
-    // IB paper accounts start with DU (DF for paper advisor masters)
-    return /^D[UF]/.test(account) ? 'paper' : 'live';
+    // the one paper rule shared with the jobs (paper accounts start with DU)
+    return accountMode(account);
   }
 
   /** Whether requests may be sent now: ready, or degraded only by a farm (IB itself reachable). */

@@ -22,14 +22,20 @@ export function sha256Hex(body: string | Uint8Array): string {
   return createHash('sha256').update(body).digest('hex');
 }
 
-/** The exact bytes that are signed: `timestamp \n METHOD \n pathWithQuery \n hex(sha256(body))`. */
+/**
+ * The exact bytes that are signed: `timestamp \n METHOD \n pathWithQuery \n priority \n hex(sha256(body))`,
+ * with `priority` the `x-priority` header as sent (empty when absent), so a priority cannot be changed in
+ * transit either.
+ */
 export function signaturePayload(input: {
   timestamp: number | string;
   method: string;
   pathWithQuery: string;
+  priority?: number | string;
   body?: string | Uint8Array;
 }): string {
-  return `${input.timestamp}\n${input.method.toUpperCase()}\n${input.pathWithQuery}\n${sha256Hex(input.body ?? '')}`;
+  const priority = input.priority === undefined ? '' : String(input.priority);
+  return `${input.timestamp}\n${input.method.toUpperCase()}\n${input.pathWithQuery}\n${priority}\n${sha256Hex(input.body ?? '')}`;
 }
 
 /** Hex HMAC-SHA256 of the signature payload with the shared secret. */
@@ -38,9 +44,19 @@ export function signRequest(input: {
   timestamp: number | string;
   method: string;
   pathWithQuery: string;
+  priority?: number | string;
   body?: string | Uint8Array;
 }): string {
   return createHmac('sha256', input.secret).update(signaturePayload(input)).digest('hex');
+}
+
+/**
+ * The routes that change orders (`POST`, `PUT`, `DELETE` under `/orders`, what-if included): signed with
+ * the order secret, which only execute-strategies and monitor hold. Every other route takes the read secret.
+ */
+export function isOrderRoute(method: string, pathWithQuery: string): boolean {
+  const path = pathWithQuery.split('?')[0] ?? '';
+  return ['POST', 'PUT', 'DELETE'].includes(method.toUpperCase()) && /^\/orders(\/|$)/.test(path);
 }
 
 /** Headers a client sends with a signed request (the body must be sent byte for byte as signed). */
@@ -50,7 +66,7 @@ export function signedHeaders(input: {
   method: string;
   pathWithQuery: string;
   body?: string;
-  priority?: number;
+  priority?: number | string;
 }): Record<string, string> {
   const headers: Record<string, string> = {
     [TIMESTAMP_HEADER]: String(input.timestamp),
@@ -70,7 +86,12 @@ export const IsoDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected Y
 export const SecTypeSchema = z.enum(['STK', 'OPT', 'IND', 'FUT']);
 export const RightSchema = z.enum(['C', 'P']);
 export const ActionSchema = z.enum(['BUY', 'SELL']);
-export const PrioritySchema = z.coerce.number().int().min(0).max(1000);
+/** `x-priority`: digits only (no sign, exponent, hex or spaces), 0–1000. */
+export const PrioritySchema = z
+  .string()
+  .regex(/^\d{1,4}$/, 'expected digits only (0–1000)')
+  .transform(Number)
+  .pipe(z.number().int().min(0).max(1000));
 
 export const ErrorBodySchema = z.object({
   error: z.object({
@@ -132,6 +153,22 @@ export const HealthResponseSchema = z.object({
    * Optional so an older bridge's answer still parses.
    */
   delayedQuotes: z.number().int().optional(),
+  /**
+   * The bridge's order guard: whether it places orders at all (no when the account IB reports is not of
+   * the stack's TRADING_MODE, with the reason), its limits and the contracts opened today. Optional so an
+   * older bridge's answer still parses.
+   */
+  orders: z
+    .object({
+      allowed: z.boolean(),
+      expectedTradingMode: z.enum(['paper', 'live']),
+      reason: z.string().optional(),
+      contractsOpenedToday: z.number().int(),
+      maxContractsPerOrder: z.number().int(),
+      maxContractsPerDay: z.number().int(),
+      priceBandWidthFraction: z.number(),
+    })
+    .optional(),
 });
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;
 

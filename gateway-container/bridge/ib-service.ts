@@ -12,8 +12,10 @@ import type {
   OrderState,
 } from '@stoqey/ib';
 import { EventName } from '@stoqey/ib';
+import { accountMode } from '../../functions/core/entry';
 import type {
   AccountResponse,
+  HealthResponse,
   Bar,
   ChainResponse,
   TradingHoursResponse,
@@ -35,6 +37,19 @@ import { type IbConnection, type Logger, silentLogger } from './connection';
 import { BridgeError, ibError, invalidInput, notConnected, timeoutError } from './errors';
 import type { EventSink } from './events';
 import { LineBudget, type ReleaseLine } from './lines';
+import {
+  checkTradingMode,
+  type GuardedOrder,
+  guardModification,
+  guardOrder,
+  type GuardRefusal,
+  type LegContract,
+  type LegQuote,
+  legTrades,
+  type OrderLimits,
+  type PositionEffect,
+  positionEffect,
+} from './order-guard';
 import { CANCEL_PRIORITY, type Clock, ORDER_PRIORITY, systemClock } from './pacer';
 import {
   computedPriceOrAbsent,
@@ -59,6 +74,10 @@ export interface ServiceOptions {
   orderTimeoutMs?: number;
   /** Time zone of execution times IB sends without one (the gateway's TIME_ZONE). */
   ibTimeZone?: string;
+  /** The stack's trading mode: every order is refused while IB reports an account of the other mode. */
+  tradingMode: 'paper' | 'live';
+  /** The order guard's hard limits (set by the stack). */
+  limits: OrderLimits;
 }
 
 const WORKING = new Set(['ApiPending', 'PendingSubmit', 'PreSubmitted', 'Submitted', 'PendingCancel']);
@@ -82,6 +101,8 @@ interface OrderRecord {
   legs?: OrderLeg[];
   contract?: Contract;
   order?: Order;
+  /** Whether the order opens or closes, as the guard judged it at placement (prices its modifications). */
+  effect?: PositionEffect;
   publishedFilled: number;
   fills: Map<string, { contract: Contract; execution: Execution }>;
 }
@@ -120,6 +141,10 @@ export class IbService {
   private readonly requestTimeoutMs: number;
   private readonly orderTimeoutMs: number;
   private readonly ibTimeZone: string;
+  private readonly tradingMode: 'paper' | 'live';
+  private readonly limits: OrderLimits;
+  /** Contracts of opening orders placed on the New York trade date `day`. */
+  private opened = { day: '', contracts: 0 };
 
   private readonly details: DayCache<ContractDetails[]>;
   private readonly optionParams: DayCache<Omit<ChainResponse, 'underlyingPrice' | 'underlyingPriceStale'>>;
@@ -149,6 +174,8 @@ export class IbService {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.orderTimeoutMs = options.orderTimeoutMs ?? 10_000;
     this.ibTimeZone = options.ibTimeZone ?? 'America/New_York';
+    this.tradingMode = options.tradingMode;
+    this.limits = options.limits;
     this.details = new DayCache(this.clock);
     this.optionParams = new DayCache(this.clock);
     this.listen();
@@ -323,7 +350,7 @@ export class IbService {
       };
       return {
         accountId,
-        tradingMode: /^D[UF]/.test(accountId) ? 'paper' : 'live',
+        tradingMode: accountMode(accountId),
         currency: rows.find((r) => r.account === accountId && r.tag === 'NetLiquidation')?.currency || 'USD',
         netLiquidation: required('NetLiquidation'),
         buyingPower: required('BuyingPower'),
@@ -498,7 +525,7 @@ export class IbService {
   // -------------------------------------------------------------------------------------------------
 
   /** Quotes in request order; each streams until complete, then its line is cancelled. */
-  async quotes(contracts: QuoteContract[], priority: number): Promise<Quote[]> {
+  async quotes(contracts: QuoteContract[], priority: number, signal?: AbortSignal): Promise<Quote[]> {
     // a request that cannot be served at all is one 503, not a list of per-contract errors
     if (!this.conn.canSend()) throw notConnected(this.conn.reason ?? this.conn.state);
     await this.qualifyInGroups(contracts, priority);
@@ -508,7 +535,7 @@ export class IbService {
         const key = JSON.stringify(c);
         let p = byKey.get(key);
         if (!p) {
-          p = this.quoteOne(c, priority);
+          p = this.quoteOne(c, priority, signal);
           byKey.set(key, p);
         }
         return p;
@@ -565,7 +592,13 @@ export class IbService {
     return { ...d!.contract, exchange };
   }
 
-  private async quoteOne(spec: QuoteContract, priority: number): Promise<Quote> {
+  /** `needsGreeks` false completes on bid and ask alone (the order guard's price band). */
+  private async quoteOne(
+    spec: QuoteContract,
+    priority: number,
+    signal?: AbortSignal,
+    needsGreeks = spec.secType === 'OPT',
+  ): Promise<Quote> {
     const echo: Quote['contract'] = { secType: spec.secType };
     if (spec.conId !== undefined) echo.conId = spec.conId;
     if (spec.symbol) echo.symbol = spec.symbol;
@@ -584,9 +617,23 @@ export class IbService {
     if (contract.strike) echo.strike = contract.strike;
     if (contract.right === 'C' || contract.right === 'P') echo.right = contract.right;
     if (contract.multiplier) echo.multiplier = Number(contract.multiplier);
-    const needsGreeks = spec.secType === 'OPT';
-    const release = await this.lines.acquire(priority);
-    return this.streamQuote(contract, echo, needsGreeks, priority, release);
+    const gone = (): Quote => ({
+      contract: echo,
+      timestamp: this.clock.now(),
+      stale: true,
+      error: { code: 'CANCELLED', message: 'the client went away', retryable: true },
+    });
+    let release: ReleaseLine;
+    try {
+      release = await this.lines.acquire(priority, signal);
+    } catch {
+      return gone();
+    }
+    if (signal?.aborted) {
+      release();
+      return gone();
+    }
+    return this.streamQuote(contract, echo, needsGreeks, priority, release, signal);
   }
 
   private streamQuote(
@@ -595,6 +642,7 @@ export class IbService {
     needsGreeks: boolean,
     priority: number,
     release: ReleaseLine,
+    signal?: AbortSignal,
   ): Promise<Quote> {
     return new Promise<Quote>((resolve) => {
       const q: Omit<Quote, 'contract' | 'timestamp' | 'stale'> = {};
@@ -621,9 +669,11 @@ export class IbService {
         );
       };
 
+      const onAbort = (): void => finish(true);
       const finish = (stale: boolean, error?: BridgeError, lineHeld = true): void => {
         if (finished) return;
         finished = true;
+        signal?.removeEventListener('abort', onAbort);
         this.activeQuotes.delete(active);
         if (timer !== undefined) this.clock.clearTimeout(timer);
         this.conn.unregister(reqId);
@@ -733,6 +783,7 @@ export class IbService {
       };
 
       this.activeQuotes.add(active);
+      signal?.addEventListener('abort', onAbort, { once: true });
       subscribe();
     });
   }
@@ -828,7 +879,7 @@ export class IbService {
   private async orderContract(
     legs: OrderLeg[],
     priority: number,
-  ): Promise<{ contract: Contract; symbol: string; flip: boolean; ratio: number }> {
+  ): Promise<{ contract: Contract; symbol: string; flip: boolean; ratio: number; legContracts: Contract[] }> {
     const contracts = await Promise.all(legs.map((l) => this.contractById(l.conId, priority)));
     const symbols = new Set(contracts.map((c) => c.symbol));
     if (symbols.size !== 1) throw invalidInput('legs', 'every leg must have the same underlying symbol');
@@ -847,6 +898,7 @@ export class IbService {
         symbol,
         flip: leg.action === 'SELL',
         ratio: leg.ratio,
+        legContracts: contracts,
       };
     }
     return {
@@ -865,7 +917,67 @@ export class IbService {
       symbol,
       flip: false,
       ratio: 1,
+      legContracts: contracts,
     };
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // The order guard's I/O (the rules are in order-guard.ts)
+  // -------------------------------------------------------------------------------------------------
+
+  /** Contracts of opening orders placed today (New York trade date). */
+  private openedToday(): number {
+    const today = nyDate(this.clock.now());
+    if (this.opened.day !== today) this.opened = { day: today, contracts: 0 };
+    return this.opened.contracts;
+  }
+
+  /** What /health says about orders: allowed at all, the limits, today's count. No account data. */
+  orderGuardStatus(): NonNullable<HealthResponse['orders']> {
+    const account = this.conn.accounts[0];
+    const refusal = account ? checkTradingMode(this.tradingMode, account) : undefined;
+    return {
+      allowed: account !== undefined && refusal === undefined,
+      expectedTradingMode: this.tradingMode,
+      // the refusal names modes only, never the account id (/health is unsigned)
+      ...(refusal ? { reason: refusal.message } : account ? {} : { reason: 'no account reported by IB yet' }),
+      contractsOpenedToday: this.openedToday(),
+      maxContractsPerOrder: this.limits.maxContractsPerOrder,
+      maxContractsPerDay: this.limits.maxContractsPerDay,
+      priceBandWidthFraction: this.limits.priceBandWidthFraction,
+    };
+  }
+
+  private refuse(refusal: GuardRefusal | undefined): void {
+    if (!refusal) return;
+    this.logger.warn('order refused by the guard', { rule: refusal.rule, reason: refusal.message });
+    throw new BridgeError(refusal.rule, refusal.message, 422, false);
+  }
+
+  /** The bridge's own bid and ask of each leg (prices only: no wait for greeks), at order priority. */
+  private async legQuotes(contracts: Contract[]): Promise<LegQuote[]> {
+    const quotes = await Promise.all(
+      contracts.map((c) =>
+        this.quoteOne({ secType: c.secType as QuoteContract['secType'], conId: c.conId! }, ORDER_PRIORITY, undefined, false),
+      ),
+    );
+    return quotes.map((q) => ({ bid: q.bid, ask: q.ask }));
+  }
+
+  /** Signed positions per conId once every working order the bridge knows is done. */
+  private async heldAfterWorkingOrders(): Promise<Map<number, number>> {
+    const held = new Map<number, number>();
+    for (const p of await this.positions(ORDER_PRIORITY + 1)) {
+      held.set(p.contract.conId, (held.get(p.contract.conId) ?? 0) + p.quantity);
+    }
+    for (const r of this.orders.values()) {
+      const order = guardedOf(r);
+      if (!order || !WORKING.has(r.status) || r.remaining <= 0) continue;
+      for (const [conId, trade] of legTrades({ ...order, quantity: r.remaining })) {
+        held.set(conId, (held.get(conId) ?? 0) + trade);
+      }
+    }
+    return held;
   }
 
   private buildOrder(body: WhatIfRequest, flip: boolean, ratio: number): Order {
@@ -950,7 +1062,19 @@ export class IbService {
       const live = existing.find((o) => WORKING.has(o.status) || o.filled > 0 || o.fills.length > 0);
       if (live) return { ...live, duplicate: true };
 
-      const { contract, symbol, flip, ratio } = await this.orderContract(body.legs, priority);
+      this.refuse(checkTradingMode(this.tradingMode, this.conn.accounts[0]));
+      const { contract, symbol, flip, ratio, legContracts } = await this.orderContract(body.legs, priority);
+      const [held, quotes] = await Promise.all([this.heldAfterWorkingOrders(), this.legQuotes(legContracts)]);
+      const verdict = guardOrder({
+        order: body,
+        contracts: legContracts.map(legContractOf),
+        quotes,
+        held,
+        placedToday: this.openedToday(),
+        limits: this.limits,
+      });
+      if (!verdict.ok) this.refuse(verdict.refusal);
+      const effect = verdict.ok ? verdict.effect : 'OPEN';
       const order: Order = { ...this.buildOrder(body, flip, ratio), orderRef: body.orderRef };
       const orderId = this.conn.takeOrderId();
       const record: OrderRecord = {
@@ -967,10 +1091,14 @@ export class IbService {
         legs: body.legs,
         contract,
         order,
+        effect,
         publishedFilled: 0,
         fills: new Map(),
       };
       this.orders.set(orderId, record);
+      // counted once sent (a refusal by IB still counts: the day's cap bounds what the bridge sends);
+      // modifications never add to it
+      if (effect === 'OPEN') this.opened.contracts += verdict.ok ? verdict.contracts : 0;
       await this.sendOrderAndWait(
         orderId,
         'placeOrder',
@@ -991,6 +1119,23 @@ export class IbService {
       throw new BridgeError(135, `Can't find order with id ${orderId}`, 404, false);
     if (!WORKING.has(record.status))
       throw new BridgeError(104, `Order ${orderId} is ${record.status}; it cannot be modified`, 409, false);
+    this.refuse(checkTradingMode(this.tradingMode, this.conn.accounts[0]));
+    const guarded = guardedOf(record);
+    if (!guarded)
+      throw new BridgeError('PRICE_BAND', `order ${orderId}: its legs are unknown, so its price cannot be checked`, 422, false);
+    const legContracts = await Promise.all(guarded.legs.map((l) => this.contractById(l.conId, ORDER_PRIORITY)));
+    const quotes = await this.legQuotes(legContracts);
+    // an order placed before a restart: judged against the positions as they are
+    const effect = record.effect ?? positionEffect(guarded, await this.heldAfterWorkingOrders());
+    this.refuse(
+      guardModification({
+        order: { ...guarded, limitPrice },
+        contracts: legContracts.map(legContractOf),
+        quotes,
+        effect,
+        limits: this.limits,
+      }),
+    );
     const body = record;
     const flip = body.legs?.length === 1 && body.legs[0]!.action === 'SELL';
     const order: Order = { ...record.order, lmtPrice: flip ? -limitPrice : limitPrice, transmit: true };
@@ -1394,6 +1539,33 @@ export class IbService {
 // ---------------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------------
+
+/**
+ * An order as the guard sees it, in the request's convention. An order the bridge did not place (seen
+ * only in IB's open orders) has no request legs: its one contract is a BUY leg of ratio 1 under IB's
+ * action, which is the same order.
+ */
+function guardedOf(r: OrderRecord): GuardedOrder | undefined {
+  const quantity = r.quantity ?? 0;
+  const limitPrice = r.limitPrice ?? 0;
+  if (r.legs?.length && r.action) return { legs: r.legs, action: r.action, quantity, limitPrice };
+  const conId = r.contract?.conId;
+  const action = r.order?.action;
+  if (conId && (action === 'BUY' || action === 'SELL'))
+    return { legs: [{ conId, action: 'BUY', ratio: 1 }], action, quantity, limitPrice };
+  return undefined;
+}
+
+function legContractOf(c: Contract): LegContract {
+  const v = contractView(c);
+  return {
+    conId: v.conId,
+    secType: v.secType,
+    symbol: v.symbol,
+    ...(v.right ? { right: v.right } : {}),
+    ...(v.strike !== undefined ? { strike: v.strike } : {}),
+  };
+}
 
 function orderContractFrom(c: Contract): Contract {
   const out: Contract = {

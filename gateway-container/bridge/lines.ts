@@ -34,13 +34,33 @@ export class LineBudget {
     return this.highWater;
   }
 
-  /** Resolves with a release function once a line is free. Releasing twice is harmless. */
-  acquire(priority = 50): Promise<ReleaseLine> {
-    return new Promise((resolve) => {
-      const waiter: Waiter = { priority, seq: this.seq++, grant: resolve };
+  /**
+   * Resolves with a release function once a line is free. Releasing twice is harmless. An abort while
+   * waiting leaves the queue and rejects (the caller's client went away).
+   */
+  acquire(priority = 50, signal?: AbortSignal): Promise<ReleaseLine> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(new Error('aborted'));
+        return;
+      }
+      const onAbort = (): void => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new Error('aborted'));
+      };
+      const waiter: Waiter = {
+        priority,
+        seq: this.seq++,
+        grant: (release) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(release);
+        },
+      };
       if (this.inUse < this.maxLines && this.waiters.length === 0) {
         this.grant(waiter);
       } else {
+        signal?.addEventListener('abort', onAbort, { once: true });
         this.waiters.push(waiter);
         this.waiters.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
       }

@@ -8,15 +8,27 @@ import type { BridgeEvent } from './contract';
 import { callbackSink, eventBridgeSink, type EventSink, nullSink } from './events';
 import { IbService } from './ib-service';
 import { LineBudget } from './lines';
+import { DEFAULT_PRICE_BAND_WIDTH_FRACTION, type OrderLimits } from './order-guard';
 import { type Clock, OutgoingQueue, systemClock } from './pacer';
-import { buildServer } from './server';
+import { buildServer, type ServerOptions } from './server';
 
 export interface BridgeOptions {
   ib: { host: string; port: number; clientId: number };
-  /** HTTP listen address; port 0 picks a free port. */
-  http: { host: string; port: number };
+  /**
+   * HTTP listen address; port 0 picks a free port. `requestTimeoutMs`: time for a client to send its
+   * whole request (default 10 s); `connectionsCheckingIntervalMs`: how often that is checked (1 s).
+   */
+  http: { host: string; port: number; requestTimeoutMs?: number; connectionsCheckingIntervalMs?: number };
+  /** Read routes' secret (and the previous one during a rotation). */
   secret: string;
   previousSecret?: string;
+  /** Order routes' secret (POST/PUT/DELETE /orders*; and the previous one during a rotation). */
+  orderSecret: string;
+  previousOrderSecret?: string;
+  /** The stack's trading mode: orders are refused while IB reports an account of the other mode. */
+  tradingMode: 'paper' | 'live';
+  /** The order guard's hard limits; `priceBandWidthFraction` defaults to 0.1. */
+  limits: Omit<OrderLimits, 'priceBandWidthFraction'> & { priceBandWidthFraction?: number };
   /** Where OrderFilled / PositionChanged go: a sink, or a callback (in-process adapter). */
   events?: EventSink | ((event: BridgeEvent) => void | Promise<void>);
   maxMessagesPerSecond?: number;
@@ -32,7 +44,7 @@ export interface BridgeOptions {
   /** Observer of every message sent to IB (label, epoch ms): instrumentation and tests. */
   onIbSend?: (label: string, at: number) => void;
   logger?: Logger;
-  httpLogger?: boolean | { level: string };
+  httpLogger?: ServerOptions['logger'];
   clock?: Clock;
 }
 
@@ -48,6 +60,8 @@ export interface RunningBridge {
 }
 
 export async function startBridge(options: BridgeOptions): Promise<RunningBridge> {
+  if ([options.secret, options.previousSecret].includes(options.orderSecret))
+    throw new Error('the order secret must differ from the read secrets: order routes would be open to every job');
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   // IB counts messages per real second, so the queue paces on the wall clock even when the bridge's
@@ -80,14 +94,23 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     requestTimeoutMs: options.requestTimeoutMs,
     orderTimeoutMs: options.orderTimeoutMs,
     ibTimeZone: options.ibTimeZone,
+    tradingMode: options.tradingMode,
+    limits: {
+      ...options.limits,
+      priceBandWidthFraction: options.limits.priceBandWidthFraction ?? DEFAULT_PRICE_BAND_WIDTH_FRACTION,
+    },
   });
   const app = buildServer({
     connection,
     service,
     secret: options.secret,
     previousSecret: options.previousSecret,
+    orderSecret: options.orderSecret,
+    previousOrderSecret: options.previousOrderSecret,
     now: () => clock.now(),
     logger: options.httpLogger,
+    requestTimeoutMs: options.http.requestTimeoutMs,
+    connectionsCheckingIntervalMs: options.http.connectionsCheckingIntervalMs,
   });
   connection.start();
   await app.listen({ host: options.http.host, port: options.http.port });
@@ -136,6 +159,17 @@ export const EnvSchema = z.object({
   BRIDGE_HOST: z.string().min(1).default('127.0.0.1'),
   BRIDGE_SECRET: z.string().min(16, 'must be at least 16 characters'),
   BRIDGE_SECRET_PREVIOUS: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Order routes (POST/PUT/DELETE /orders*): a second secret, held only by execute-strategies and monitor. */
+  BRIDGE_ORDER_SECRET: z.string().min(16, 'must be at least 16 characters'),
+  BRIDGE_ORDER_SECRET_PREVIOUS: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** The stack's mode: every order is refused while IB reports an account of the other mode. */
+  TRADING_MODE: z.enum(['paper', 'live']),
+  /** Contracts per order, counted legs × ratio × quantity as IB will. */
+  BRIDGE_MAX_CONTRACTS_PER_ORDER: z.coerce.number().int().min(1).max(10_000),
+  /** Contracts of opening orders per New York trade date. */
+  BRIDGE_MAX_CONTRACTS_PER_DAY: z.coerce.number().int().min(1).max(100_000),
+  /** Fraction of the spread's width by which the natural–mid price band is widened on each side. */
+  BRIDGE_PRICE_BAND_WIDTH_FRACTION: z.coerce.number().min(0).max(1).default(DEFAULT_PRICE_BAND_WIDTH_FRACTION),
   EVENT_BUS_NAME: z.string().min(1).optional(),
   IB_MARKET_DATA_TYPE: z.coerce.number().int().min(1).max(4).default(1),
   IB_TIME_ZONE: z.string().min(1).default('America/New_York'),
@@ -158,7 +192,15 @@ export function parseEnv(
   // empty strings count as unset, as in a shell `VAR=`
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = EnvSchema.safeParse(cleaned);
-  if (result.success) return { ok: true, env: result.data };
+  if (result.success) {
+    const e = result.data;
+    if (e.BRIDGE_ORDER_SECRET === e.BRIDGE_SECRET || e.BRIDGE_ORDER_SECRET === e.BRIDGE_SECRET_PREVIOUS)
+      return {
+        ok: false,
+        message: 'bridge configuration error:\n  BRIDGE_ORDER_SECRET is invalid: must differ from BRIDGE_SECRET and BRIDGE_SECRET_PREVIOUS',
+      };
+    return { ok: true, env: e };
+  }
   const lines = result.error.issues.map((i) => {
     const name = String(i.path[0] ?? '?');
     return cleaned[name] === undefined ? `${name} is missing` : `${name} is invalid: ${i.message}`;
@@ -180,6 +222,21 @@ function jsonLogger(level: BridgeEnv['LOG_LEVEL']): Logger {
   };
 }
 
+/**
+ * The bridge's production logging (the container, `npm run bridge`): its own JSON lines and fastify's
+ * request log, both to stdout. Tests that look for secrets in logs run the bridge with these.
+ */
+export function productionLoggers(level: BridgeEnv['LOG_LEVEL']): {
+  logger: Logger;
+  httpLogger: ServerOptions['logger'];
+} {
+  return {
+    logger: jsonLogger(level),
+    // through process.stdout (not pino's own fd writer), so whatever captures stdout sees it
+    httpLogger: level === 'silent' ? false : { level, stream: process.stdout },
+  };
+}
+
 export async function main(env: Record<string, string | undefined> = process.env): Promise<RunningBridge> {
   const parsed = parseEnv(env);
   if (!parsed.ok) {
@@ -188,12 +245,20 @@ export async function main(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.env;
   const [start, end] = e.IB_RESTART_WINDOW.split('-') as [string, string];
-  const logger = jsonLogger(e.LOG_LEVEL);
+  const { logger, httpLogger } = productionLoggers(e.LOG_LEVEL);
   const bridge = await startBridge({
     ib: { host: e.IB_HOST, port: e.IB_PORT, clientId: e.IB_CLIENT_ID },
     http: { host: e.BRIDGE_HOST, port: e.BRIDGE_PORT },
     secret: e.BRIDGE_SECRET,
     previousSecret: e.BRIDGE_SECRET_PREVIOUS,
+    orderSecret: e.BRIDGE_ORDER_SECRET,
+    previousOrderSecret: e.BRIDGE_ORDER_SECRET_PREVIOUS,
+    tradingMode: e.TRADING_MODE,
+    limits: {
+      maxContractsPerOrder: e.BRIDGE_MAX_CONTRACTS_PER_ORDER,
+      maxContractsPerDay: e.BRIDGE_MAX_CONTRACTS_PER_DAY,
+      priceBandWidthFraction: e.BRIDGE_PRICE_BAND_WIDTH_FRACTION,
+    },
     events: e.EVENT_BUS_NAME
       ? eventBridgeSink({ eventBusName: e.EVENT_BUS_NAME })
       : (event) => logger.info('event (no EVENT_BUS_NAME set)', { type: event.type, detail: event.detail }),
@@ -204,13 +269,16 @@ export async function main(env: Record<string, string | undefined> = process.env
     marketDataType: e.IB_MARKET_DATA_TYPE as 1 | 2 | 3 | 4,
     ibTimeZone: e.IB_TIME_ZONE,
     logger,
-    httpLogger: e.LOG_LEVEL === 'silent' ? false : { level: e.LOG_LEVEL },
+    httpLogger,
   });
   logger.info('bridge listening', {
     url: bridge.url,
     ib: `${e.IB_HOST}:${e.IB_PORT}`,
     clientId: e.IB_CLIENT_ID,
     eventBus: e.EVENT_BUS_NAME ?? null,
+    tradingMode: e.TRADING_MODE,
+    maxContractsPerOrder: e.BRIDGE_MAX_CONTRACTS_PER_ORDER,
+    maxContractsPerDay: e.BRIDGE_MAX_CONTRACTS_PER_DAY,
   });
   const shutdown = (signal: string): void => {
     logger.info('shutting down', { signal });

@@ -1,10 +1,13 @@
-// The bridge's HTTP API (fastify). Every route but GET /health needs a valid signature; input is
-// validated with the shared contract's zod schemas (400 naming the field); IB errors come back as
-// { error: { code, message, retryable } } with a status that says whether a retry can help.
+// The bridge's HTTP API (fastify). Every route but GET /health needs a valid signature: order routes
+// (POST/PUT/DELETE /orders*) with the order secret, the others with the read secret. The signature is
+// checked on the raw bytes before any JSON is parsed (an unsigned request is refused from its headers,
+// before its body is read); input is validated with the shared contract's zod schemas (400 naming the
+// field); IB errors come back as { error: { code, message, retryable } } with a status that says whether
+// a retry can help.
 
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { createVerifier } from './auth';
+import { createVerifier, type AuthResult } from './auth';
 import type { IbConnection } from './connection';
 import {
   ChainQuerySchema,
@@ -12,6 +15,7 @@ import {
   DEFAULT_PRIORITY,
   ExecutionsQuerySchema,
   HistoryQuerySchema,
+  isOrderRoute,
   ModifyOrderRequestSchema,
   OrderIdParamsSchema,
   OrdersQuerySchema,
@@ -30,18 +34,29 @@ import { ORDER_PRIORITY } from './pacer';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    rawBody?: string;
+    rawBody?: Buffer;
   }
 }
+
+/** Largest request body: a 1,000-contract /quotes request is about 60 KB. */
+export const BODY_LIMIT_BYTES = 256 * 1024;
 
 export interface ServerOptions {
   connection: IbConnection;
   service: IbService;
+  /** Read routes: the current secret and the previous one (rotation). */
   secret: string;
   previousSecret?: string;
+  /** Order routes (POST/PUT/DELETE /orders*): the current order secret and the previous one. */
+  orderSecret: string;
+  previousOrderSecret?: string;
   now?: () => number;
   /** fastify logger setting; false in tests. Headers (and so signatures) are never logged. */
-  logger?: boolean | { level: string };
+  logger?: boolean | { level: string; stream?: { write(line: string): unknown } };
+  /** Time for a client to send its whole request (headers and body); default 10 s. */
+  requestTimeoutMs?: number;
+  /** How often Node looks for requests past their timeout; default 1 s. */
+  connectionsCheckingIntervalMs?: number;
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
@@ -75,6 +90,7 @@ export function health(connection: IbConnection, service: IbService): HealthResp
     linesInUse: service.lines.linesInUse,
     delayedQuotes: service.delayedQuotes,
   };
+  h.orders = service.orderGuardStatus();
   if (connection.serverVersion !== undefined) h.serverVersion = connection.serverVersion;
   if (connection.reason) h.reason = connection.reason;
   return h;
@@ -82,39 +98,84 @@ export function health(connection: IbConnection, service: IbService): HealthResp
 
 export function buildServer(options: ServerOptions): FastifyInstance {
   const { connection, service } = options;
-  const verifier = createVerifier({ secrets: [options.secret, options.previousSecret], now: options.now });
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1_048_576 });
-
-  // keep the exact bytes: the signature covers the body as sent, not as re-serialised
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string;
-    request.rawBody = text;
-    if (text.length === 0) return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(invalidInput('body', 'malformed JSON'), undefined);
-    }
+  const readVerifier = createVerifier({
+    secrets: [options.secret, options.previousSecret],
+    now: options.now,
+  });
+  const orderVerifier = createVerifier({
+    secrets: [options.orderSecret, options.previousOrderSecret],
+    now: options.now,
+  });
+  const requestTimeout = options.requestTimeoutMs ?? 10_000;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout,
+    http: {
+      requestTimeout,
+      headersTimeout: requestTimeout,
+      connectionsCheckingInterval: options.connectionsCheckingIntervalMs ?? 1000,
+    },
   });
 
-  app.addHook('preHandler', async (request, reply) => {
-    if (request.method === 'GET' && request.url.split('?')[0] === '/health') return;
-    const header = (name: string): string | undefined => {
-      const v = request.headers[name];
-      return Array.isArray(v) ? v[0] : v;
-    };
-    const result = verifier.verify({
-      timestamp: header(TIMESTAMP_HEADER),
-      signature: header(SIGNATURE_HEADER),
+  // Keep the exact bytes and parse nothing yet: the signature covers the body as sent, and is checked
+  // before any JSON is parsed (preValidation below). Any content type, so none is answered before auth.
+  const keepRaw = (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
+    request.rawBody = body;
+    done(null, undefined);
+  };
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) =>
+    keepRaw(request, body as Buffer, done),
+  );
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) =>
+    keepRaw(request, body as Buffer, done),
+  );
+
+  const isPublic = (request: FastifyRequest): boolean =>
+    request.method === 'GET' && request.url.split('?')[0] === '/health';
+  const header = (request: FastifyRequest, name: string): string | undefined => {
+    const v = request.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const verifierOf = (request: FastifyRequest) =>
+    isOrderRoute(request.method, request.url) ? orderVerifier : readVerifier;
+  const unauthorized = (request: FastifyRequest, reply: FastifyReply, result: AuthResult & { ok: false }) => {
+    request.log.warn({ reason: result.reason }, 'unauthorized request');
+    // close the connection: whatever body the client still sends is not read
+    return reply
+      .code(401)
+      .header('connection', 'close')
+      .send({ error: { code: 'UNAUTHORIZED', message: result.reason, retryable: false } });
+  };
+
+  // From the headers alone, before the body is read.
+  app.addHook('onRequest', async (request, reply) => {
+    if (isPublic(request)) return;
+    const result = verifierOf(request).precheck({
+      timestamp: header(request, TIMESTAMP_HEADER),
+      signature: header(request, SIGNATURE_HEADER),
+    });
+    if (!result.ok) return unauthorized(request, reply, result);
+  });
+
+  // The whole signature over the raw body, then the JSON.
+  app.addHook('preValidation', async (request, reply) => {
+    if (isPublic(request)) return;
+    const raw = request.rawBody ?? Buffer.alloc(0);
+    const result = verifierOf(request).verify({
+      timestamp: header(request, TIMESTAMP_HEADER),
+      signature: header(request, SIGNATURE_HEADER),
       method: request.method,
       pathWithQuery: request.url,
-      body: request.rawBody ?? '',
+      priority: header(request, PRIORITY_HEADER),
+      body: raw,
     });
-    if (!result.ok) {
-      request.log.warn({ reason: result.reason }, 'unauthorized request');
-      return reply
-        .code(401)
-        .send({ error: { code: 'UNAUTHORIZED', message: result.reason, retryable: false } });
+    if (!result.ok) return unauthorized(request, reply, result);
+    if (raw.length === 0) return;
+    try {
+      request.body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw invalidInput('body', 'malformed JSON');
     }
   });
 
@@ -162,9 +223,19 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return service.tradingHours(q.symbol, priorityOf(request));
   });
 
-  app.post('/quotes', async (request) => {
+  app.post('/quotes', async (request, reply) => {
     const body = parse(QuotesRequestSchema, request.body, 'body');
-    return { quotes: await service.quotes(body.contracts, priorityOf(request)) };
+    // A client that goes away stops its quotes: their lines are freed and waiting ones never start.
+    const gone = new AbortController();
+    const onClose = (): void => {
+      if (!reply.raw.writableFinished) gone.abort();
+    };
+    reply.raw.once('close', onClose);
+    try {
+      return { quotes: await service.quotes(body.contracts, priorityOf(request), gone.signal) };
+    } finally {
+      reply.raw.off('close', onClose);
+    }
   });
 
   app.get('/history', async (request) => {

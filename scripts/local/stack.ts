@@ -47,6 +47,8 @@ import type { JobContext } from '../../functions/jobs/shared/context';
 import { EVENT_SOURCE } from '../../gateway-container/bridge/contract';
 import type { BridgeEvent } from '../../gateway-container/bridge/contract';
 import { startBridge } from '../../gateway-container/bridge/main';
+import { limitsForContractsPerTrade } from '../../gateway-container/bridge/order-guard';
+import { riskSchema } from '../../functions/core/config';
 import type { RunningBridge } from '../../gateway-container/bridge/main';
 import type { Clock as BridgeClock } from '../../gateway-container/bridge/pacer';
 import { startSimulator } from '../../gateway-container/simulator/index';
@@ -238,8 +240,10 @@ export interface LocalStackOptions {
   simulator?: Omit<SimulatorOptions, 'port' | 'seed' | 'speed' | 'start' | 'account'>;
   /** Where alerts and stack notices are written; default console.log. `null` silences them. */
   write?: ((line: string) => void) | null;
-  /** The bridge's HMAC secret; default 32 random bytes. */
+  /** The bridge's HMAC secret (read routes); default 32 random bytes. */
   bridgeSecret?: string;
+  /** The bridge's order-route secret; default 32 random bytes. */
+  bridgeOrderSecret?: string;
   /** HTTP port of the bridge; 0 (default) picks a free one. */
   bridgePort?: number;
   /**
@@ -259,6 +263,7 @@ export interface LocalStackInfo {
   tablePrefix: string;
   bridgeUrl: string;
   bridgeSecret: string;
+  bridgeOrderSecret: string;
   simulator: { host: string; port: number; seed: number };
   /** Simulated ms per real ms of the running stack (a remote clock extrapolates with it). */
   speed: number;
@@ -296,6 +301,7 @@ export interface LocalStack {
   simulator: Simulator;
   bridge: RunningBridge;
   bridgeSecret: string;
+  bridgeOrderSecret: string;
   clock: SimulatorClock;
   context: JobContext;
   /** Every alert that passed the cooldown and was published, oldest first. */
@@ -320,12 +326,14 @@ export function stackEnv(input: {
   names: TableNames;
   bridgeUrl: string;
   bridgeSecret: string;
+  bridgeOrderSecret: string;
 }): Record<string, string> {
   return {
     ...Object.fromEntries(TABLE_IDS.map((id) => [TABLES[id].envVar, input.names[id]])),
     DYNAMODB_ENDPOINT: input.dynamoEndpoint,
     BRIDGE_URL: input.bridgeUrl,
     BRIDGE_SECRET: input.bridgeSecret,
+    BRIDGE_ORDER_SECRET: input.bridgeOrderSecret,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -375,6 +383,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     options.write === null ? () => undefined : (options.write ?? ((line: string) => console.log(line)));
   const start = options.start ?? nyTimeToEpoch(DEFAULT_DATE, '08:00');
   const bridgeSecret = options.bridgeSecret ?? randomBytes(32).toString('hex');
+  const bridgeOrderSecret = options.bridgeOrderSecret ?? randomBytes(32).toString('hex');
 
   // Everything started so far, stopped in reverse order if a later part fails to start.
   const stops: (() => Promise<void>)[] = [];
@@ -426,6 +435,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ib: { host: simulator.host, port: simulator.port, clientId: 1 },
       http: { host: '127.0.0.1', port: options.bridgePort ?? 0 },
       secret: bridgeSecret,
+      orderSecret: bridgeOrderSecret,
+      tradingMode: options.account ?? 'paper',
+      // the bridge's hard limits from the config's cap, as the CDK stack sets them (README: Safety)
+      limits: limitsForContractsPerTrade(
+        riskSchema.parse(options.config?.risk ?? {}).maxContractsPerTrade,
+      ),
       clock: bridgeClock(now),
       // Locally a dropped gateway comes back in a moment; reconnect quickly rather than IB's minute.
       backoff: { initialMs: 200, maxMs: 2000 },
@@ -456,12 +471,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clock,
       bridgeUrl: bridge.url,
       bridgeSecret,
+      bridgeOrderSecret,
       dynamoClient,
       idempotency: new DynamoDBPersistenceLayer({
         tableName: names.idempotency,
         awsSdkV3Client: dynamoClient,
       }),
-      env: stackEnv({ dynamoEndpoint, names, bridgeUrl: bridge.url, bridgeSecret }),
+      env: stackEnv({ dynamoEndpoint, names, bridgeUrl: bridge.url, bridgeSecret, bridgeOrderSecret }),
     });
 
     let stopped: Promise<void> | undefined;
@@ -475,6 +491,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       simulator,
       bridge,
       bridgeSecret,
+      bridgeOrderSecret,
       clock,
       context,
       alerts,
@@ -492,7 +509,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         );
       },
       invoke: (job, event = {}) => invokeWith(context, clock, job, event),
-      env: () => stackEnv({ dynamoEndpoint, names, bridgeUrl: bridge.url, bridgeSecret }),
+      env: () => stackEnv({ dynamoEndpoint, names, bridgeUrl: bridge.url, bridgeSecret, bridgeOrderSecret }),
       info: () => ({
         pid: process.pid,
         startedAt: new Date().toISOString(),
@@ -500,9 +517,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         tablePrefix,
         bridgeUrl: bridge.url,
         bridgeSecret,
+        bridgeOrderSecret,
         simulator: { host: simulator.host, port: simulator.port, seed },
         speed,
-        env: stackEnv({ dynamoEndpoint, names, bridgeUrl: bridge.url, bridgeSecret }),
+        env: stackEnv({ dynamoEndpoint, names, bridgeUrl: bridge.url, bridgeSecret, bridgeOrderSecret }),
       }),
       stop() {
         setJobContext(undefined);

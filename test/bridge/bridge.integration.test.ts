@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareWithIbHours, isEarlyClose, parseIbLiquidHours } from '../../functions/core/calendar';
 import { parseConfig } from '../../functions/core/config';
-import { signedHeaders } from '../../gateway-container/bridge/contract';
+import { isOrderRoute, signedHeaders } from '../../gateway-container/bridge/contract';
 import type { BridgeEvent, HealthResponse, Quote } from '../../gateway-container/bridge/contract';
 import { type RunningBridge, startBridge } from '../../gateway-container/bridge/main';
 import { startSimulator } from '../../gateway-container/simulator/index';
@@ -13,12 +13,19 @@ import { startWireTap, type WireTap } from './wire-tap';
 
 const SECRET = 'integration-secret-0123456789';
 const PREVIOUS = 'previous-secret-0123456789abc';
+const ORDER_SECRET = 'integration-order-secret-0123456';
+/** The order guard's limits here: wide enough for every order below (an IC of 10 per order). */
+const GUARD = {
+  orderSecret: ORDER_SECRET,
+  tradingMode: 'paper' as const,
+  limits: { maxContractsPerOrder: 40, maxContractsPerDay: 400 },
+};
 
 type Sim = Awaited<ReturnType<typeof startSimulator>>;
 
 interface CallOptions {
   body?: unknown;
-  priority?: number;
+  priority?: number | string;
   secret?: string | null;
   timestamp?: number;
   headers?: Record<string, string>;
@@ -33,7 +40,7 @@ function client(bridge: () => RunningBridge) {
           ? { 'content-type': 'application/json' }
           : {}
         : signedHeaders({
-            secret: options.secret ?? SECRET,
+            secret: options.secret ?? (isOrderRoute(method, pathWithQuery) ? ORDER_SECRET : SECRET),
             timestamp: options.timestamp ?? Date.now(),
             method,
             pathWithQuery,
@@ -83,6 +90,7 @@ describe('bridge against the simulator', () => {
       http: { host: '127.0.0.1', port: 0 },
       secret: SECRET,
       previousSecret: PREVIOUS,
+      ...GUARD,
       events: (e) => {
         events.push(e);
       },
@@ -213,6 +221,7 @@ describe('bridge against the simulator', () => {
         ib: { host: '127.0.0.1', port: sim.port, clientId: 7 },
         http: { host: '127.0.0.1', port: 0 },
         secret: SECRET,
+        ...GUARD,
         marketDataType: 3,
       });
       try {
@@ -377,7 +386,7 @@ describe('bridge against the simulator', () => {
       expect(mkt.json.error.field).toBe('orderType');
       const days = await call('GET', '/history?symbol=SPY&what=TRADES&days=zero');
       expect(days.json.error.field).toBe('days');
-      const priority = await call('GET', '/positions', { headers: { 'x-priority': 'urgent' } });
+      const priority = await call('GET', '/positions', { priority: 'urgent' });
       expect(priority.status).toBe(400);
       expect(priority.json.error.field).toBe('x-priority');
     });
@@ -627,10 +636,15 @@ describe('bridge against the simulator', () => {
 
     it('a working order: listed open, repriced, cancelled once IB confirms', async () => {
       const bp = bullPut();
-      // demand a credit far beyond the spread's width: it can never fill
+      // demand more credit than mid (inside the guard's band): at a standing market it never fills
       const orderRef = '2026-06-01:SPY-bull-put:never';
+      const shortQuote = sim.engine.quote(bp.short.conId)!;
+      const longQuote = sim.engine.quote(bp.long.conId)!;
+      const midCredit =
+        (shortQuote.bid! + shortQuote.ask!) / 2 - (longQuote.bid! + longQuote.ask!) / 2;
+      const limit = -Math.round((midCredit + 0.3) * 100) / 100;
       const placed = await call('POST', '/orders', {
-        body: { orderRef, legs: bp.legs, action: 'BUY', quantity: 1, limitPrice: -(bp.width - 0.01) },
+        body: { orderRef, legs: bp.legs, action: 'BUY', quantity: 1, limitPrice: limit },
       });
       expect(placed.status).toBe(200);
       expect(['PreSubmitted', 'Submitted']).toContain(placed.json.status);
@@ -639,7 +653,7 @@ describe('bridge against the simulator', () => {
       const open = await call('GET', '/orders/open');
       expect(open.json.orders.map((o: { orderId: number }) => o.orderId)).toContain(id);
 
-      const newLimit = -(bp.width - 0.02);
+      const newLimit = Math.round((limit + 0.05) * 100) / 100;
       const modified = await call('PUT', `/orders/${id}`, { body: { limitPrice: newLimit } });
       expect(modified.status).toBe(200);
       expect(modified.json.limitPrice).toBe(newLimit);
@@ -743,6 +757,7 @@ describe('bridge against the simulator', () => {
         ib: { host: '127.0.0.1', port: sim.port, clientId: 1 },
         http: { host: '127.0.0.1', port: 0 },
         secret: SECRET,
+        ...GUARD,
         backoff: { initialMs: 100, maxMs: 5000 },
       });
       try {

@@ -25,6 +25,9 @@ beforeAll(async () => {
     ib: { host: '127.0.0.1', port: tap.port, clientId: 1 },
     http: { host: '127.0.0.1', port: 0 },
     secret: SECRET,
+    orderSecret: 'pacing-order-secret-0123456789',
+    tradingMode: 'paper',
+    limits: { maxContractsPerOrder: 40, maxContractsPerDay: 400 },
     quoteTimeoutMs: 3000,
     clock: {
       now: () => Date.now() + ahead,

@@ -9,7 +9,8 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll } from 'vitest';
 import type { BridgeEvent } from '../../gateway-container/bridge/contract';
-import { startBridge } from '../../gateway-container/bridge/main';
+import { productionLoggers, startBridge } from '../../gateway-container/bridge/main';
+import { limitsForContractsPerTrade } from '../../gateway-container/bridge/order-guard';
 import type { RunningBridge } from '../../gateway-container/bridge/main';
 import { startSimulator } from '../../gateway-container/simulator/index';
 import type { Simulator } from '../../gateway-container/simulator/index';
@@ -23,6 +24,7 @@ import { useTables } from '../support/dynamodb';
 import type { TestTables } from '../support/dynamodb';
 
 export const SECRET = 'jobs-test-secret-0123456789abcdef';
+export const ORDER_SECRET = 'jobs-test-order-secret-0123456789';
 export const TOPIC = 'arn:aws:sns:us-east-1:123456789012:alerts';
 
 export interface JobStack {
@@ -92,6 +94,12 @@ export async function startJobStack(options: { seed?: number } = {}): Promise<Jo
     ib: { host: '127.0.0.1', port: sim.port, clientId: 1 },
     http: { host: '127.0.0.1', port: 0 },
     secret: SECRET,
+    orderSecret: ORDER_SECRET,
+    tradingMode: 'paper',
+    // the limits the stack derives from the config's cap: the jobs' orders all pass through them
+    limits: limitsForContractsPerTrade(TEST_CONFIG.risk.maxContractsPerTrade),
+    // the bridge's production logging, captured with the jobs' (the secrets test reads it all)
+    ...productionLoggers('info'),
     events: (event) => {
       events.push(event);
     },
@@ -117,6 +125,7 @@ export async function startJobStack(options: { seed?: number } = {}): Promise<Jo
     }),
     bridgeUrl: bridge.url,
     bridgeSecret: SECRET,
+    bridgeOrderSecret: ORDER_SECRET,
     idempotency: new DynamoDBPersistenceLayer({ tableName: db.names.idempotency, awsSdkV3Client: db.client }),
   });
   setJobContext(context);

@@ -12,7 +12,8 @@ import { handler } from '../../functions/jobs/validate-ib-connection';
 import { handler as dataQuality } from '../../functions/jobs/validate-data-quality';
 import { handler as verifyPositions } from '../../functions/jobs/verify-positions';
 import type { JobContext } from '../../functions/jobs/shared/context';
-import { checkTradingMode, modeOfAccount } from '../../functions/jobs/validate-ib-connection/run';
+import { accountMode } from '../../functions/core/entry';
+import { checkTradingMode } from '../../functions/jobs/validate-ib-connection/run';
 import { setJobContext } from '../../functions/jobs/shared/context';
 // The DynamoDB Local global setup starts the JVM only for files that import this helper by name.
 import '../support/dynamodb';
@@ -144,8 +145,10 @@ describe('validate-ib-connection', () => {
   }, 30_000);
 
   it('reads the mode from the account id and refuses a bridge that disagrees with it', () => {
-    expect(modeOfAccount('DU1234567')).toBe('paper');
-    expect(modeOfAccount('U7654321')).toBe('live');
+    expect(accountMode('DU1234567')).toBe('paper');
+    expect(accountMode('U7654321')).toBe('live');
+    // one rule for the jobs and the bridge: only DU is paper (the bridge used to take DF too)
+    expect(accountMode('DF1234567')).toBe('live');
     const base = {
       currency: 'USD',
       netLiquidation: 1,

@@ -11,7 +11,10 @@
 //   BRIDGE_SECRET       HMAC secret (local runs), or
 //   BRIDGE_SECRET_ARN   the Secrets Manager secret holding it (deployed): read on the first bridge request
 //                       and cached for BRIDGE_SECRET_MAX_AGE_MS, so a rotated secret is picked up by warm
-//                       containers too (a failed read is retried)
+//                       containers too (a failed read is retried). Signs the read routes.
+//   BRIDGE_ORDER_SECRET / BRIDGE_ORDER_SECRET_ARN   the same for the order routes (POST/PUT/DELETE
+//                       /orders*); set only on execute-strategies and monitor. A job without it fails on
+//                       its first order call with an error naming the variables.
 //   ALERT_TOPIC_ARN     SNS topic; without it alerts go to the console (local runs)
 // Each part is built on first use, so a job that never calls the bridge does not need BRIDGE_URL, and a
 // missing variable fails with its name rather than later and less clearly.
@@ -47,6 +50,8 @@ export interface JobContextOverrides {
   /** ...or where the real bridge is and its secret. */
   bridgeUrl?: string;
   bridgeSecret?: string;
+  /** The order routes' secret (jobs that trade). */
+  bridgeOrderSecret?: string;
   /** Per-request timeout of the bridge client, ms. */
   bridgeTimeoutMs?: number;
   alerter?: Alerter;
@@ -189,6 +194,16 @@ export function createJobContext(overrides: JobContextOverrides = {}): JobContex
       now: () => clock.now(),
     });
   });
+  // The order secret the same way; absent on jobs that never trade.
+  const bridgeOrderSecret = lazy((): string | (() => Promise<string>) | undefined => {
+    if (overrides.bridgeOrderSecret !== undefined) return overrides.bridgeOrderSecret;
+    if (env.BRIDGE_ORDER_SECRET) return env.BRIDGE_ORDER_SECRET;
+    const arn = env.BRIDGE_ORDER_SECRET_ARN;
+    if (!arn) return undefined;
+    return secretFromSecretsManager(overrides.secretsManager ?? new SecretsManagerClient({}), arn, {
+      now: () => clock.now(),
+    });
+  });
   const clients = new Map<number, BridgeClient>();
   const bridge = (priority: number): BridgeClient => {
     if (overrides.bridge) return overrides.bridge(priority);
@@ -197,6 +212,9 @@ export function createJobContext(overrides: JobContextOverrides = {}): JobContex
       client = createBridgeClient({
         baseUrl: overrides.bridgeUrl ?? required(env, 'BRIDGE_URL'),
         secret: bridgeSecret(),
+        orderSecret: bridgeOrderSecret(),
+        missingOrderSecret:
+          'missing environment variable BRIDGE_ORDER_SECRET or BRIDGE_ORDER_SECRET_ARN (only execute-strategies and monitor may place, modify or cancel orders)',
         priority,
         now: () => clock.now(),
         ...(overrides.bridgeTimeoutMs === undefined ? {} : { timeoutMs: overrides.bridgeTimeoutMs }),

@@ -13,6 +13,7 @@ import type { AccountResponse, HealthResponse } from '../../../gateway-container
 import type { RunContext, RunOutcome } from '../shared/define-job';
 import type { IbDayHours } from '../../core/calendar';
 import { compareWithIbHours, parseIbLiquidHours } from '../../core/calendar';
+import { accountMode } from '../../core/entry';
 import { stockQuoteRequest } from '../shared/quotes';
 
 export type ValidateInput = Record<string, never>;
@@ -26,11 +27,6 @@ export const PERMISSION_ERRORS: Readonly<Record<number, string>> = {
   10168: 'delayed market data not enabled either',
 };
 
-/** The account's mode as its id tells it: IB paper accounts are `DU…`. */
-export function modeOfAccount(accountId: string): 'paper' | 'live' {
-  return accountId.toUpperCase().startsWith('DU') ? 'paper' : 'live';
-}
-
 export interface ModeCheck {
   ok: boolean;
   configured: 'paper' | 'live';
@@ -40,7 +36,7 @@ export interface ModeCheck {
 
 /** Config mode against the account id (and what the bridge reports, which must agree with the id). */
 export function checkTradingMode(configured: 'paper' | 'live', account: AccountResponse): ModeCheck {
-  const byId = modeOfAccount(account.accountId);
+  const byId = accountMode(account.accountId);
   if (account.tradingMode !== byId) {
     return {
       ok: false,
