@@ -177,7 +177,7 @@ export class GatewayService extends Construct {
       description: 'HMAC secret shared by the Lambda jobs and the bridge',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
     });
-    // Rotation with overlap (README: Rotating the bridge secret): the operator copies the current secret
+    // Rotation with overlap (README: Rotating the bridge secrets): the operator copies the current secret
     // here, stores a new current one and restarts the task; the bridge then accepts both while the jobs'
     // cached copies of the old one expire. A second secret rather than one JSON secret with
     // current/previous keys: the existing secret keeps its plain format (no migration, the jobs' reader
@@ -372,12 +372,24 @@ function bridgeImageAsset(): ecs.ContainerImage {
  * exceptions the fingerprint walks all of node_modules, which costs a synth about 15 seconds.
  */
 export function bridgeContextExcludes(): string[] {
-  const keepAtRoot = new Set(['package.json', 'package-lock.json', 'tsconfig.json', 'gateway-container']);
-  const keepInGatewayContainer = new Set(['Dockerfile.bridge', 'bridge']);
+  const keepAtRoot = new Set([
+    'package.json',
+    'package-lock.json',
+    'tsconfig.json',
+    'gateway-container',
+    'functions',
+  ]);
+  const keep: Record<string, Set<string>> = {
+    'gateway-container': new Set(['Dockerfile.bridge', 'bridge']),
+    // The bridge imports the pure core (accountMode); no adapter or job code goes into the image.
+    functions: new Set(['core']),
+  };
   return [
     ...readdirSync(REPO_ROOT).filter((name) => !keepAtRoot.has(name)),
-    ...readdirSync(repoPath('gateway-container'))
-      .filter((name) => !keepInGatewayContainer.has(name))
-      .map((name) => `gateway-container/${name}`),
+    ...Object.entries(keep).flatMap(([dir, names]) =>
+      readdirSync(repoPath(dir))
+        .filter((name) => !names.has(name))
+        .map((name) => `${dir}/${name}`),
+    ),
   ];
 }

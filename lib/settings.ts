@@ -12,25 +12,26 @@ const contextString = z.preprocess((value) => (value === '' ? undefined : value)
 
 /**
  * The bridge's own hard caps (BRIDGE_MAX_CONTRACTS_PER_ORDER / _PER_DAY), the last line of defence if a job
- * or the config table goes wrong, so they come from the deploy, not from the config table. Defaults follow
- * the config's defaults with a margin:
- * - per order: `risk.maxContractsPerTrade` (10), the cap the entry sizing already applies to one order;
- * - per day: every allowed position (`risk.maxOpenPositions`, 5) at that full size, four legs each (an iron
- *   condor, the widest strategy), three times over: the entry, its exit, and one retry of either (a
- *   cancelled and re-sent order counts again). 10 × 5 × 4 × 3 = 600 option contracts: a normal day sends a
- *   fraction of it, a job stuck in a loop hits it within a few orders.
+ * or the config table goes wrong, so they come from the deploy, not from the config table. The bridge
+ * counts option contracts, legs × ratio × quantity (an iron condor of 10 is 40), and the day's cap counts
+ * opening orders only (closing is never blocked). Defaults follow the config's defaults with a margin:
+ * - per order: `risk.maxContractsPerTrade` (10) of the widest strategy, an iron condor of four legs: 40;
+ * - per day: every allowed position (`risk.maxOpenPositions`, 5) at that full size, three times over: an
+ *   entry refused or cancelled and sent again under a new attempt, and a second run by hand the same day.
+ *   10 × 4 × 5 × 3 = 600 option contracts: a normal day opens at most a third of it, a job stuck in a loop
+ *   hits it within a few orders.
  * Raising `risk.maxContractsPerTrade` or `risk.maxOpenPositions` in the config table does not raise these:
  * redeploy with `-c bridgeMaxContractsPerOrder=N -c bridgeMaxContractsPerDay=N`.
  */
 const CONFIG_DEFAULTS = riskSchema.parse({});
 export const BRIDGE_LEGS_PER_POSITION = 4;
-export const BRIDGE_ORDERS_PER_POSITION_PER_DAY = 3;
-export const DEFAULT_BRIDGE_MAX_CONTRACTS_PER_ORDER = CONFIG_DEFAULTS.maxContractsPerTrade;
+export const BRIDGE_OPENINGS_PER_POSITION_PER_DAY = 3;
+export const DEFAULT_BRIDGE_MAX_CONTRACTS_PER_ORDER =
+  CONFIG_DEFAULTS.maxContractsPerTrade * BRIDGE_LEGS_PER_POSITION;
 export const DEFAULT_BRIDGE_MAX_CONTRACTS_PER_DAY =
-  CONFIG_DEFAULTS.maxContractsPerTrade *
+  DEFAULT_BRIDGE_MAX_CONTRACTS_PER_ORDER *
   CONFIG_DEFAULTS.maxOpenPositions *
-  BRIDGE_LEGS_PER_POSITION *
-  BRIDGE_ORDERS_PER_POSITION_PER_DAY;
+  BRIDGE_OPENINGS_PER_POSITION_PER_DAY;
 
 const contractCap = (name: string, max: number, fallback: number) =>
   z.coerce
@@ -75,7 +76,7 @@ export const SettingsSchema = z.object({
     1000,
     DEFAULT_BRIDGE_MAX_CONTRACTS_PER_ORDER,
   ),
-  /** The bridge refuses orders once this many option contracts (quantity × legs) were sent today. */
+  /** The bridge refuses opening orders beyond this many option contracts a day. */
   bridgeMaxContractsPerDay: contractCap(
     'bridgeMaxContractsPerDay',
     100_000,

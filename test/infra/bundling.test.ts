@@ -68,12 +68,15 @@ describe('bridge image asset', () => {
     };
     const context = join(outdir, Object.values(manifest.dockerImages)[0]!.source.directory);
     expect(readdirSync(context).sort()).toEqual([
+      'functions',
       'gateway-container',
       'package-lock.json',
       'package.json',
       'tsconfig.json',
     ]);
     expect(readdirSync(join(context, 'gateway-container')).sort()).toEqual(['Dockerfile.bridge', 'bridge']);
+    // The pure core the bridge imports (accountMode), and no adapter or job code.
+    expect(readdirSync(join(context, 'functions'))).toEqual(['core']);
     expect(existsSync(join(context, 'gateway-container', 'bridge', 'main.ts'))).toBe(true);
     // Every COPY source of the Dockerfile is in the context.
     const dockerfile = readFileSync(join(context, 'gateway-container', 'Dockerfile.bridge'), 'utf8');

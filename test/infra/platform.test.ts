@@ -400,12 +400,13 @@ describe('gateway service', () => {
 
   it('gives the bridge the trading mode and its hard limits, from the config caps with a margin', () => {
     const risk = riskSchema.parse({});
-    // Per order: the config's cap on one order. Per day: every allowed position (maxOpenPositions) at the
-    // full per-order size, four legs (an iron condor), three times over (entry, exit, a retry).
+    // The bridge counts option contracts (legs × quantity). Per order: an iron condor (four legs) at the
+    // config's cap on one order. Per day (openings only): every allowed position at that size, three times
+    // over (an entry re-sent after a reject or cancel, a second run by hand).
     expect(env(container('bridge'))).toMatchObject({
       TRADING_MODE: 'paper',
-      BRIDGE_MAX_CONTRACTS_PER_ORDER: String(risk.maxContractsPerTrade),
-      BRIDGE_MAX_CONTRACTS_PER_DAY: String(risk.maxContractsPerTrade * risk.maxOpenPositions * 4 * 3),
+      BRIDGE_MAX_CONTRACTS_PER_ORDER: String(risk.maxContractsPerTrade * 4),
+      BRIDGE_MAX_CONTRACTS_PER_DAY: String(risk.maxContractsPerTrade * 4 * risk.maxOpenPositions * 3),
       BRIDGE_PRICE_BAND_WIDTH_FRACTION: '0.1',
     });
   });
