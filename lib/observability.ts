@@ -151,11 +151,12 @@ export class Observability extends Construct {
         // key-policy statement for events.amazonaws.com.
         authorizeUsingRole: true,
         message: events.RuleTargetInput.fromText(
+          // Plain string fields only; the full request is in CloudTrail under the event id.
           `[network change] ${events.EventField.fromPath('$.detail.eventName')} by ` +
-            `${events.EventField.fromPath('$.detail.userIdentity.arn')} at ${events.EventField.time}` +
-            ` (error: ${events.EventField.fromPath('$.detail.errorCode')}). Request: ` +
-            `${events.EventField.fromPath('$.detail.requestParameters')}. Check that no rule opens ports ` +
-            `4000-4004 or 5900 of the gateway task (security group ${props.network.bridgeSecurityGroup.securityGroupId}).`,
+            `${events.EventField.fromPath('$.detail.userIdentity.arn')} at ${events.EventField.time}, ` +
+            `CloudTrail event ${events.EventField.fromPath('$.detail.eventID')}. Check that no rule opens ` +
+            `ports 4000-4004 or 5900 to the gateway task (security group ` +
+            `${props.network.bridgeSecurityGroup.securityGroupId}).`,
         ),
       }),
     );
