@@ -4,7 +4,8 @@
 //   npx cdk deploy -c alertEmail=you@example.com -c alertPhone=+15551234567 -c tradingMode=paper
 //
 // Trading behaviour (strategies, limits, dry run, kill switch) is NOT here: it lives in the config table
-// and changes without a deploy. These are the settings that shape the infrastructure itself.
+// and changes without a deploy. These are the settings that shape the infrastructure itself, plus the
+// bridge's own hard caps, which must not move with the config table (below).
 import { z } from 'zod';
 import { riskSchema } from '../functions/core/config';
 
