@@ -379,17 +379,15 @@ export function bridgeContextExcludes(): string[] {
     'gateway-container',
     'functions',
   ]);
-  const keep: Record<string, Set<string>> = {
-    'gateway-container': new Set(['Dockerfile.bridge', 'bridge']),
-    // The bridge imports the pure core (accountMode); no adapter or job code goes into the image.
-    functions: new Set(['core']),
-  };
+  const keepInGatewayContainer = new Set(['Dockerfile.bridge', 'bridge']);
   return [
     ...readdirSync(REPO_ROOT).filter((name) => !keepAtRoot.has(name)),
-    ...Object.entries(keep).flatMap(([dir, names]) =>
-      readdirSync(repoPath(dir))
-        .filter((name) => !names.has(name))
-        .map((name) => `${dir}/${name}`),
-    ),
+    // the bridge imports the core's accountMode (one paper rule with the jobs); nothing else of functions/
+    ...readdirSync(repoPath('functions'))
+      .filter((name) => name !== 'core')
+      .map((name) => `functions/${name}`),
+    ...readdirSync(repoPath('gateway-container'))
+      .filter((name) => !keepInGatewayContainer.has(name))
+      .map((name) => `gateway-container/${name}`),
   ];
 }

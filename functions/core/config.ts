@@ -292,6 +292,15 @@ export const exitsSchema = z
       .max(365)
       .default(30)
       .describe('close a winner held this many days'),
+    maxCloseAttemptsPerDay: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(3)
+      .describe(
+        'exit orders per position per day that may fail (rejected, or cancelled with nothing filled) before a CRITICAL alert and no further exit that day',
+      ),
     expiryCloseMinutesBeforeClose: z
       .number()
       .int()

@@ -17,6 +17,8 @@
 // So limit prices are positive in everyday use; a negative one would only mean the spread is worth less
 // than nothing (a close that receives cash), which IB's rule also reads correctly.
 import type { Config } from './config';
+import { WORKING_STATUSES } from './intents';
+import type { OrderIntentStatus } from './intents';
 import type { IsoDate, OptionQuote, Side, StrategyPosition } from './types';
 
 export type ComboPurpose = 'OPEN' | 'CLOSE';
@@ -234,6 +236,9 @@ export interface IntentKeyInput {
   attempt?: number;
 }
 
+/** The highest attempt number an intent key can carry (`-r99`). */
+export const MAX_INTENT_ATTEMPT = 99;
+
 const FNV64_OFFSET = 0xcbf29ce484222325n;
 const FNV64_PRIME = 0x100000001b3n;
 const MASK64 = 0xffffffffffffffffn;
@@ -260,13 +265,86 @@ export function intentKey(input: IntentKeyInput): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(tradeDate))
     throw new RangeError(`tradeDate must be YYYY-MM-DD, got ${tradeDate}`);
   if (subjectId.length === 0) throw new RangeError('subjectId must not be empty');
-  if (!Number.isInteger(attempt) || attempt < 0 || attempt > 99) {
-    throw new RangeError(`attempt must be a whole number 0–99, got ${attempt}`);
+  if (!Number.isInteger(attempt) || attempt < 0 || attempt > MAX_INTENT_ATTEMPT) {
+    throw new RangeError(`attempt must be a whole number 0–${MAX_INTENT_ATTEMPT}, got ${attempt}`);
   }
   // The subject goes last: every field before it has a fixed shape without '|', so the text is unambiguous.
   const hash = fnv1a64(`${tradeDate}|${purpose}|${attempt}|${subjectId}`);
   const suffix = attempt === 0 ? '' : `-r${attempt}`;
   return `oi-${tradeDate.replaceAll('-', '')}-${purpose}-${hash}${suffix}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Exit attempts
+
+/** What the exit attempt policy reads of a position's closing intents (the stored record fits). */
+export interface CloseAttemptIntent {
+  intentKey: string;
+  tradeDate: IsoDate;
+  status: OrderIntentStatus;
+  filledQuantity: number;
+  /** Why it ended: IB's rejection text, "cancelled after 3 reprice(s): 0 of 1 filled", ... */
+  statusReason?: string;
+}
+
+export type CloseAttempt<T extends CloseAttemptIntent = CloseAttemptIntent> =
+  /** A close is working (or written and not yet placed): manage it, never a second order. */
+  | { kind: 'WORKING'; intent: T }
+  /** Place the next close under intent-key attempt `attempt`; `failed` of `maxAttempts` used today. */
+  | { kind: 'PLACE'; attempt: number; failed: number; maxAttempts: number }
+  /** No further close today; `text` says why, with IB's reason for the last failed attempt. */
+  | { kind: 'EXHAUSTED'; failed: number; maxAttempts: number; last: T; text: string };
+
+/**
+ * The exit attempt policy: what the monitor does when a rule wants a position closed, given every
+ * closing intent of the position (oldest first) and the trade date.
+ *
+ * - Any close still working (INTENT, SUBMITTED, PARTIAL, of any day) → WORKING: it is managed, never
+ *   doubled.
+ * - Each of today's closes that ended without closing the position (REJECTED or CANCELLED) moves the
+ *   next one to a new attempt key, so a rejected close is tried again on the next cycle instead of
+ *   finding "intent already REJECTED" forever.
+ * - Failed attempts — REJECTED (IB or the bridge refused it), or CANCELLED with nothing filled (never
+ *   placed, not found at IB, or not filled by the last reprice) — count toward `maxAttempts` per day;
+ *   once used up → EXHAUSTED until the next trading day. A part-filled cancel made progress: its
+ *   remainder goes out under the next key, but it does not use up an attempt, so part fills never
+ *   exhaust the exits (the position shrinks with each one, which bounds them).
+ * - FILLED and DRY_RUN intents neither fail nor move the key (a dry run finds its own record again).
+ */
+export function nextCloseAttempt<T extends CloseAttemptIntent>(
+  intents: readonly T[],
+  { tradeDate, maxAttempts }: { tradeDate: IsoDate; maxAttempts: number },
+): CloseAttempt<T> {
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+    throw new RangeError(`maxAttempts must be a whole number ≥ 1, got ${maxAttempts}`);
+  const working = intents.find((i) => WORKING_STATUSES.includes(i.status));
+  if (working) return { kind: 'WORKING', intent: working };
+  const ended = intents.filter(
+    (i) => i.tradeDate === tradeDate && (i.status === 'REJECTED' || i.status === 'CANCELLED'),
+  );
+  const failed = ended.filter((i) => i.status === 'REJECTED' || i.filledQuantity === 0);
+  const reasonOf = (i: T) => i.statusReason ?? `intent ${i.status}`;
+  if (failed.length >= maxAttempts) {
+    const last = failed.at(-1)!;
+    return {
+      kind: 'EXHAUSTED',
+      failed: failed.length,
+      maxAttempts,
+      last,
+      text: `exit attempts exhausted (${failed.length} of ${maxAttempts} today): ${reasonOf(last)}`,
+    };
+  }
+  if (ended.length > MAX_INTENT_ATTEMPT) {
+    const last = ended.at(-1)!;
+    return {
+      kind: 'EXHAUSTED',
+      failed: failed.length,
+      maxAttempts,
+      last,
+      text: `exit attempts exhausted (${ended.length} orders today, the most one day's intent keys allow): ${reasonOf(last)}`,
+    };
+  }
+  return { kind: 'PLACE', attempt: ended.length, failed: failed.length, maxAttempts };
 }
 
 // ---------------------------------------------------------------------------------------------------

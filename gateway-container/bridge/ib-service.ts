@@ -958,7 +958,12 @@ export class IbService {
   private async legQuotes(contracts: Contract[]): Promise<LegQuote[]> {
     const quotes = await Promise.all(
       contracts.map((c) =>
-        this.quoteOne({ secType: c.secType as QuoteContract['secType'], conId: c.conId! }, ORDER_PRIORITY, undefined, false),
+        this.quoteOne(
+          { secType: c.secType as QuoteContract['secType'], conId: c.conId! },
+          ORDER_PRIORITY,
+          undefined,
+          false,
+        ),
       ),
     );
     return quotes.map((q) => ({ bid: q.bid, ask: q.ask }));
@@ -1122,8 +1127,15 @@ export class IbService {
     this.refuse(checkTradingMode(this.tradingMode, this.conn.accounts[0]));
     const guarded = guardedOf(record);
     if (!guarded)
-      throw new BridgeError('PRICE_BAND', `order ${orderId}: its legs are unknown, so its price cannot be checked`, 422, false);
-    const legContracts = await Promise.all(guarded.legs.map((l) => this.contractById(l.conId, ORDER_PRIORITY)));
+      throw new BridgeError(
+        'PRICE_BAND',
+        `order ${orderId}: its legs are unknown, so its price cannot be checked`,
+        422,
+        false,
+      );
+    const legContracts = await Promise.all(
+      guarded.legs.map((l) => this.contractById(l.conId, ORDER_PRIORITY)),
+    );
     const quotes = await this.legQuotes(legContracts);
     // an order placed before a restart: judged against the positions as they are
     const effect = record.effect ?? positionEffect(guarded, await this.heldAfterWorkingOrders());

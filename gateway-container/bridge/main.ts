@@ -61,7 +61,9 @@ export interface RunningBridge {
 
 export async function startBridge(options: BridgeOptions): Promise<RunningBridge> {
   if ([options.secret, options.previousSecret].includes(options.orderSecret))
-    throw new Error('the order secret must differ from the read secrets: order routes would be open to every job');
+    throw new Error(
+      'the order secret must differ from the read secrets: order routes would be open to every job',
+    );
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   // IB counts messages per real second, so the queue paces on the wall clock even when the bridge's
@@ -164,12 +166,16 @@ export const EnvSchema = z.object({
   BRIDGE_ORDER_SECRET_PREVIOUS: z.string().min(16, 'must be at least 16 characters').optional(),
   /** The stack's mode: every order is refused while IB reports an account of the other mode. */
   TRADING_MODE: z.enum(['paper', 'live']),
-  /** Contracts per order, counted legs × ratio × quantity as IB will. */
+  /** Contracts per opening order, counted legs × ratio × quantity as IB will. */
   BRIDGE_MAX_CONTRACTS_PER_ORDER: z.coerce.number().int().min(1).max(10_000),
   /** Contracts of opening orders per New York trade date. */
   BRIDGE_MAX_CONTRACTS_PER_DAY: z.coerce.number().int().min(1).max(100_000),
   /** Fraction of the spread's width by which the natural–mid price band is widened on each side. */
-  BRIDGE_PRICE_BAND_WIDTH_FRACTION: z.coerce.number().min(0).max(1).default(DEFAULT_PRICE_BAND_WIDTH_FRACTION),
+  BRIDGE_PRICE_BAND_WIDTH_FRACTION: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(DEFAULT_PRICE_BAND_WIDTH_FRACTION),
   EVENT_BUS_NAME: z.string().min(1).optional(),
   IB_MARKET_DATA_TYPE: z.coerce.number().int().min(1).max(4).default(1),
   IB_TIME_ZONE: z.string().min(1).default('America/New_York'),
@@ -197,7 +203,8 @@ export function parseEnv(
     if (e.BRIDGE_ORDER_SECRET === e.BRIDGE_SECRET || e.BRIDGE_ORDER_SECRET === e.BRIDGE_SECRET_PREVIOUS)
       return {
         ok: false,
-        message: 'bridge configuration error:\n  BRIDGE_ORDER_SECRET is invalid: must differ from BRIDGE_SECRET and BRIDGE_SECRET_PREVIOUS',
+        message:
+          'bridge configuration error:\n  BRIDGE_ORDER_SECRET is invalid: must differ from BRIDGE_SECRET and BRIDGE_SECRET_PREVIOUS',
       };
     return { ok: true, env: e };
   }

@@ -24,7 +24,10 @@ export interface GuardRefusal {
 }
 
 export interface OrderLimits {
-  /** Contracts per order, counted as IB will: Σ legs ratio × quantity (an iron condor of 10 is 40). */
+  /**
+   * Contracts per opening order, counted as IB will: Σ legs ratio × quantity (an iron condor of 10 is
+   * 40). Closing orders are bounded by what the account holds instead.
+   */
   maxContractsPerOrder: number;
   /** Contracts of opening orders placed per New York trade date. */
   maxContractsPerDay: number;
@@ -105,7 +108,10 @@ export function checkTradingMode(
   accountId: string | undefined,
 ): GuardRefusal | undefined {
   if (!accountId)
-    return { rule: 'TRADING_MODE', message: `TRADING_MODE is ${expected} but IB has reported no account yet` };
+    return {
+      rule: 'TRADING_MODE',
+      message: `TRADING_MODE is ${expected} but IB has reported no account yet`,
+    };
   const actual = accountMode(accountId);
   if (actual === expected) return undefined;
   return {
@@ -291,12 +297,14 @@ export function guardOrder(input: GuardInput): GuardResult {
   }
   // Shares are not contracts: a stock order is bounded by the shares held instead.
   const contracts = isStock ? 0 : contractsOf(order);
-  if (contracts > limits.maxContractsPerOrder)
+  // Both caps bound what an order may open. A closing order only reduces what the account holds, by no
+  // more than it holds, so it is bounded by that: an exit (a stop loss of a large position) is never
+  // refused for its size.
+  if (effect === 'OPEN' && contracts > limits.maxContractsPerOrder)
     return no({
       rule: 'MAX_CONTRACTS_PER_ORDER',
       message: `${contracts} contracts (${order.legs.length} leg(s) × ratio × quantity ${order.quantity}) exceed BRIDGE_MAX_CONTRACTS_PER_ORDER ${limits.maxContractsPerOrder}`,
     });
-  // Exits are never refused for the day's count: they only reduce what the account holds.
   if (effect === 'OPEN' && input.placedToday + contracts > limits.maxContractsPerDay)
     return no({
       rule: 'MAX_CONTRACTS_PER_DAY',

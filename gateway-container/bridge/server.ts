@@ -120,7 +120,11 @@ export function buildServer(options: ServerOptions): FastifyInstance {
 
   // Keep the exact bytes and parse nothing yet: the signature covers the body as sent, and is checked
   // before any JSON is parsed (preValidation below). Any content type, so none is answered before auth.
-  const keepRaw = (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
+  const keepRaw = (
+    request: FastifyRequest,
+    body: Buffer,
+    done: (err: Error | null, body?: unknown) => void,
+  ) => {
     request.rawBody = body;
     done(null, undefined);
   };

@@ -438,9 +438,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       orderSecret: bridgeOrderSecret,
       tradingMode: options.account ?? 'paper',
       // the bridge's hard limits from the config's cap, as the CDK stack sets them (README: Safety)
-      limits: limitsForContractsPerTrade(
-        riskSchema.parse(options.config?.risk ?? {}).maxContractsPerTrade,
-      ),
+      limits: limitsForContractsPerTrade(riskSchema.parse(options.config?.risk ?? {}).maxContractsPerTrade),
       clock: bridgeClock(now),
       // Locally a dropped gateway comes back in a moment; reconnect quickly rather than IB's minute.
       backoff: { initialMs: 200, maxMs: 2000 },

@@ -18,12 +18,12 @@ function signed(secret: string, timestamp: number, method: string, pathWithQuery
 }
 
 describe('signRequest', () => {
-  it('is HMAC-SHA256 over timestamp, METHOD, path+query and the hex SHA-256 of the body, newline-separated', () => {
+  it('is HMAC-SHA256 over timestamp, METHOD, path+query, x-priority and the hex SHA-256 of the body, newline-separated', () => {
     // independent construction straight from the issue's definition
     const body = '{"contracts":[]}';
     const bodyHash = createHash('sha256').update(body).digest('hex');
     const expected = createHmac('sha256', 'k')
-      .update(`1700000000000\nPOST\n/quotes?x=1\n${bodyHash}`)
+      .update(`1700000000000\nPOST\n/quotes?x=1\n25\n${bodyHash}`)
       .digest('hex');
     expect(
       signRequest({
@@ -31,14 +31,15 @@ describe('signRequest', () => {
         timestamp: 1700000000000,
         method: 'post',
         pathWithQuery: '/quotes?x=1',
+        priority: 25,
         body,
       }),
     ).toBe(expected);
   });
 
-  it('hashes an absent body as the empty string (SHA-256 of "" is the published e3b0c442…b855)', () => {
+  it('hashes an absent body as the empty string (SHA-256 of "" is the published e3b0c442…b855), an absent priority as empty', () => {
     expect(signaturePayload({ timestamp: 1, method: 'GET', pathWithQuery: '/account' })).toBe(
-      '1\nGET\n/account\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      '1\nGET\n/account\n\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
     );
   });
 });

@@ -400,16 +400,17 @@ describe('bridge against the simulator', () => {
       expect(cancel.status).toBe(404);
       expect(cancel.json.error.retryable).toBe(false);
 
-      const [leg] = optionContracts(sim, 'IWM');
+      const leg = optionContracts(sim, 'IWM').find((o) => sim.engine.quote(o.conId)!.ask! > 0.2)!;
       sim.faults.rejectOrders('Insufficient margin for the test');
       try {
         const res = await call('POST', '/orders', {
           body: {
             orderRef: 'reject-test-1',
-            legs: [{ conId: leg!.conId, action: 'BUY', ratio: 1 }],
+            legs: [{ conId: leg.conId, action: 'BUY', ratio: 1 }],
             action: 'BUY',
             quantity: 1,
-            limitPrice: 0.05,
+            // at the ask: inside the guard's band, so IB (the simulator) is the one refusing
+            limitPrice: sim.engine.quote(leg.conId)!.ask!,
           },
         });
         expect(res.status).toBe(422);
@@ -640,8 +641,7 @@ describe('bridge against the simulator', () => {
       const orderRef = '2026-06-01:SPY-bull-put:never';
       const shortQuote = sim.engine.quote(bp.short.conId)!;
       const longQuote = sim.engine.quote(bp.long.conId)!;
-      const midCredit =
-        (shortQuote.bid! + shortQuote.ask!) / 2 - (longQuote.bid! + longQuote.ask!) / 2;
+      const midCredit = (shortQuote.bid! + shortQuote.ask!) / 2 - (longQuote.bid! + longQuote.ask!) / 2;
       const limit = -Math.round((midCredit + 0.3) * 100) / 100;
       const placed = await call('POST', '/orders', {
         body: { orderRef, legs: bp.legs, action: 'BUY', quantity: 1, limitPrice: limit },

@@ -134,7 +134,13 @@ describe('the bridge guards every order (issue 13)', () => {
     const bp = bullPut(sim);
     const before = engineOrderCount();
     const huge = await call('POST', '/orders', {
-      body: { orderRef: ref('qty'), legs: bp.legs, action: 'SELL', quantity: 1000, limitPrice: round2(bp.mid) },
+      body: {
+        orderRef: ref('qty'),
+        legs: bp.legs,
+        action: 'SELL',
+        quantity: 1000,
+        limitPrice: round2(bp.mid),
+      },
     });
     expect(huge.status).toBe(422);
     expect(huge.json.error).toMatchObject({ code: 'MAX_CONTRACTS_PER_ORDER', retryable: false });
@@ -241,7 +247,9 @@ describe('the bridge guards every order (issue 13)', () => {
       },
     });
     expect(sell.status).toBe(200);
-    await until('the shares sold', () => sim.engine.positions().every((p) => p.contract.conId !== spy.conId || p.position === 0));
+    await until('the shares sold', () =>
+      sim.engine.positions().every((p) => p.contract.conId !== spy.conId || p.position === 0),
+    );
   }, 20_000);
 
   it('refuses a BUY at limit 1,000,000 and a PUT /orders/N to it, naming the band', async () => {
@@ -281,7 +289,13 @@ describe('the bridge guards every order (issue 13)', () => {
 
   it('order routes take only the order secret, read routes only the read secret (previous ones during rotation)', async () => {
     const bp = bullPut(sim, 'IWM');
-    const body = { orderRef: ref('secret'), legs: bp.legs, action: 'SELL', quantity: 1, limitPrice: round2(bp.mid + 0.3) };
+    const body = {
+      orderRef: ref('secret'),
+      legs: bp.legs,
+      action: 'SELL',
+      quantity: 1,
+      limitPrice: round2(bp.mid + 0.3),
+    };
     const withRead = await call('POST', '/orders', { body, secret: READ_SECRET });
     expect(withRead.status).toBe(401);
     expect(withRead.json.error.message).toBe('bad signature');
@@ -390,7 +404,13 @@ describe('the bridge guards every order (issue 13)', () => {
       const abort = new AbortController();
       const request = fetch(`${slow.url}/quotes`, {
         method: 'POST',
-        headers: signedHeaders({ secret: READ_SECRET, timestamp: Date.now(), method: 'POST', pathWithQuery: '/quotes', body }),
+        headers: signedHeaders({
+          secret: READ_SECRET,
+          timestamp: Date.now(),
+          method: 'POST',
+          pathWithQuery: '/quotes',
+          body,
+        }),
         body,
         signal: abort.signal,
       }).catch(() => undefined);
@@ -398,7 +418,10 @@ describe('the bridge guards every order (issue 13)', () => {
       abort.abort();
       await request;
       const freedAt = Date.now();
-      await until('lines freed', () => slow.service.lines.linesInUse === 0 && slow.service.lines.waiting === 0);
+      await until(
+        'lines freed',
+        () => slow.service.lines.linesInUse === 0 && slow.service.lines.waiting === 0,
+      );
       expect(Date.now() - freedAt).toBeLessThan(2000);
     } finally {
       sim.faults.quotes('IWM', undefined);
@@ -426,7 +449,13 @@ describe('the bridge guards every order (issue 13)', () => {
       const bp = bullPut(sim, 'IWM');
       const before = engineOrderCount();
       const res = await liveCall('POST', '/orders', {
-        body: { orderRef: ref('mode'), legs: bp.legs, action: 'SELL', quantity: 1, limitPrice: round2(bp.natural) },
+        body: {
+          orderRef: ref('mode'),
+          legs: bp.legs,
+          action: 'SELL',
+          quantity: 1,
+          limitPrice: round2(bp.natural),
+        },
       });
       expect(res.status).toBe(422);
       expect(res.json.error.code).toBe('TRADING_MODE');

@@ -203,6 +203,10 @@ describe('environment', () => {
       IB_CLIENT_ID: '7',
       BRIDGE_PORT: '8080',
       BRIDGE_SECRET: 'x'.repeat(32),
+      BRIDGE_ORDER_SECRET: 'o'.repeat(32),
+      TRADING_MODE: 'paper',
+      BRIDGE_MAX_CONTRACTS_PER_ORDER: '40',
+      BRIDGE_MAX_CONTRACTS_PER_DAY: '400',
       EVENT_BUS_NAME: '',
     });
     expect(r.ok).toBe(true);
@@ -213,7 +217,35 @@ describe('environment', () => {
       IB_CLIENT_ID: 7,
       BRIDGE_PORT: 8080,
       BRIDGE_HOST: '127.0.0.1',
+      TRADING_MODE: 'paper',
+      BRIDGE_MAX_CONTRACTS_PER_ORDER: 40,
+      BRIDGE_MAX_CONTRACTS_PER_DAY: 400,
+      BRIDGE_PRICE_BAND_WIDTH_FRACTION: 0.1,
     });
     expect(r.env.EVENT_BUS_NAME).toBeUndefined();
+  });
+
+  it('requires the order secret (different from the read secret), the trading mode and the limits', () => {
+    const base = { IB_PORT: '4002', IB_CLIENT_ID: '1', BRIDGE_PORT: '8080', BRIDGE_SECRET: 'x'.repeat(32) };
+    const missing = parseEnv(base);
+    expect(missing.ok).toBe(false);
+    if (missing.ok) return;
+    for (const name of [
+      'BRIDGE_ORDER_SECRET is missing',
+      'TRADING_MODE is missing',
+      'BRIDGE_MAX_CONTRACTS_PER_ORDER is missing',
+      'BRIDGE_MAX_CONTRACTS_PER_DAY is missing',
+    ])
+      expect(missing.message).toContain(name);
+    const same = parseEnv({
+      ...base,
+      BRIDGE_ORDER_SECRET: 'x'.repeat(32),
+      TRADING_MODE: 'live',
+      BRIDGE_MAX_CONTRACTS_PER_ORDER: '40',
+      BRIDGE_MAX_CONTRACTS_PER_DAY: '400',
+    });
+    expect(same.ok).toBe(false);
+    if (!same.ok)
+      expect(same.message).toContain('BRIDGE_ORDER_SECRET is invalid: must differ from BRIDGE_SECRET');
   });
 });

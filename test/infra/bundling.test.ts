@@ -75,7 +75,6 @@ describe('bridge image asset', () => {
       'tsconfig.json',
     ]);
     expect(readdirSync(join(context, 'gateway-container')).sort()).toEqual(['Dockerfile.bridge', 'bridge']);
-    // The pure core the bridge imports (accountMode), and no adapter or job code.
     expect(readdirSync(join(context, 'functions'))).toEqual(['core']);
     expect(existsSync(join(context, 'gateway-container', 'bridge', 'main.ts'))).toBe(true);
     // Every COPY source of the Dockerfile is in the context.

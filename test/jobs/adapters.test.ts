@@ -7,6 +7,8 @@ import { cooldownAlerter, memoryPublisher } from '../../functions/adapters/alert
 import { BridgeError, createBridgeClient } from '../../functions/adapters/bridge-client';
 import { alertSubject, MAX_SUBJECT_LENGTH, snsPublisher } from '../../functions/adapters/sns-alerter';
 import { makeAlert } from '../../functions/core/alerts';
+import type { Stores } from '../../functions/adapters/ports';
+import { createJobContext } from '../../functions/jobs/shared/context';
 import { SIGNATURE_HEADER, signRequest, TIMESTAMP_HEADER } from '../../gateway-container/bridge/contract';
 
 const sns = mockClient(SNSClient);
@@ -70,6 +72,7 @@ describe('SNS alerter', () => {
 
 describe('bridge client', () => {
   const secret = 'client-test-secret-0123456789';
+  const orderSecret = 'client-order-secret-0123456789';
   function scripted(statuses: number[]) {
     const calls: { url: string; init: RequestInit }[] = [];
     const fetchFn = (async (url: string, init: RequestInit) => {
@@ -101,6 +104,7 @@ describe('bridge client', () => {
     createBridgeClient({
       baseUrl: 'http://bridge/',
       secret,
+      orderSecret,
       priority: 26,
       now: () => 1_000_000,
       fetch: fetchFn,
@@ -118,9 +122,43 @@ describe('bridge client', () => {
       const h = c.init.headers as Record<string, string>;
       expect(h['x-priority']).toBe('26');
       expect(h[SIGNATURE_HEADER]).toBe(
-        signRequest({ secret, timestamp: h[TIMESTAMP_HEADER]!, method: 'GET', pathWithQuery: '/account' }),
+        signRequest({
+          secret,
+          timestamp: h[TIMESTAMP_HEADER]!,
+          method: 'GET',
+          pathWithQuery: '/account',
+          priority: 26,
+        }),
       );
     }
+  });
+
+  it('signs order routes with the order secret, and without one refuses them before sending anything', async () => {
+    const { calls, fetchFn } = scripted([200]);
+    await client(fetchFn)
+      .cancelOrder(7)
+      .catch(() => undefined);
+    const h = calls[0]!.init.headers as Record<string, string>;
+    expect(h[SIGNATURE_HEADER]).toBe(
+      signRequest({
+        secret: orderSecret,
+        timestamp: h[TIMESTAMP_HEADER]!,
+        method: 'DELETE',
+        pathWithQuery: '/orders/7',
+        priority: 26,
+      }),
+    );
+    // a job without the order secret (every job but execute-strategies and monitor): a clear error, no request
+    const error = await createJobContext({
+      env: { BRIDGE_URL: 'http://bridge', BRIDGE_SECRET: secret },
+      stores: {} as Stores,
+      idempotency: null,
+    })
+      .bridge(32)
+      .modifyOrder(7, 1.25)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'NO_ORDER_SECRET', retryable: false });
+    expect(String((error as Error).message)).toContain('BRIDGE_ORDER_SECRET or BRIDGE_ORDER_SECRET_ARN');
   });
 
   it('does not retry a modify, and maps the error body to a typed BridgeError', async () => {

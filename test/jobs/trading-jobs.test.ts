@@ -10,7 +10,7 @@ import { makeAlert } from '../../functions/core/alerts';
 import { breakdownSum } from '../../functions/core/scoring';
 import { intentKey } from '../../functions/core/orders';
 import { handler as execute } from '../../functions/jobs/execute-strategies';
-import { ticketOf } from '../../functions/jobs/execute-strategies/run';
+import { ticketOf } from '../../functions/jobs/shared/order-workflow';
 import { handler as monitor } from '../../functions/jobs/monitor';
 import { handler as sync } from '../../functions/jobs/position-sync';
 import { createJobContext, setJobContext } from '../../functions/jobs/shared/context';
@@ -18,7 +18,7 @@ import { redactForLog } from '../../functions/jobs/shared/input';
 import { handler as analysis } from '../../functions/jobs/strategy-analysis';
 // The DynamoDB Local global setup starts the JVM only for files that import this helper by name.
 import '../support/dynamodb';
-import { lambdaContext, SECRET, startJobStack, TOPIC, withoutIdempotency } from './support';
+import { lambdaContext, ORDER_SECRET, SECRET, startJobStack, TOPIC, withoutIdempotency } from './support';
 
 const stack = await startJobStack();
 const { db, sim, clock } = stack;
@@ -166,6 +166,7 @@ describe('position-sync', () => {
     const client = createBridgeClient({
       baseUrl: stack.bridge.url,
       secret: SECRET,
+      orderSecret: ORDER_SECRET,
       priority: 26,
       now: clock.now,
     });
@@ -279,7 +280,7 @@ describe('config and secrets', () => {
     );
   }, 30_000);
 
-  it('BRIDGE_SECRET never reaches the logs, even when the bridge refuses a request', async () => {
+  it('BRIDGE_SECRET and BRIDGE_ORDER_SECRET never reach the logs (the jobs’ nor the bridge’s), even when the bridge refuses a request', async () => {
     // A wrong secret: the bridge answers 401; the error is logged and alerted, the secret is not. The
     // payload carries a secret-looking field too, which the input log must redact.
     setJobContext(
@@ -304,7 +305,12 @@ describe('config and secrets', () => {
     // Every job of this file logged (so the capture works) and none of it holds the secret.
     for (const job of ['strategy-analysis', 'execute-strategies', 'monitor', 'position-sync'])
       expect(logs).toContain(`"service":"${job}"`);
+    // the bridge ran with its production logging (request log and its own lines), and it was captured
+    expect(logs).toContain('"msg":"incoming request"');
+    expect(logs).toContain('"msg":"unauthorized request"');
     expect(logs).not.toContain(SECRET);
+    expect(logs).not.toContain(ORDER_SECRET);
     expect(JSON.stringify(stack.published())).not.toContain(SECRET);
+    expect(JSON.stringify(stack.published())).not.toContain(ORDER_SECRET);
   }, 60_000);
 });

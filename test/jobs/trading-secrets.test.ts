@@ -33,6 +33,7 @@ beforeAll(async () => {
       timestamp,
       method: req.method ?? 'GET',
       pathWithQuery: req.url ?? '/',
+      priority: req.headers['x-priority'] as string | undefined,
     });
     const ok = req.headers[SIGNATURE_HEADER] === expected;
     res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });

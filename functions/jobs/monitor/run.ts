@@ -3,18 +3,24 @@
 // P&L snapshot and the decision (rule, reason, inputs) stored, exits through the same idempotent intent
 // path as entries (purpose CLOSE; urgent pricing for rules 3–5), and alerts with cooldown and severity
 // escalation. Exit orders of one run are worked concurrently so one slow fill does not hold the others.
+// A refused exit is tried again on the next cycle under a new attempt key, up to
+// `exits.maxCloseAttemptsPerDay` per position per day (core `nextCloseAttempt`), then one CRITICAL.
 import type { Quote, QuoteContract } from '../../../gateway-container/bridge/contract';
-import type { DecisionRecord, FillSummary, OrderIntentRecord, PositionRecord } from '../../adapters/ports';
+import type { DecisionRecord, PositionRecord } from '../../adapters/ports';
 import { IntentConflictError, PositionConflictError } from '../../adapters/ports';
 import { describePosition, usd } from '../../core/alerts';
-import { decide } from '../../core/decision';
+import { decide, RULES } from '../../core/decision';
 import type { Decision, WorkingOrder } from '../../core/decision';
-import { intentKey, planCombo, positionSpreadLegs } from '../../core/orders';
+import type { OrderIntent, OrderIntentRecord } from '../../core/intents';
+import { closeRealisedUsd } from '../../core/lifecycle';
+import type { FillSummary } from '../../core/lifecycle';
+import { intentKey, nextCloseAttempt, planCombo, positionSpreadLegs } from '../../core/orders';
+import type { CloseAttempt } from '../../core/orders';
 import { legKey } from '../../core/chain';
 import { unrealisedPnl } from '../../core/pnl';
 import type { OptionContract, OptionQuote } from '../../core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
-import { nextAttempt, orderDeps, runOrder } from '../shared/order-workflow';
+import { orderDeps, runOrder, ticketOf } from '../shared/order-workflow';
 import type { OrderOutcome } from '../shared/order-workflow';
 import {
   checkUnderlyingQuote,
@@ -23,7 +29,6 @@ import {
   rawOptionQuote,
   stockQuoteRequest,
 } from '../shared/quotes';
-import { ticketOf } from '../execute-strategies/run';
 
 export interface MonitorInput {
   dryRun?: boolean | undefined;
@@ -173,14 +178,21 @@ export async function runMonitor(input: MonitorInput, ctx: RunContext): Promise<
         record.reason = `${record.reason} — NOT closed: kill switch is on`;
         reasons.push(`${position.id}: rule ${decision.rule} wants to close, kill switch on`);
       } else {
-        const previous = (await stores.intents.listByPosition(position.id)).filter(
-          (r) => r.purpose === 'CLOSE' && r.tradeDate === tradeDate,
-        );
+        const next = await closeAttempt(ctx, position.id, dryRun);
         const priced = positionSpreadLegs(position, (leg) => quoteMap.get(legKey(leg.contract)));
-        if (!priced.ok) {
+        if (next.kind === 'WORKING') {
+          // A close is already working (not yet seen by rule 2): manage it, never a second order.
+          counts.manage += 1;
+          record.intentKey = next.intent.intentKey;
+          exits.push(resumeExit(ctx, position, next.intent, counts, reasons));
+        } else if (next.kind === 'EXHAUSTED') {
+          record.reason = `${record.reason} — NOT closed: ${next.text}`;
+          reasons.push(`${position.id}: rule ${decision.rule} wants to close, ${next.text}`);
+          await alertExitsExhausted(ctx, position, `rule ${decision.rule} ${decision.ruleName}`, next);
+        } else if (!priced.ok) {
           reasons.push(`${position.id}: cannot price the exit: ${priced.missing.join(', ')}`);
         } else {
-          const attempt = nextAttempt(previous);
+          const attempt = next.attempt;
           const plan = planCombo(
             {
               purpose: 'CLOSE',
@@ -255,7 +267,7 @@ async function closePosition(
   ctx: RunContext,
   position: PositionRecord,
   decision: Decision,
-  intent: Parameters<typeof ticketOf>[0],
+  intent: OrderIntent,
   counts: Record<string, number>,
   reasons: string[],
 ): Promise<void> {
@@ -272,14 +284,78 @@ async function resumeExit(
   reasons: string[],
 ): Promise<void> {
   const outcome = await runOrder(orderDeps(ctx), ticketOf(order));
+  const rule = RULES.find((r) => r.number === order.rule);
   await afterExit(
     ctx,
     position,
     outcome,
-    order.rule === undefined ? 'exit' : `rule ${order.rule}`,
+    rule ? `rule ${rule.number} ${rule.name}` : 'exit',
     counts,
     reasons,
   );
+}
+
+/** The exit attempt policy (core `nextCloseAttempt`) over the position's closing intents of this mode. */
+async function closeAttempt(
+  ctx: RunContext,
+  positionId: string,
+  dryRun: boolean,
+): Promise<CloseAttempt<OrderIntentRecord>> {
+  const closes = (await ctx.stores.intents.listByPosition(positionId)).filter(
+    (r) => r.purpose === 'CLOSE' && r.dryRun === dryRun,
+  );
+  return nextCloseAttempt(closes, {
+    tradeDate: ctx.tradeDate,
+    maxAttempts: ctx.config.exits.maxCloseAttemptsPerDay,
+  });
+}
+
+/**
+ * The CRITICAL once a position's exits are used up for the day. Keyed on the position, so the cooldown
+ * keeps the cycles after it from repeating it (at most once per `alerts.cooldownMinutes`).
+ */
+async function alertExitsExhausted(
+  ctx: RunContext,
+  position: PositionRecord,
+  why: string,
+  exhausted: Extract<CloseAttempt, { kind: 'EXHAUSTED' }>,
+): Promise<void> {
+  await ctx.alert({
+    subject: position.id,
+    rule: 'exits-exhausted',
+    severity: 'CRITICAL',
+    positionId: position.id,
+    title: `Exits exhausted: ${position.symbol}`,
+    message: `${describePosition(position)}: ${why} wants it closed, but ${exhausted.text}. No further exit order today: close it by hand.`,
+    numbers: { failedAttempts: exhausted.failed, maxAttempts: exhausted.maxAttempts },
+  });
+}
+
+/**
+ * A close that ended without closing anything (rejected, or cancelled with nothing filled): the next
+ * cycle tries again under a new key unless that was the day's last attempt, which alerts CRITICAL.
+ */
+async function afterFailedExit(
+  ctx: RunContext,
+  position: PositionRecord,
+  outcome: OrderOutcome,
+  why: string,
+): Promise<void> {
+  const next = await closeAttempt(ctx, position.id, outcome.record.dryRun);
+  if (next.kind === 'EXHAUSTED') {
+    await alertExitsExhausted(ctx, position, why, next);
+    return;
+  }
+  // Unfilled cancels are the price policy at work (no alert, as before); another close working: no retry.
+  if (outcome.status !== 'REJECTED' || next.kind !== 'PLACE') return;
+  await ctx.alert({
+    subject: outcome.intentKey,
+    rule: 'order-rejected',
+    severity: 'WARNING',
+    positionId: position.id,
+    title: `Exit rejected: ${position.symbol}`,
+    message: `${describePosition(position)} (${why}): exit attempt ${next.failed} of ${next.maxAttempts} today rejected: ${outcome.record.statusReason ?? outcome.reason}; tried again on the next cycle.`,
+  });
 }
 
 async function afterExit(
@@ -302,15 +378,8 @@ async function afterExit(
     });
     return;
   }
-  if (outcome.status === 'REJECTED') {
-    await ctx.alert({
-      subject: outcome.intentKey,
-      rule: 'order-rejected',
-      severity: 'CRITICAL',
-      positionId: position.id,
-      title: `Exit rejected: ${position.symbol}`,
-      message: `${describePosition(position)}: ${outcome.reason}`,
-    });
+  if (outcome.status === 'REJECTED' || (outcome.status === 'CANCELLED' && outcome.filledQuantity === 0)) {
+    await afterFailedExit(ctx, position, outcome, why);
     return;
   }
   const fill = outcome.fill;
@@ -357,21 +426,6 @@ async function afterExit(
   } catch (error) {
     if (!(error instanceof IntentConflictError || error instanceof PositionConflictError)) throw error;
   }
-}
-
-/**
- * Realised P&L of closing `quantity` spreads at the fill's price, net of the fill's commissions and of
- * `otherCostsUsd` (the opening commissions, on the close that ends the position), to the cent.
- */
-function closeRealisedUsd(
-  position: PositionRecord,
-  fill: FillSummary,
-  quantity = fill.filledQuantity,
-  otherCostsUsd = 0,
-): number {
-  const multiplier = position.legs[0]?.contract.multiplier ?? 100;
-  const gross = (position.entryCredit - Math.abs(fill.avgFillPrice)) * multiplier * quantity;
-  return Math.round((gross - otherCostsUsd - (fill.commissionsUsd ?? 0)) * 100) / 100;
 }
 
 /**
