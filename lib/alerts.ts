@@ -8,7 +8,7 @@
 // sandbox with a $1.00/month SMS spend limit (about 100-150 US messages): verify the destination number
 // in the sandbox, or request production access and a higher limit, or CRITICAL alerts silently stop
 // arriving by SMS once the limit is reached (email still gets them).
-import { Annotations } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -38,12 +38,17 @@ export class Alerts extends Construct {
       description: 'Encrypts the alert topic',
       enableKeyRotation: true,
     });
+    // Publishing to an SSE-KMS topic takes kms:GenerateDataKey* and kms:Decrypt on its key (SNS developer
+    // guide, "Key management"): the alarms through this statement, the jobs and the security-group rule's
+    // role through their IAM grants (topic.grantPublish). Nobody else gets kms:Decrypt on this key. The
+    // condition keeps another account's alarms from using it (the confused-deputy guard).
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'CloudWatchAlarmsPublish',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     );
     this.topic = new sns.Topic(this, 'Topic', {

@@ -24,17 +24,51 @@ import { REPO_ROOT, repoPath } from './paths';
 
 export const IB_GATEWAY_REPOSITORY = 'ghcr.io/gnzsnz/ib-gateway';
 
+const FLOATING_TAGS = new Set(['latest', 'stable', 'lts', 'current']);
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/** Why `tag[@digest]` is not a pinned image reference, or undefined when it is. */
+function unpinned(tagAndDigest: string, requireDigest: boolean): string | undefined {
+  const [tag = '', digest] = tagAndDigest.split('@');
+  if (!tag || FLOATING_TAGS.has(tag)) return `a floating tag (${tag || 'none'})`;
+  if (digest !== undefined && !DIGEST.test(digest)) return `a malformed digest (${digest})`;
+  if (requireDigest && digest === undefined) return 'no digest (@sha256:…)';
+  return undefined;
+}
+
 /**
  * The IB Gateway image, at the tag pinned once in gateway-container/Dockerfile.gateway
- * (`ARG IB_GATEWAY_TAG=...`), so the image deployed is the one built and tested locally.
+ * (`ARG IB_GATEWAY_TAG=<version>` or `<version>@sha256:<digest>`), so the image deployed is the one built
+ * and tested locally. The digest is accepted but not required: the gnzsnz image's digests are published
+ * only by its registry, so none could be verified offline for 10.45.1j (see the Dockerfile).
  */
 export function ibGatewayImage(dockerfile = repoPath('gateway-container', 'Dockerfile.gateway')): string {
   const match = /^ARG\s+IB_GATEWAY_TAG=(\S+)\s*$/m.exec(readFileSync(dockerfile, 'utf8'));
-  const tag = match?.[1];
-  if (!tag || tag === 'latest' || tag === 'stable') {
-    throw new Error(`${dockerfile} must pin ARG IB_GATEWAY_TAG to a version (found ${tag ?? 'none'})`);
+  const problem = unpinned(match?.[1] ?? '', false);
+  if (problem) throw new Error(`${dockerfile} must pin ARG IB_GATEWAY_TAG to a version: found ${problem}`);
+  return `${IB_GATEWAY_REPOSITORY}:${match![1]!}`;
+}
+
+/**
+ * The registry images Dockerfile.bridge builds FROM (its own stages excluded), each required to carry a
+ * digest: a rebuilt `node:22-…` tag would otherwise change the bridge under a deploy nobody reviewed. Runs
+ * at synth, so `cdk synth` fails on an unpinned base image.
+ */
+export function bridgeBaseImages(dockerfile = repoPath('gateway-container', 'Dockerfile.bridge')): string[] {
+  const stages = new Set<string>();
+  const images: string[] = [];
+  for (const [, image = '', stage] of readFileSync(dockerfile, 'utf8').matchAll(
+    /^FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?\s*$/gim,
+  )) {
+    if (!stages.has(image)) {
+      const at = image.indexOf(':');
+      const problem = at < 0 ? 'no tag' : unpinned(image.slice(at + 1), true);
+      if (problem) throw new Error(`${dockerfile}: FROM ${image} is not pinned: ${problem}`);
+      images.push(image);
+    }
+    if (stage) stages.add(stage);
   }
-  return `${IB_GATEWAY_REPOSITORY}:${tag}`;
+  return images;
 }
 
 /** Cloud Map: the jobs reach the bridge at http://bridge.ib.internal:8080. */
@@ -57,10 +91,33 @@ export const IB_API_PORT = { paper: 4002, live: 4001 } as const;
 const AUTO_RESTART_TIME = '11:45 PM';
 const RESTART_WINDOW = '23:45-02:00';
 const TIME_ZONE = 'America/New_York';
+const BRIDGE_TMP_VOLUME = 'bridge-tmp';
+
+/**
+ * IB's own API order precautions stay on. The gnzsnz image maps BYPASS_WARNING to all nine of IBC's
+ * `Bypass…` settings at once (its config.ini.tmpl: BypassOrderPrecautions, BypassBondWarning,
+ * BypassNegativeYieldToWorstConfirmation, BypassCalledBondWarning, BypassSameActionPairTradeWarning,
+ * BypassPriceBasedVolatilityRiskWarning, BypassUSStocksMarketDataInSharesWarning,
+ * BypassRedirectOrderWarning, BypassNoOverfillProtectionPrecaution = ${BYPASS_WARNING}); IBC sets the
+ * matching "Precautions" checkboxes of the gateway's API settings ('yes' ticks a bypass, 'no' clears it,
+ * unset leaves the stored setting). So one switch, and the narrowest value is 'no': nothing bypassed.
+ * Orders inside IB's precautionary limits (order size, value, price cap) go through unattended as before;
+ * one outside them is refused by IB (no one is there to confirm it) and the bridge returns IB's reason.
+ * The other eight concern bonds, pair trades, directed orders and US-stock market-data units, which this
+ * bot never sends. If a legitimate order is ever refused that way, raise IB's limit in the precautionary
+ * settings rather than bypass them all.
+ */
+export const BYPASS_WARNING = 'no';
+
+/** The bridge's price band: the natural–mid band widened by this fraction of the spread's width. */
+export const BRIDGE_PRICE_BAND_WIDTH_FRACTION = 0.1;
 
 export interface GatewayServiceProps {
   network: Network;
   tradingMode: 'paper' | 'live';
+  /** The bridge's hard caps (settings.ts says how the defaults are chosen). */
+  maxContractsPerOrder: number;
+  maxContractsPerDay: number;
   eventBusName: string;
   /** Fargate CPU units, 512 or 1024 (memory is 2 GB). */
   cpu: number;
@@ -80,6 +137,13 @@ export class GatewayService extends Construct {
    * jobs that read the old secret before a rotation keep working; the jobs never read it.
    */
   readonly bridgeSecretPrevious: secretsmanager.Secret;
+  /**
+   * HMAC secret of the order routes (POST/PUT/DELETE /orders*): only the jobs that trade
+   * (execute-strategies, monitor) read it, so a leak of the read secret, which every bridge caller holds,
+   * cannot place an order. Rotated like the read secret, with its own previous one.
+   */
+  readonly bridgeOrderSecret: secretsmanager.Secret;
+  readonly bridgeOrderSecretPrevious: secretsmanager.Secret;
   /** IB login, `{"username": "...", "password": "..."}`, filled in by the operator after the first deploy. */
   readonly ibCredentials: secretsmanager.Secret;
   readonly namespace: servicediscovery.PrivateDnsNamespace;
@@ -113,7 +177,7 @@ export class GatewayService extends Construct {
       description: 'HMAC secret shared by the Lambda jobs and the bridge',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
     });
-    // Rotation with overlap (README: Rotating the bridge secret): the operator copies the current secret
+    // Rotation with overlap (README: Rotating the bridge secrets): the operator copies the current secret
     // here, stores a new current one and restarts the task; the bridge then accepts both while the jobs'
     // cached copies of the old one expire. A second secret rather than one JSON secret with
     // current/previous keys: the existing secret keeps its plain format (no migration, the jobs' reader
@@ -122,6 +186,15 @@ export class GatewayService extends Construct {
     // value nobody signs with (a fixed placeholder would sit in the template and be accepted by the bridge).
     this.bridgeSecretPrevious = new secretsmanager.Secret(this, 'BridgeSecretPrevious', {
       description: 'The previous bridge HMAC secret, still accepted by the bridge during a rotation',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    this.bridgeOrderSecret = new secretsmanager.Secret(this, 'BridgeOrderSecret', {
+      description:
+        'HMAC secret of the bridge order routes, shared by execute-strategies, monitor and the bridge',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    this.bridgeOrderSecretPrevious = new secretsmanager.Secret(this, 'BridgeOrderSecretPrevious', {
+      description: 'The previous bridge order-route secret, still accepted by the bridge during a rotation',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
     });
 
@@ -153,7 +226,7 @@ export class GatewayService extends Construct {
         RELOGIN_AFTER_TWOFA_TIMEOUT: 'yes',
         TWOFA_EXIT_INTERVAL: '60',
         EXISTING_SESSION_DETECTED_ACTION: 'primary',
-        BYPASS_WARNING: 'yes',
+        BYPASS_WARNING,
         JAVA_HEAP_SIZE: '768',
         TIME_ZONE,
         TZ: TIME_ZONE,
@@ -163,6 +236,15 @@ export class GatewayService extends Construct {
         TWS_PASSWORD: ecs.Secret.fromSecretsManager(this.ibCredentials, 'password'),
       },
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'ib-gateway', logGroup }),
+      // Writable root, deliberately. At every start the image writes into its own install tree: the
+      // entrypoint edits ibgateway.vmoptions in place for JAVA_HEAP_SIZE (sed -i under
+      // /home/ibgateway/Jts/ibgateway/<version>), renders IBC's config.ini beside IBC itself
+      // (/home/ibgateway/ibc), and the gateway keeps jts.ini and its per-user settings under Jts. A volume
+      // over those directories would hide the installed gateway and IBC (Fargate copies image content into
+      // a volume only for paths the image declares as VOLUME, which this one does not), and moving them
+      // (IBC_INI, TWS_SETTINGS_PATH) still leaves the in-place vmoptions edit; none of it can be tried
+      // without running the image. The container has no port mapping and holds no AWS credentials.
+      readonlyRootFilesystem: false,
       // No port mappings and no VNC_SERVER_PASSWORD: the API ports and VNC stay inside the task. No
       // health check either: a TCP probe succeeds while the gateway is logged out; the bridge's is real.
     });
@@ -181,12 +263,23 @@ export class GatewayService extends Construct {
         IB_MARKET_DATA_TYPE: String(props.ibMarketDataType),
         IB_TIME_ZONE: TIME_ZONE,
         IB_RESTART_WINDOW: RESTART_WINDOW,
+        // The bridge refuses orders when the account it is logged into is not of this mode.
+        TRADING_MODE: props.tradingMode,
+        BRIDGE_MAX_CONTRACTS_PER_ORDER: String(props.maxContractsPerOrder),
+        BRIDGE_MAX_CONTRACTS_PER_DAY: String(props.maxContractsPerDay),
+        BRIDGE_PRICE_BAND_WIDTH_FRACTION: String(BRIDGE_PRICE_BAND_WIDTH_FRACTION),
       },
       // Read when the task starts: a rotation takes effect on the bridge with the next task.
       secrets: {
         BRIDGE_SECRET: ecs.Secret.fromSecretsManager(this.bridgeSecret),
         BRIDGE_SECRET_PREVIOUS: ecs.Secret.fromSecretsManager(this.bridgeSecretPrevious),
+        BRIDGE_ORDER_SECRET: ecs.Secret.fromSecretsManager(this.bridgeOrderSecret),
+        BRIDGE_ORDER_SECRET_PREVIOUS: ecs.Secret.fromSecretsManager(this.bridgeOrderSecretPrevious),
       },
+      // The bundle writes nothing; /tmp is a task volume for whatever Node or a library might put there
+      // (Fargate has no tmpfs). Dockerfile.bridge declares it a VOLUME so it keeps its 1777 permissions
+      // for the non-root user.
+      readonlyRootFilesystem: true,
       portMappings: [{ containerPort: BRIDGE_PORT, protocol: ecs.Protocol.TCP }],
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'bridge', logGroup }),
       // Fargate ignores a Dockerfile HEALTHCHECK. /health answers 503 only when the IB connection is
@@ -205,6 +298,8 @@ export class GatewayService extends Construct {
         startPeriod: Duration.seconds(300),
       },
     });
+    this.taskDefinition.addVolume({ name: BRIDGE_TMP_VOLUME });
+    bridge.addMountPoints({ sourceVolume: BRIDGE_TMP_VOLUME, containerPath: '/tmp', readOnly: false });
     bridge.addContainerDependencies({
       container: gateway,
       condition: ecs.ContainerDependencyCondition.START,
@@ -242,6 +337,16 @@ export class GatewayService extends Construct {
       this.bridgeSecretPrevious.secretName,
       'The previous HMAC secret, still accepted by the bridge (rotation)',
     );
+    output(
+      'BridgeOrderSecretName',
+      this.bridgeOrderSecret.secretName,
+      'The HMAC secret of the order routes (execute-strategies and monitor sign with it)',
+    );
+    output(
+      'BridgeOrderSecretPreviousName',
+      this.bridgeOrderSecretPrevious.secretName,
+      'The previous order-route secret, still accepted by the bridge (rotation)',
+    );
     output('GatewayClusterName', this.cluster.clusterName, 'The ECS cluster of the gateway service');
   }
 }
@@ -252,6 +357,7 @@ export class GatewayService extends Construct {
  * pass `-c bridgeImage=...`).
  */
 function bridgeImageAsset(): ecs.ContainerImage {
+  bridgeBaseImages();
   return ecs.ContainerImage.fromAsset(REPO_ROOT, {
     file: 'gateway-container/Dockerfile.bridge',
     platform: Platform.LINUX_AMD64,

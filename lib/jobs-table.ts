@@ -3,16 +3,18 @@
 // job table mirrors it by hand (no generator).
 //
 // Times are New York wall-clock times (EventBridge Scheduler evaluates them in America/New_York, so 09:45
-// stays 09:45 across daylight-saving changes). Schedules fire on weekdays only; each job asks the market
-// calendar itself whether today is an NYSE trading day (holidays, 13:00 early closes).
+// stays 09:45 across daylight-saving changes). Schedules fire on weekdays (health-check every day); each
+// job asks the market calendar itself whether today is an NYSE trading day (holidays, 13:00 early closes).
 import { JOB_NAMES, type JobName } from '../functions/core/config';
 
-/** One EventBridge Scheduler cron, in New York time. `weekDay` is always MON-FRI (see above). */
+/** One EventBridge Scheduler cron, in New York time. */
 export interface JobSchedule {
   /** Distinguishes a job's schedules in construct ids and the README (`pre-market`, `9h`, ...). */
   label: string;
   minute: string;
   hour: string;
+  /** Monday to Friday (the default), or every day of the week. */
+  days?: 'weekdays' | 'every-day';
   /** What the README says about this run. */
   description: string;
 }
@@ -43,6 +45,11 @@ export interface JobSpec {
   maxEventAgeMinutes: number;
   /** Calls the bridge (needs BRIDGE_URL, the bridge secret and the bridge port). */
   usesBridge: boolean;
+  /**
+   * Places, reprices or cancels orders (POST/PUT/DELETE /orders*): gets the order-route secret too. Only
+   * execute-strategies and monitor; every other job can read from the bridge but never trade.
+   */
+  placesOrders?: boolean;
   /** Tables the job reads and writes beyond what every job does (read config, read/write alert state). */
   reads: readonly TableAccess[];
   writes: readonly TableAccess[];
@@ -143,6 +150,7 @@ export const JOBS: readonly JobSpec[] = [
     retry: 'none',
     maxEventAgeMinutes: 1,
     usesBridge: true,
+    placesOrders: true,
     reads: ['candidates', 'positions', 'orders', 'snapshots', 'idempotency'],
     writes: ['positions', 'orders', 'idempotency'],
   },
@@ -183,6 +191,7 @@ export const JOBS: readonly JobSpec[] = [
     retry: 'none',
     maxEventAgeMinutes: 1,
     usesBridge: true,
+    placesOrders: true,
     reads: ['positions', 'orders', 'snapshots'],
     writes: ['positions', 'orders', 'snapshots'],
   },
@@ -218,8 +227,16 @@ export const JOBS: readonly JobSpec[] = [
     name: 'health-check',
     entry: entry('health-check'),
     priority: 100,
+    // Every hour of every day, weekends included (its handler's calendar gate is 'always'): a gateway that
+    // died on Saturday, or did not come back after Sunday's weekly re-login, is known before Monday's open.
     schedules: [
-      { label: 'hourly', minute: '0', hour: '*', description: 'bridge and gateway service health' },
+      {
+        label: 'hourly',
+        minute: '0',
+        hour: '*',
+        days: 'every-day',
+        description: 'bridge and gateway service health',
+      },
     ],
     timeoutSeconds: 120,
     memoryMiB: 256,
@@ -241,8 +258,9 @@ export const JOBS: readonly JobSpec[] = [
     retry: 'modest',
     maxEventAgeMinutes: 60,
     usesBridge: true,
-    reads: ['positions', 'orders'],
-    writes: ['positions', 'orders'],
+    // Reconciles positions with IB only; it never reads or writes order intents.
+    reads: ['positions'],
+    writes: ['positions'],
   },
 ];
 

@@ -26,8 +26,12 @@ import type { JobSchedule, JobSpec, RetryPolicy } from './jobs-table';
 import type { Network } from './network';
 import type { Storage } from './storage';
 
-/** Schedules fire Monday to Friday; each job checks NYSE holidays and early closes itself. */
-export const SCHEDULE_DAYS = 'MON-FRI';
+/**
+ * Schedules fire Monday to Friday unless a schedule says every day (health-check); each job checks NYSE
+ * holidays and early closes itself.
+ */
+export const SCHEDULE_DAYS = { weekdays: 'MON-FRI', 'every-day': '*' } as const;
+const daysOf = (schedule: JobSchedule) => SCHEDULE_DAYS[schedule.days ?? 'weekdays'];
 export const SCHEDULE_TIME_ZONE = TimeZone.AMERICA_NEW_YORK;
 
 /** Attempts after the first, per layer. */
@@ -118,9 +122,11 @@ export class Jobs extends Construct {
       environment: {
         ...storage.environment(),
         // Every job builds a bridge client (the framework hands one to each run), so all get the URL and
-        // the secret's ARN; only the jobs that call the bridge may read the secret.
+        // the secret's ARN; only the jobs that call the bridge may read the secret. The order-route
+        // secret exists only where orders are placed.
         BRIDGE_URL: gateway.bridgeUrl,
         BRIDGE_SECRET_ARN: gateway.bridgeSecret.secretArn,
+        ...(spec.placesOrders ? { BRIDGE_ORDER_SECRET_ARN: gateway.bridgeOrderSecret.secretArn } : {}),
         ALERT_TOPIC_ARN: alerts.topic.topicArn,
         ...(spec.managesGateway
           ? { ECS_CLUSTER: gateway.cluster.clusterName, ECS_SERVICE: gateway.service.serviceName }
@@ -142,6 +148,7 @@ export class Jobs extends Construct {
     for (const table of writes) storage.grantReadWrite(fn, table);
     for (const table of spec.reads) if (!writes.has(table)) storage.grantRead(fn, table);
     if (spec.usesBridge) gateway.bridgeSecret.grantRead(fn);
+    if (spec.placesOrders) gateway.bridgeOrderSecret.grantRead(fn);
     if (spec.managesGateway) {
       fn.addToRolePolicy(
         new iam.PolicyStatement({
@@ -165,7 +172,7 @@ export class Jobs extends Construct {
     const schedules = spec.schedules.map(
       (schedule) =>
         new scheduler.Schedule(scope, `Schedule-${schedule.label}`, {
-          description: `${spec.name}: ${schedule.description} (New York time, ${SCHEDULE_DAYS})`,
+          description: `${spec.name}: ${schedule.description} (New York time, ${schedule.days === 'every-day' ? 'every day' : SCHEDULE_DAYS.weekdays})`,
           schedule: cronExpression(schedule),
           target: new schedulerTargets.LambdaInvoke(fn, {
             role: schedulerRole,
@@ -184,7 +191,7 @@ export function cronExpression(schedule: JobSchedule): scheduler.ScheduleExpress
   return scheduler.ScheduleExpression.cron({
     minute: schedule.minute,
     hour: schedule.hour,
-    weekDay: SCHEDULE_DAYS,
+    weekDay: daysOf(schedule),
     timeZone: SCHEDULE_TIME_ZONE,
   });
 }

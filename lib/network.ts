@@ -15,12 +15,22 @@ import { Construct } from 'constructs';
 /** The bridge's HTTP port: the only port of the gateway task anything may reach. */
 export const BRIDGE_PORT = 8080;
 
+/**
+ * Ports of the gateway image that must never be reachable: IB's API (4001 live, 4002 paper), the image's
+ * socat relays of them on 0.0.0.0 (4003 live, 4004 paper; IB sees every client through socat as
+ * localhost, so its trusted-IP check is no protection) with 4000 for good measure, and VNC.
+ */
+export const IB_GATEWAY_PORTS = { from: 4000, to: 4004 } as const;
+export const VNC_PORT = 5900;
+
 export class Network extends Construct {
   readonly vpc: ec2.Vpc;
   /** The Lambda jobs. */
   readonly jobsSecurityGroup: ec2.SecurityGroup;
   /** The gateway task: ingress on BRIDGE_PORT from `jobsSecurityGroup` only. */
   readonly bridgeSecurityGroup: ec2.SecurityGroup;
+  /** The public (gateway) subnets' network ACL: the IB ports and VNC denied whatever a security group says. */
+  readonly gatewayAcl: ec2.NetworkAcl;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -68,6 +78,39 @@ export class Network extends Construct {
       ec2.Port.tcp(BRIDGE_PORT),
       'bridge HTTP API from the Lambda jobs',
     );
+
+    // A second line behind the security group: should anyone ever open 4000-4004 or 5900 in a security
+    // group (the image's socat relays listen on 0.0.0.0), the subnet still drops those packets. Stateless,
+    // so everything else stays allowed both ways: the Lambdas' calls to the bridge port, and the replies to
+    // the task's own outbound connections (IB, ghcr.io, ECR, AWS APIs), which arrive on Linux's ephemeral
+    // ports 32768-60999, outside the denied ones. Security groups remain the allow-list.
+    this.gatewayAcl = new ec2.NetworkAcl(this, 'GatewayAcl', {
+      vpc: this.vpc,
+      subnetSelection: { subnetType: ec2.SubnetType.PUBLIC },
+    });
+    const inbound = (id: string, ruleNumber: number, traffic: ec2.AclTraffic, action: ec2.Action) =>
+      this.gatewayAcl.addEntry(id, {
+        ruleNumber,
+        cidr: ec2.AclCidr.anyIpv4(),
+        traffic,
+        direction: ec2.TrafficDirection.INGRESS,
+        ruleAction: action,
+      });
+    inbound(
+      'DenyIbApi',
+      100,
+      ec2.AclTraffic.tcpPortRange(IB_GATEWAY_PORTS.from, IB_GATEWAY_PORTS.to),
+      ec2.Action.DENY,
+    );
+    inbound('DenyVnc', 110, ec2.AclTraffic.tcpPort(VNC_PORT), ec2.Action.DENY);
+    inbound('AllowRest', 200, ec2.AclTraffic.allTraffic(), ec2.Action.ALLOW);
+    this.gatewayAcl.addEntry('AllowOutbound', {
+      ruleNumber: 100,
+      cidr: ec2.AclCidr.anyIpv4(),
+      traffic: ec2.AclTraffic.allTraffic(),
+      direction: ec2.TrafficDirection.EGRESS,
+      ruleAction: ec2.Action.ALLOW,
+    });
 
     const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
       vpc: this.vpc,

@@ -4,19 +4,48 @@
 // - anything in a job's dead-letter queue (a run dropped, expired or failed after its retries);
 // - the gateway task is not running.
 // Plus a small dashboard of the same signals.
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { JobName } from '../functions/core/config';
 import type { Alerts } from './alerts';
 import type { GatewayService } from './gateway-service';
 import type { Jobs } from './jobs';
+import type { Network } from './network';
+
+/**
+ * The EC2 API calls that change who may reach what: security-group rules, security groups themselves,
+ * network-ACL entries and associations, and the security groups of a network interface (a task moved into
+ * another group).
+ */
+export const NETWORK_CHANGE_EVENTS = [
+  'AuthorizeSecurityGroupIngress',
+  'AuthorizeSecurityGroupEgress',
+  'RevokeSecurityGroupIngress',
+  'RevokeSecurityGroupEgress',
+  'ModifySecurityGroupRules',
+  'UpdateSecurityGroupRuleDescriptionsIngress',
+  'UpdateSecurityGroupRuleDescriptionsEgress',
+  'CreateSecurityGroup',
+  'DeleteSecurityGroup',
+  'CreateNetworkAcl',
+  'DeleteNetworkAcl',
+  'CreateNetworkAclEntry',
+  'ReplaceNetworkAclEntry',
+  'DeleteNetworkAclEntry',
+  'ReplaceNetworkAclAssociation',
+  'ModifyNetworkInterfaceAttribute',
+] as const;
 
 /** Jobs whose every failure is alarmed (the others alarm through their dead-letter queue). */
 export const ERROR_ALARM_JOBS: readonly JobName[] = ['execute-strategies', 'monitor'];
 
 export interface ObservabilityProps {
+  network: Network;
   alerts: Alerts;
   jobs: Jobs;
   gateway: GatewayService;
@@ -24,6 +53,10 @@ export interface ObservabilityProps {
 
 export class Observability extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** Security-group and network-ACL changes → the alert topic. */
+  readonly networkChangeRule: events.Rule;
+  /** The role that rule publishes with. */
+  readonly networkChangeRole: iam.IRole;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
@@ -88,6 +121,43 @@ export class Observability extends Construct {
         evaluationPeriods: 3,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+    );
+
+    // Any security-group or network-ACL change in this account and region, by anyone (the console, a
+    // script, CloudFormation itself during a deploy): opening the IB API (4001-4004) or VNC to anything
+    // but the task itself would hand out an unauthenticated trading connection. CloudTrail delivers these
+    // management events to the default bus; the email says who did what to which resource. All changes,
+    // not only this VPC's groups: a task moved into a new group would otherwise go unseen. Email only
+    // (EventBridge sets no `severity` attribute, so the SMS filter does not let it through).
+    const networkChanged = (this.networkChangeRule = new events.Rule(this, 'NetworkAccessChanged', {
+      description: 'Alert on every security-group or network-ACL change (CloudTrail)',
+      eventPattern: {
+        source: ['aws.ec2'],
+        detailType: ['AWS API Call via CloudTrail'],
+        detail: { eventSource: ['ec2.amazonaws.com'], eventName: [...NETWORK_CHANGE_EVENTS] },
+      },
+    }));
+    this.networkChangeRole = new iam.Role(this, 'NetworkAccessChangedRole', {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'EventBridge publishes network-change alerts to the alert topic',
+    });
+    networkChanged.addTarget(
+      new targets.SnsTopic(props.alerts.topic, {
+        role: this.networkChangeRole,
+        // EventBridge publishes with a role of its own (IAM grants on the topic and its key) rather than a
+        // key-policy statement for events.amazonaws.com.
+        authorizeUsingRole: true,
+        message: events.RuleTargetInput.fromText(
+          // Plain string fields only; the full request is in CloudTrail under the event id.
+          `[network change] ${events.EventField.fromPath('$.detail.eventName')} by ` +
+            `${events.EventField.fromPath('$.detail.userIdentity.arn')} at ${events.EventField.time}, ` +
+            `CloudTrail event ${events.EventField.fromPath('$.detail.eventID')}. Check that no rule opens ` +
+            `ports 4000-4004 or 5900 to the gateway task (security group ` +
+            `${props.network.bridgeSecurityGroup.securityGroupId}).`,
+        ),
       }),
     );
 

@@ -42,6 +42,8 @@ export class OptionsIncomeStack extends Stack {
     this.gateway = new GatewayService(this, 'Gateway', {
       network: this.network,
       tradingMode: settings.tradingMode,
+      maxContractsPerOrder: settings.bridgeMaxContractsPerOrder,
+      maxContractsPerDay: settings.bridgeMaxContractsPerDay,
       eventBusName: this.bridgeEvents.bus.eventBusName,
       cpu: settings.gatewayCpu,
       bridgeImage: settings.bridgeImage,
@@ -59,6 +61,7 @@ export class OptionsIncomeStack extends Stack {
       ...(props.entryOverride ? { entryOverride: props.entryOverride } : {}),
     });
     this.observability = new Observability(this, 'Observability', {
+      network: this.network,
       alerts: this.alerts,
       jobs: this.jobs,
       gateway: this.gateway,

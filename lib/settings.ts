@@ -4,10 +4,43 @@
 //   npx cdk deploy -c alertEmail=you@example.com -c alertPhone=+15551234567 -c tradingMode=paper
 //
 // Trading behaviour (strategies, limits, dry run, kill switch) is NOT here: it lives in the config table
-// and changes without a deploy. These are the settings that shape the infrastructure itself.
+// and changes without a deploy. These are the settings that shape the infrastructure itself, plus the
+// bridge's own hard caps, which must not move with the config table (below).
 import { z } from 'zod';
+import { riskSchema } from '../functions/core/config';
 
 const contextString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
+
+/**
+ * The bridge's own hard caps (BRIDGE_MAX_CONTRACTS_PER_ORDER / _PER_DAY), the last line of defence if a job
+ * or the config table goes wrong, so they come from the deploy, not from the config table. The bridge
+ * counts option contracts, legs × ratio × quantity (an iron condor of 10 is 40), and the day's cap counts
+ * opening orders only (closing is never blocked). Defaults follow the config's defaults with a margin:
+ * - per order: `risk.maxContractsPerTrade` (10) of the widest strategy, an iron condor of four legs: 40;
+ * - per day: every allowed position (`risk.maxOpenPositions`, 5) at that full size, three times over: an
+ *   entry refused or cancelled and sent again under a new attempt, and a second run by hand the same day.
+ *   10 × 4 × 5 × 3 = 600 option contracts: a normal day opens at most a third of it, a job stuck in a loop
+ *   hits it within a few orders.
+ * Raising `risk.maxContractsPerTrade` or `risk.maxOpenPositions` in the config table does not raise these:
+ * redeploy with `-c bridgeMaxContractsPerOrder=N -c bridgeMaxContractsPerDay=N`.
+ */
+const CONFIG_DEFAULTS = riskSchema.parse({});
+export const BRIDGE_LEGS_PER_POSITION = 4;
+export const BRIDGE_OPENINGS_PER_POSITION_PER_DAY = 3;
+export const DEFAULT_BRIDGE_MAX_CONTRACTS_PER_ORDER =
+  CONFIG_DEFAULTS.maxContractsPerTrade * BRIDGE_LEGS_PER_POSITION;
+export const DEFAULT_BRIDGE_MAX_CONTRACTS_PER_DAY =
+  DEFAULT_BRIDGE_MAX_CONTRACTS_PER_ORDER *
+  CONFIG_DEFAULTS.maxOpenPositions *
+  BRIDGE_OPENINGS_PER_POSITION_PER_DAY;
+
+const contractCap = (name: string, max: number, fallback: number) =>
+  z.coerce
+    .number({ error: `${name} must be a whole number` })
+    .int({ error: `${name} must be a whole number` })
+    .min(1, { error: `${name} must be at least 1` })
+    .max(max, { error: `${name} must be at most ${max}` })
+    .default(fallback);
 
 export const SettingsSchema = z.object({
   /** paper (default) or live: the gateway's TRADING_MODE and the bridge's IB port follow it. */
@@ -38,6 +71,18 @@ export const SettingsSchema = z.object({
     .int()
     .refine((type) => type >= 1 && type <= 4, 'ibMarketDataType must be 1, 2, 3 or 4')
     .default(1),
+  /** The bridge refuses an order for more contracts than this (combo quantity). */
+  bridgeMaxContractsPerOrder: contractCap(
+    'bridgeMaxContractsPerOrder',
+    1000,
+    DEFAULT_BRIDGE_MAX_CONTRACTS_PER_ORDER,
+  ),
+  /** The bridge refuses opening orders beyond this many option contracts a day. */
+  bridgeMaxContractsPerDay: contractCap(
+    'bridgeMaxContractsPerDay',
+    100_000,
+    DEFAULT_BRIDGE_MAX_CONTRACTS_PER_DAY,
+  ),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -47,7 +92,13 @@ export const SETTING_KEYS = Object.keys(SettingsSchema.shape) as (keyof Settings
 /** Reads the settings from a context lookup (`(key) => node.tryGetContext(key)`); throws naming each bad one. */
 export function settingsFromContext(lookup: (key: string) => unknown): Settings {
   const raw = Object.fromEntries(SETTING_KEYS.map((key) => [key, lookup(key)]));
-  const parsed = SettingsSchema.safeParse(raw);
+  const parsed = SettingsSchema.refine(
+    (settings) => settings.bridgeMaxContractsPerDay >= settings.bridgeMaxContractsPerOrder,
+    {
+      path: ['bridgeMaxContractsPerDay'],
+      error: 'bridgeMaxContractsPerDay must be at least bridgeMaxContractsPerOrder',
+    },
+  ).safeParse(raw);
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => `${String(issue.path[0] ?? '?')}: ${issue.message}`);
   throw new Error(`invalid CDK context:\n  ${lines.join('\n  ')}`);

@@ -7,6 +7,42 @@ import { Construct } from 'constructs';
 import { TABLE_IDS, TABLES } from '../functions/adapters/dynamo/tables';
 import type { KeyAttribute, TableId } from '../functions/adapters/dynamo/tables';
 
+/**
+ * The DynamoDB actions each table's adapter calls (functions/adapters/dynamo/*-store.ts; a transaction's
+ * items are authorised as their PutItem/UpdateItem), split into reads and writes: a job gets these and no
+ * more, so no DeleteItem, BatchWriteItem or Scan where no store uses them (jobs.test.ts reads the adapters'
+ * sources to keep this list honest).
+ */
+export const TABLE_ACTIONS: Readonly<Record<TableId, { read: readonly string[]; write: readonly string[] }>> =
+  {
+    // get, listOpen/byStatus; create and the fill transactions (Put/Update), update, markClosed.
+    positions: {
+      read: ['dynamodb:GetItem', 'dynamodb:Query'],
+      write: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    },
+    // get, by trade date/position/working; conditional create, status transitions, reprices.
+    orders: {
+      read: ['dynamodb:GetItem', 'dynamodb:Query'],
+      write: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    },
+    // get, listTop/listByTradeDate; batched puts, and deleting the day's stale archive chunks.
+    candidates: {
+      read: ['dynamodb:GetItem', 'dynamodb:Query'],
+      write: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
+    },
+    // series queries; single and batched puts.
+    snapshots: { read: ['dynamodb:Query'], write: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'] },
+    // loadConfig scans the few section items; only the operator's scripts write it.
+    config: { read: ['dynamodb:Scan'], write: [] },
+    // get; conditional claims (UpdateItem) and clear (DeleteItem).
+    alertState: { read: ['dynamodb:GetItem'], write: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
+    // Powertools' DynamoDBPersistenceLayer: get, conditional put, update on success, delete on failure.
+    idempotency: {
+      read: ['dynamodb:GetItem'],
+      write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    },
+  };
+
 const attribute = (key: KeyAttribute): dynamodb.Attribute => ({
   name: key.name,
   type: key.type === 'S' ? dynamodb.AttributeType.STRING : dynamodb.AttributeType.NUMBER,
@@ -57,11 +93,14 @@ export class Storage extends Construct {
     );
   }
 
+  /** The table's read actions (TABLE_ACTIONS) on the table and its indexes. */
   grantRead(grantee: IGrantable, tableId: TableId): void {
-    this.tables[tableId].grantReadData(grantee);
+    this.tables[tableId].grant(grantee, ...TABLE_ACTIONS[tableId].read);
   }
 
+  /** The table's read and write actions (TABLE_ACTIONS). */
   grantReadWrite(grantee: IGrantable, tableId: TableId): void {
-    this.tables[tableId].grantReadWriteData(grantee);
+    const { read, write } = TABLE_ACTIONS[tableId];
+    this.tables[tableId].grant(grantee, ...read, ...write);
   }
 }

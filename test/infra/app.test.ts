@@ -15,7 +15,13 @@ interface ValidationReport {
     pluginName: string;
     conclusion: string;
     violations: unknown[];
-    suppressedViolations?: { ruleName: string; reason: string; acknowledgedId: string }[];
+    suppressedViolations?: {
+      ruleName: string;
+      reason: string;
+      acknowledgedId: string;
+      acknowledgedAt: string;
+      violatingConstructs: { constructPath: string }[];
+    }[];
   }[];
 }
 
@@ -26,7 +32,8 @@ describe('cdk-nag AwsSolutions', () => {
     const { app, outdir } = buildTestApp({ nag: true });
     app.synth();
     report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
-  });
+    // A full synth with cdk-nag: slow on a loaded machine.
+  }, 180_000);
 
   it('finds nothing unacknowledged in the app', () => {
     const awsSolutions = report.pluginReports.find((r) => r.pluginName === 'AwsSolutions');
@@ -42,6 +49,18 @@ describe('cdk-nag AwsSolutions', () => {
       // No blanket acknowledgement of a whole rule that reports per finding.
       if (violation.ruleName.startsWith('AwsSolutions-IAM'))
         expect(violation.acknowledgedId).toMatch(/\[.+\]$/);
+    }
+  });
+
+  it('acknowledges each finding on the very resource it is about, never on a parent such as a whole role', () => {
+    const suppressed = report.pluginReports.flatMap((r) => r.suppressedViolations ?? []);
+    for (const violation of suppressed) {
+      for (const { constructPath } of violation.violatingConstructs) {
+        // The L1 resource itself, or the L2 whose default child it is.
+        expect([constructPath, constructPath.replace(/\/Resource$/, '')], violation.acknowledgedId).toContain(
+          violation.acknowledgedAt,
+        );
+      }
     }
   });
 
@@ -66,6 +85,25 @@ describe('settings from context', () => {
     expect(() => build({ tradingMode: 'demo' })).toThrow(/tradingMode/);
     expect(() => build({ gatewayCpu: '256' })).toThrow(/gatewayCpu/);
     expect(() => build({ alertEmail: 'not-an-address' })).toThrow(/alertEmail/);
+  });
+
+  it("refuses bridge contract caps that are not whole numbers ≥ 1, or a day's cap below one order's", () => {
+    expect(() => build({ bridgeMaxContractsPerOrder: '0' })).toThrow(/bridgeMaxContractsPerOrder/);
+    expect(() => build({ bridgeMaxContractsPerOrder: '2.5' })).toThrow(/bridgeMaxContractsPerOrder/);
+    expect(() => build({ bridgeMaxContractsPerDay: 'many' })).toThrow(/bridgeMaxContractsPerDay/);
+    expect(() => build({ bridgeMaxContractsPerOrder: '20', bridgeMaxContractsPerDay: '10' })).toThrow(
+      /bridgeMaxContractsPerDay.*bridgeMaxContractsPerOrder/,
+    );
+  });
+
+  it('passes overridden bridge contract caps to the bridge container', () => {
+    const { stack } = build({ bridgeMaxContractsPerOrder: '4', bridgeMaxContractsPerDay: '40' });
+    const bridge = (
+      Object.values(resourcesOfType(Template.fromStack(stack), 'AWS::ECS::TaskDefinition'))[0]!.Properties!
+        .ContainerDefinitions as { Name: string; Environment: { Name: string; Value: unknown }[] }[]
+    ).find((c) => c.Name === 'bridge')!;
+    const env = Object.fromEntries(bridge.Environment.map((e) => [e.Name, e.Value]));
+    expect(env).toMatchObject({ BRIDGE_MAX_CONTRACTS_PER_ORDER: '4', BRIDGE_MAX_CONTRACTS_PER_DAY: '40' });
   });
 
   describe('live mode, 1 vCPU, a prebuilt bridge image, no alert email', () => {
@@ -98,6 +136,7 @@ describe('settings from context', () => {
 
     it('logs the gateway into the live account and points the bridge at the live port', () => {
       expect(envOf('ib-gateway').TRADING_MODE).toBe('live');
+      expect(envOf('bridge').TRADING_MODE).toBe('live');
       expect(envOf('bridge').IB_PORT).toBe('4001');
       template.hasOutput('TradingMode', { Value: 'live' });
     });

@@ -1,5 +1,5 @@
 // The Lambda jobs, their schedules, retries, dead-letter queues and permissions.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
@@ -35,7 +35,7 @@ function schedulesOf(name: JobName) {
 }
 
 // The schedule as the README's job table gives it, written out apart from lib/jobs-table.ts so a slip
-// there shows: New York wall-clock times, Monday to Friday.
+// there shows: New York wall-clock times, Monday to Friday (health-check every day).
 const FIVE_MINUTES_IN_MARKET_HOURS = ['cron(30-55/5 9 ? * MON-FRI *)', 'cron(0-55/5 10-15 ? * MON-FRI *)'];
 const EXPECTED_CRONS: Record<JobName, string[]> = {
   'load-historical-data': ['cron(0 8 ? * MON-FRI *)'],
@@ -48,7 +48,8 @@ const EXPECTED_CRONS: Record<JobName, string[]> = {
   monitor: FIVE_MINUTES_IN_MARKET_HOURS,
   'daily-statistics': ['cron(30 16 ? * MON-FRI *)'],
   'validate-data-quality': ['cron(0 18 ? * MON-FRI *)'],
-  'health-check': ['cron(0 * ? * MON-FRI *)'],
+  // Every day, weekends included: a gateway down on Sunday should be known before Monday's open.
+  'health-check': ['cron(0 * ? * * *)'],
   'verify-positions': [],
 };
 
@@ -73,6 +74,49 @@ function fireTimes(expression: string): number[] {
   const [minute = '', hour = ''] = expression.replace(/^cron\(|\)$/g, '').split(' ');
   return expandField(hour, 0, 23).flatMap((h) => expandField(minute, 0, 59).map((m) => h * 60 + m));
 }
+
+/**
+ * The DynamoDB actions the adapters call, per table, read from their source: each store file's commands
+ * (a transaction's Put/Update items count as PutItem/UpdateItem) on the tables that file touches, plus
+ * Powertools' idempotency layer (GetItem, conditional PutItem, UpdateItem, DeleteItem on failure).
+ */
+function dynamoActionsUsedPerTable(): Record<TableId, Set<string>> {
+  const storeTables: Record<string, TableId[]> = {
+    'alert-state-store.ts': ['alertState'],
+    'candidate-store.ts': ['candidates'],
+    'config-store.ts': ['config'],
+    'order-intent-store.ts': ['orders'],
+    // Its fill transactions also update the order intent.
+    'position-store.ts': ['positions', 'orders'],
+    'snapshot-store.ts': ['snapshots'],
+  };
+  const used = Object.fromEntries(Object.keys(TABLES).map((id) => [id, new Set<string>()])) as Record<
+    TableId,
+    Set<string>
+  >;
+  const commands: [RegExp, string][] = [
+    [/\bnew GetCommand\(/, 'dynamodb:GetItem'],
+    [/\bnew PutCommand\(|\bPut: \{/, 'dynamodb:PutItem'],
+    [/\bnew UpdateCommand\(|\bUpdate: \{/, 'dynamodb:UpdateItem'],
+    [/\bnew DeleteCommand\(|\bDelete: \{/, 'dynamodb:DeleteItem'],
+    [/\bnew ScanCommand\(/, 'dynamodb:Scan'],
+    [/\bnew QueryCommand\(|\bqueryAll\(|\bqueryLimited\(/, 'dynamodb:Query'],
+    [/\bbatchPutAll\(|\bnew BatchWriteCommand\(/, 'dynamodb:BatchWriteItem'],
+  ];
+  const files = readdirSync(repoPath('functions/adapters/dynamo')).filter((f) => f.endsWith('-store.ts'));
+  expect(files.sort()).toEqual(Object.keys(storeTables).sort());
+  for (const file of files) {
+    const source = readFileSync(repoPath('functions/adapters/dynamo', file), 'utf8');
+    for (const [pattern, action] of commands)
+      if (pattern.test(source)) for (const id of storeTables[file]!) used[id].add(action);
+  }
+  for (const action of ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'])
+    used.idempotency.add(`dynamodb:${action}`);
+  return used;
+}
+
+/** The jobs that place, reprice or cancel orders: the only ones given the order secret. */
+const ORDER_JOBS: readonly JobName[] = ['execute-strategies', 'monitor'];
 
 describe('job table', () => {
   it('lists every job of the core config exactly once', () => {
@@ -232,6 +276,10 @@ describe('functions', () => {
       }
       expect(env.BRIDGE_URL).toBe(url);
       expect(referencedId(env.BRIDGE_SECRET_ARN)).toBe(logicalId(stack.gateway.bridgeSecret));
+      // The order secret only where orders are placed, modified or cancelled.
+      expect(referencedId(env.BRIDGE_ORDER_SECRET_ARN), name).toBe(
+        ORDER_JOBS.includes(name) ? logicalId(stack.gateway.bridgeOrderSecret) : undefined,
+      );
       expect(referencedId(env.ALERT_TOPIC_ARN)).toBe(logicalId(stack.alerts.topic));
       expect(env.POWERTOOLS_SERVICE_NAME).toBe(name);
     }
@@ -306,6 +354,63 @@ describe('permissions', () => {
     }
   });
 
+  it('only execute-strategies and monitor read the order secret; no job reads its previous one', () => {
+    const readSecret = (name: JobName, secret: IConstruct) =>
+      allows(name, 'secretsmanager:GetSecretValue', logicalId(secret));
+    for (const name of stack.jobs.deployed.keys()) {
+      expect(readSecret(name, stack.gateway.bridgeOrderSecret), name).toBe(ORDER_JOBS.includes(name));
+      expect(readSecret(name, stack.gateway.bridgeOrderSecretPrevious), name).toBe(false);
+    }
+  });
+
+  it('verify-positions has no access to the orders table (its code never reads or writes it)', () => {
+    const orders = table('orders');
+    const onOrders = statementsOf('verify-positions').filter((statement) =>
+      ([] as unknown[]).concat(statement.Resource).some((resource) => {
+        const id = referencedId(resource) ?? JSON.stringify(resource);
+        return id === orders || id.includes(orders);
+      }),
+    );
+    expect(onOrders).toEqual([]);
+  });
+
+  it('grant only the DynamoDB actions the stores call on each table', () => {
+    const used = dynamoActionsUsedPerTable();
+    for (const name of stack.jobs.deployed.keys()) {
+      for (const id of Object.keys(TABLES) as TableId[]) {
+        const granted = statementsOf(name)
+          .filter((statement) =>
+            ([] as unknown[])
+              .concat(statement.Resource)
+              .some((resource) => JSON.stringify(resource).includes(`"${table(id)}"`)),
+          )
+          .flatMap((statement) => ([] as string[]).concat(statement.Action))
+          .filter((action) => action.startsWith('dynamodb:'));
+        const unused = granted.filter((action) => !used[id].has(action));
+        expect(unused, `${name} on ${id}`).toEqual([]);
+      }
+    }
+    // The destructive and bulk actions stay where their store uses them.
+    for (const name of stack.jobs.deployed.keys()) {
+      for (const id of ['positions', 'orders', 'snapshots'] as const)
+        expect(allows(name, 'dynamodb:DeleteItem', table(id)), `${name} ${id}`).toBe(false);
+      for (const id of [
+        'positions',
+        'orders',
+        'snapshots',
+        'candidates',
+        'alertState',
+        'idempotency',
+      ] as const)
+        expect(allows(name, 'dynamodb:Scan', table(id)), `${name} ${id}`).toBe(false);
+    }
+    // And the writes each job needs are still there.
+    expect(allows('strategy-analysis', 'dynamodb:BatchWriteItem', table('candidates'))).toBe(true);
+    expect(allows('monitor', 'dynamodb:UpdateItem', table('positions'))).toBe(true);
+    expect(allows('verify-positions', 'dynamodb:PutItem', table('positions'))).toBe(true);
+    expect(allows('execute-strategies', 'dynamodb:DeleteItem', table('idempotency'))).toBe(true);
+  });
+
   it('only health-check may restart the gateway service', () => {
     const serviceId = logicalId(stack.gateway.service);
     for (const name of stack.jobs.deployed.keys()) {
@@ -350,7 +455,11 @@ describe('pending jobs', () => {
     );
     expect(jobFunctions).toHaveLength(1);
     pendingTemplate.resourceCountIs('AWS::Scheduler::Schedule', 2);
-    pendingTemplate.resourceCountIs('AWS::Events::Rule', 0);
+    // No fill-event rule on the bridge's bus (the network-change alarm on the default bus stays).
+    const busRules = Object.values(resourcesOfType(pendingTemplate, 'AWS::Events::Rule')).filter(
+      (rule) => rule.Properties?.EventBusName !== undefined,
+    );
+    expect(busRules).toHaveLength(0);
     pendingTemplate.resourceCountIs('AWS::SQS::Queue', 1);
     const pending = (pendingTemplate.findOutputs('PendingJobs').PendingJobs as { Value: string }).Value.split(
       ' ',

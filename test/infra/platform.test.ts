@@ -1,14 +1,18 @@
 // Network, gateway service, storage, alerts and alarms of the stack as deployed (paper mode, defaults).
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { createTableInputs, TABLE_IDS, TABLES } from '../../functions/adapters/dynamo/tables';
 import { publishInput } from '../../functions/adapters/sns-alerter';
 import { makeAlert } from '../../functions/core/alerts';
+import { riskSchema } from '../../functions/core/config';
 import { withinDailyWindow } from '../../gateway-container/bridge/connection';
 import { EnvSchema as BridgeEnvSchema } from '../../gateway-container/bridge/main';
 import type { AlertSeverity } from '../../functions/core/types';
+import { bridgeBaseImages, ibGatewayImage } from '../../lib/gateway-service';
 import type { OptionsIncomeStack } from '../../lib/options-income-stack';
 import { repoPath } from '../../lib/paths';
 import {
@@ -136,6 +140,48 @@ describe('network', () => {
     }
     expect(container('ib-gateway').PortMappings ?? []).toEqual([]);
   });
+  /** The public subnets' network ACL entries in one direction, evaluated as AWS does: lowest rule first. */
+  function aclVerdict(egress: boolean, port: number, from: string): 'allow' | 'deny' {
+    const entries = Object.values(resourcesOfType(template, 'AWS::EC2::NetworkAclEntry'))
+      .map((entry) => entry.Properties as Record<string, unknown>)
+      .filter((entry) => Boolean(entry.Egress) === egress)
+      .sort((a, b) => (a.RuleNumber as number) - (b.RuleNumber as number));
+    const inCidr = (ip: string, cidr: string) => {
+      const [base, bits] = cidr.split('/') as [string, string];
+      const toInt = (a: string) => a.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+      const size = 2 ** (32 - Number(bits));
+      return Math.floor(toInt(ip) / size) === Math.floor(toInt(base) / size);
+    };
+    for (const entry of entries) {
+      const range = entry.PortRange as { From: number; To: number } | undefined;
+      const tcp = entry.Protocol === 6 || entry.Protocol === -1;
+      const portMatches =
+        entry.Protocol === -1 || (range !== undefined && port >= range.From && port <= range.To);
+      if (tcp && portMatches && inCidr(from, entry.CidrBlock as string))
+        return entry.RuleAction === 'deny' ? 'deny' : 'allow';
+    }
+    return 'deny';
+  }
+
+  it("denies the IB API ports (4000-4004) and VNC (5900) from anywhere at the gateway's subnets", () => {
+    const acls = Object.entries(resourcesOfType(template, 'AWS::EC2::SubnetNetworkAclAssociation')).map(
+      ([, association]) => ({
+        subnet: referencedId(association.Properties?.SubnetId),
+        acl: referencedId(association.Properties?.NetworkAclId),
+      }),
+    );
+    const publicSubnets = stack.network.vpc.publicSubnets.map((subnet) => logicalId(subnet)).sort();
+    expect(acls.map((a) => a.subnet).sort()).toEqual(publicSubnets);
+    expect(new Set(acls.map((a) => a.acl)).size).toBe(1);
+    for (const from of ['203.0.113.7', '10.40.3.20'])
+      for (const port of [4000, 4001, 4002, 4003, 4004, 5900])
+        expect(aclVerdict(false, port, from), `${from} → ${port}`).toBe('deny');
+    // What the task needs: the Lambdas' bridge calls, and the replies to its own outbound connections (IB,
+    // registries, AWS APIs) on Linux's ephemeral ports.
+    expect(aclVerdict(false, 8080, '10.40.3.20')).toBe('allow');
+    for (const port of [32768, 45000, 60999]) expect(aclVerdict(false, port, '203.0.113.7')).toBe('allow');
+    for (const port of [443, 4001, 4000]) expect(aclVerdict(true, port, '203.0.113.7')).toBe('allow');
+  });
 });
 
 describe('gateway service', () => {
@@ -243,12 +289,24 @@ describe('gateway service', () => {
       BRIDGE_PORT: '8080',
       EVENT_BUS_NAME: { Ref: logicalId(stack.bridgeEvents.bus) },
     });
-    // Both secrets, whole SecretStrings: the current one and the previous one (accepted during a rotation).
+    // Four secrets, whole SecretStrings: the read secret and the order secret, each with its previous one
+    // (accepted during a rotation).
     expect(bridge.Secrets).toEqual([
       { Name: 'BRIDGE_SECRET', ValueFrom: { Ref: logicalId(stack.gateway.bridgeSecret) } },
       { Name: 'BRIDGE_SECRET_PREVIOUS', ValueFrom: { Ref: logicalId(stack.gateway.bridgeSecretPrevious) } },
+      { Name: 'BRIDGE_ORDER_SECRET', ValueFrom: { Ref: logicalId(stack.gateway.bridgeOrderSecret) } },
+      {
+        Name: 'BRIDGE_ORDER_SECRET_PREVIOUS',
+        ValueFrom: { Ref: logicalId(stack.gateway.bridgeOrderSecretPrevious) },
+      },
     ]);
-    expect(logicalId(stack.gateway.bridgeSecretPrevious)).not.toBe(logicalId(stack.gateway.bridgeSecret));
+    const ids = [
+      stack.gateway.bridgeSecret,
+      stack.gateway.bridgeSecretPrevious,
+      stack.gateway.bridgeOrderSecret,
+      stack.gateway.bridgeOrderSecretPrevious,
+    ].map((secret) => logicalId(secret));
+    expect(new Set(ids).size).toBe(4);
     expect(bridge.DependsOn).toEqual([{ ContainerName: 'ib-gateway', Condition: 'START' }]);
   });
 
@@ -256,12 +314,19 @@ describe('gateway service', () => {
     const bridge = container('bridge');
     const names = [...(bridge.Environment ?? []), ...(bridge.Secrets ?? [])].map((e) => e.Name);
     expect(names).toContain('BRIDGE_SECRET_PREVIOUS');
+    expect(names).toContain('BRIDGE_ORDER_SECRET');
+    expect(names).toContain('BRIDGE_MAX_CONTRACTS_PER_DAY');
     expect(names.filter((name) => !(name in BridgeEnvSchema.shape))).toEqual([]);
   });
 
-  it('generates both bridge secrets long enough for the bridge (16+ characters) and stores no value in the template', () => {
+  it('generates the four bridge secrets long enough for the bridge (16+ characters) and stores no value in the template', () => {
     const secrets = resourcesOfType(template, 'AWS::SecretsManager::Secret');
-    for (const secret of [stack.gateway.bridgeSecret, stack.gateway.bridgeSecretPrevious]) {
+    for (const secret of [
+      stack.gateway.bridgeSecret,
+      stack.gateway.bridgeSecretPrevious,
+      stack.gateway.bridgeOrderSecret,
+      stack.gateway.bridgeOrderSecretPrevious,
+    ]) {
       const props = secrets[logicalId(secret)]!.Properties!;
       expect(props.SecretString).toBeUndefined();
       const generated = props.GenerateSecretString as {
@@ -274,7 +339,7 @@ describe('gateway service', () => {
     }
   });
 
-  it('lets the execution role read exactly the three secrets the containers get, and the task role none', () => {
+  it('lets the execution role read exactly the five secrets the containers get, and the task role none', () => {
     const statementsOf = (roleId: string) =>
       Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
         .filter((policy) =>
@@ -302,6 +367,8 @@ describe('gateway service', () => {
         logicalId(stack.gateway.ibCredentials),
         logicalId(stack.gateway.bridgeSecret),
         logicalId(stack.gateway.bridgeSecretPrevious),
+        logicalId(stack.gateway.bridgeOrderSecret),
+        logicalId(stack.gateway.bridgeOrderSecretPrevious),
       ]),
     );
     for (const statement of execution) {
@@ -316,13 +383,65 @@ describe('gateway service', () => {
     expect(secretAccess(logicalId(stack.gateway.taskDefinition.taskRole))).toEqual([]);
   });
 
-  it('names the two bridge secrets and the cluster in outputs, for the rotation procedure', () => {
+  it('names the four bridge secrets and the cluster in outputs, for the rotation procedure', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(JSON.stringify(outputs.BridgeSecretName?.Value)).toContain(logicalId(stack.gateway.bridgeSecret));
     expect(JSON.stringify(outputs.BridgeSecretPreviousName?.Value)).toContain(
       logicalId(stack.gateway.bridgeSecretPrevious),
     );
+    expect(JSON.stringify(outputs.BridgeOrderSecretName?.Value)).toContain(
+      logicalId(stack.gateway.bridgeOrderSecret),
+    );
+    expect(JSON.stringify(outputs.BridgeOrderSecretPreviousName?.Value)).toContain(
+      logicalId(stack.gateway.bridgeOrderSecretPrevious),
+    );
     expect(outputs.GatewayClusterName?.Value).toEqual({ Ref: logicalId(stack.gateway.cluster) });
+  });
+
+  it('gives the bridge the trading mode and its hard limits, from the config caps with a margin', () => {
+    const risk = riskSchema.parse({});
+    // The bridge counts option contracts (legs × quantity). Per order: an iron condor (four legs) at the
+    // config's cap on one order. Per day (openings only): every allowed position at that size, three times
+    // over (an entry re-sent after a reject or cancel, a second run by hand).
+    expect(env(container('bridge'))).toMatchObject({
+      TRADING_MODE: 'paper',
+      BRIDGE_MAX_CONTRACTS_PER_ORDER: String(risk.maxContractsPerTrade * 4),
+      BRIDGE_MAX_CONTRACTS_PER_DAY: String(risk.maxContractsPerTrade * 4 * risk.maxOpenPositions * 3),
+      BRIDGE_PRICE_BAND_WIDTH_FRACTION: '0.1',
+    });
+  });
+
+  it("keeps IB's own API order precautions on (BYPASS_WARNING=no) in the task, the image and the env template", () => {
+    expect(env(container('ib-gateway')).BYPASS_WARNING).toBe('no');
+    const dockerfile = readFileSync(repoPath('gateway-container/Dockerfile.gateway'), 'utf8');
+    expect(/^\s*BYPASS_WARNING=(\S+)/m.exec(dockerfile)?.[1]).toBe('no');
+    const template = readFileSync(repoPath('gateway-container/ibc/gateway.env.template'), 'utf8');
+    expect(/^BYPASS_WARNING=(.*)$/m.exec(template)?.[1]).toBe('no');
+  });
+
+  it('runs the bridge with a read-only root file system and a task volume for /tmp', () => {
+    const bridge = container('bridge') as Container & {
+      ReadonlyRootFilesystem?: boolean;
+      MountPoints?: { ContainerPath: string; SourceVolume: string; ReadOnly: boolean }[];
+    };
+    expect(bridge.ReadonlyRootFilesystem).toBe(true);
+    expect(bridge.MountPoints).toEqual([
+      { ContainerPath: '/tmp', SourceVolume: 'bridge-tmp', ReadOnly: false },
+    ]);
+    const volumes = Object.values(resourcesOfType(template, 'AWS::ECS::TaskDefinition'))[0]!.Properties!
+      .Volumes as { Name: string; Host?: unknown }[];
+    // A bind mount of the task's ephemeral storage (Fargate has no tmpfs); no host path.
+    expect(volumes).toEqual([{ Name: 'bridge-tmp' }]);
+    // Fargate creates a bind mount root-owned 0755 unless the image declares the path a VOLUME, whose
+    // permissions it copies: /tmp (1777) stays writable for the image's non-root user.
+    const dockerfile = readFileSync(repoPath('gateway-container/Dockerfile.bridge'), 'utf8');
+    expect(dockerfile).toMatch(/^VOLUME \["\/tmp"\]$/m);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    // The gateway image writes its settings, IBC's config.ini and its heap size into its install tree at
+    // start (gateway-service.ts says why no volume can cover that): left writable, deliberately.
+    expect((container('ib-gateway') as { ReadonlyRootFilesystem?: boolean }).ReadonlyRootFilesystem).toBe(
+      false,
+    );
   });
 
   it('health-checks the bridge /health in the task definition, with a long start period', () => {
@@ -356,6 +475,98 @@ describe('gateway service', () => {
       const group = resourcesOfType(template, 'AWS::Logs::LogGroup')[referencedId(options['awslogs-group'])!];
       expect(group?.Properties?.RetentionInDays, c.Name).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('image pins', () => {
+  const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
+  const write = (text: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'dockerfile-'));
+    const file = join(dir, 'Dockerfile');
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('builds the bridge only from base images pinned by digest', () => {
+    const images = bridgeBaseImages();
+    expect(images.length).toBeGreaterThan(0);
+    for (const image of images) expect(image).toMatch(/^node:\d+\.\d+\.\d+-[a-z]+-slim@sha256:[0-9a-f]{64}$/);
+  });
+
+  it('refuses a bridge base image without a digest, or a gateway image with a floating tag', () => {
+    expect(() => bridgeBaseImages(write('FROM node:22-bookworm-slim AS build\nFROM build\n'))).toThrow(
+      /node:22-bookworm-slim.*digest/,
+    );
+    expect(() => bridgeBaseImages(write(`FROM node:latest@${DIGEST}\n`))).toThrow(/node:latest/);
+    expect(
+      bridgeBaseImages(write(`FROM node:22.1.0-bookworm-slim@${DIGEST} AS build\nFROM build\n`)),
+    ).toEqual([`node:22.1.0-bookworm-slim@${DIGEST}`]);
+    for (const tag of ['latest', 'stable', `latest@${DIGEST}`])
+      expect(() => ibGatewayImage(write(`ARG IB_GATEWAY_TAG=${tag}\n`))).toThrow(/IB_GATEWAY_TAG/);
+    expect(() => ibGatewayImage(write(`ARG IB_GATEWAY_TAG=10.45.1j@sha256:abc\n`))).toThrow(/digest/);
+    expect(ibGatewayImage(write(`ARG IB_GATEWAY_TAG=10.45.1j@${DIGEST}\n`))).toBe(
+      `ghcr.io/gnzsnz/ib-gateway:10.45.1j@${DIGEST}`,
+    );
+  });
+});
+
+describe('security-group alarm', () => {
+  /** EventBridge matching for the pattern features used here: exact values in arrays, nested objects. */
+  function matches(pattern: Record<string, unknown>, event: Record<string, unknown>): boolean {
+    return Object.entries(pattern).every(([key, expected]) => {
+      const actual = event[key];
+      if (Array.isArray(expected)) return expected.includes(actual);
+      return (
+        typeof actual === 'object' &&
+        actual !== null &&
+        matches(expected as Record<string, unknown>, actual as Record<string, unknown>)
+      );
+    });
+  }
+  const cloudTrail = (eventName: string) => ({
+    source: 'aws.ec2',
+    'detail-type': 'AWS API Call via CloudTrail',
+    detail: { eventSource: 'ec2.amazonaws.com', eventName, requestParameters: { groupId: 'sg-0abc' } },
+  });
+
+  it('sends every security-group or network-ACL change (CloudTrail) to the alert topic, and nothing else', () => {
+    const rules = Object.values(resourcesOfType(template, 'AWS::Events::Rule')).filter((rule) =>
+      JSON.stringify(rule.Properties?.EventPattern).includes('aws.ec2'),
+    );
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]!.Properties!;
+    // The default bus, where CloudTrail delivers management events.
+    expect(rule.EventBusName).toBeUndefined();
+    const pattern = rule.EventPattern as Record<string, unknown>;
+    for (const name of [
+      'AuthorizeSecurityGroupIngress',
+      'AuthorizeSecurityGroupEgress',
+      'RevokeSecurityGroupIngress',
+      'RevokeSecurityGroupEgress',
+      'ModifySecurityGroupRules',
+      'CreateSecurityGroup',
+      'DeleteSecurityGroup',
+      'CreateNetworkAclEntry',
+      'ReplaceNetworkAclEntry',
+      'DeleteNetworkAclEntry',
+      'ReplaceNetworkAclAssociation',
+      'ModifyNetworkInterfaceAttribute',
+    ])
+      expect(matches(pattern, cloudTrail(name)), name).toBe(true);
+    for (const name of ['DescribeSecurityGroups', 'RunInstances', 'CreateTags'])
+      expect(matches(pattern, cloudTrail(name)), name).toBe(false);
+    const targets = rule.Targets as { Arn: unknown; RoleArn?: unknown }[];
+    expect(targets.map((t) => referencedId(t.Arn))).toEqual([logicalId(stack.alerts.topic)]);
+    // Published through a role of its own (IAM, not a key-policy statement for events.amazonaws.com).
+    const roleId = referencedId(targets[0]!.RoleArn)!;
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'sns:Publish', Resource: { Ref: logicalId(stack.alerts.topic) } }),
+        ]),
+      },
+    });
   });
 });
 
@@ -468,6 +679,48 @@ describe('alerts', () => {
         ]),
       },
     });
+  });
+  it('conditions the CloudWatch key-policy statement on this account (aws:SourceAccount)', () => {
+    const key = resourcesOfType(template, 'AWS::KMS::Key')[logicalId(stack.alerts.key)]!;
+    const statements = (key.Properties!.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+    const cloudWatch = statements.filter(
+      (s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }),
+    );
+    expect(cloudWatch).toHaveLength(1);
+    expect(cloudWatch[0]!.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    });
+    // No other service principal may use the key.
+    const services = statements.flatMap((s) =>
+      typeof s.Principal === 'object' && s.Principal !== null && 'Service' in s.Principal
+        ? [s.Principal]
+        : [],
+    );
+    expect(services).toHaveLength(1);
+  });
+
+  it('lets only the roles that publish alerts decrypt with the alert key', () => {
+    const keyId = logicalId(stack.alerts.key);
+    const decrypting = new Set<string>();
+    for (const policy of Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))) {
+      const statements = (policy.Properties?.PolicyDocument as { Statement: Record<string, unknown>[] })
+        .Statement;
+      const onKey = statements.some(
+        (s) =>
+          ([] as string[]).concat(s.Action as string | string[]).includes('kms:Decrypt') &&
+          ([] as unknown[]).concat(s.Resource).some((r) => referencedId(r) === keyId),
+      );
+      if (onKey)
+        for (const role of policy.Properties?.Roles as unknown[]) decrypting.add(referencedId(role)!);
+    }
+    const publishers = new Set([...stack.jobs.deployed.values()].map(({ fn }) => logicalId(fn.role!)));
+    const alarmRole = Object.values(resourcesOfType(template, 'AWS::Events::Rule'))
+      .flatMap((rule) => (rule.Properties?.Targets as { Arn: unknown; RoleArn?: unknown }[]) ?? [])
+      .filter((t) => referencedId(t.Arn) === logicalId(stack.alerts.topic))
+      .map((t) => referencedId(t.RoleArn)!);
+    expect(alarmRole).toHaveLength(1);
+    publishers.add(alarmRole[0]!);
+    expect([...decrypting].sort()).toEqual([...publishers].sort());
   });
 });
 

@@ -320,4 +320,26 @@ describe('health-check', () => {
     }
     expect(await handler({}, ctx)).toMatchObject({ ok: true, did: 'gateway healthy' });
   }, 60_000);
+  it('runs on a weekend too (scheduled every day): a gateway down on Saturday is counted and alerted, never restarted', async () => {
+    // 2026-06-06 is a Saturday: no trading day, so a calendar gate other than 'always' would skip the run.
+    setJobContext(bridgeDown(manualClock(nyTimeToEpoch('2026-06-06', '12:00'))));
+    try {
+      const before = ecs.commandCalls(UpdateServiceCommand).length;
+      const result = await handler(
+        { 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} },
+        ctx,
+      );
+      expect(result.skipped).toBeUndefined();
+      expect(result.did).toMatch(/^gateway down/);
+      expect(result.details?.restart).toMatchObject({
+        done: false,
+        reason: expect.stringMatching(/market is closed|of \d+ consecutive/),
+      });
+      expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(before);
+      expect(stack.published().at(-1)).toMatchObject({ MessageAttributes: severityAttr('WARNING') });
+    } finally {
+      setJobContext(stack.context);
+    }
+    expect(await handler({}, ctx)).toMatchObject({ ok: true, did: 'gateway healthy' });
+  }, 60_000);
 });
