@@ -22,7 +22,7 @@ import {
 } from '../../functions/jobs/shared/context';
 import { createVerifier } from '../../gateway-container/bridge/auth';
 import type { RequestVerifier } from '../../gateway-container/bridge/auth';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../gateway-container/bridge/contract';
+import { PRIORITY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../gateway-container/bridge/contract';
 import { HEALTHY_BRIDGE } from './bridge-fixtures';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bridge-hmac-AbCdEf';
@@ -53,6 +53,7 @@ beforeAll(async () => {
         signature: req.headers[SIGNATURE_HEADER] as string | undefined,
         method: req.method ?? 'GET',
         pathWithQuery: req.url ?? '/',
+        priority: req.headers[PRIORITY_HEADER] as string | undefined,
         body: Buffer.concat(chunks),
       });
       res.writeHead(result.ok ? 200 : 401, { 'content-type': 'application/json' });
