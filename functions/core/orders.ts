@@ -283,6 +283,8 @@ export interface CloseAttemptIntent {
   tradeDate: IsoDate;
   status: OrderIntentStatus;
   filledQuantity: number;
+  /** IB's order id; undefined when the order never reached IB. */
+  orderId?: number;
   /** Why it ended: IB's rejection text, "cancelled after 3 reprice(s): 0 of 1 filled", ... */
   statusReason?: string;
 }
@@ -304,11 +306,13 @@ export type CloseAttempt<T extends CloseAttemptIntent = CloseAttemptIntent> =
  * - Each of today's closes that ended without closing the position (REJECTED or CANCELLED) moves the
  *   next one to a new attempt key, so a rejected close is tried again on the next cycle instead of
  *   finding "intent already REJECTED" forever.
- * - Failed attempts — REJECTED (IB or the bridge refused it), or CANCELLED with nothing filled (never
- *   placed, not found at IB, or not filled by the last reprice) — count toward `maxAttempts` per day;
- *   once used up → EXHAUSTED until the next trading day. A part-filled cancel made progress: its
- *   remainder goes out under the next key, but it does not use up an attempt, so part fills never
- *   exhaust the exits (the position shrinks with each one, which bounds them).
+ * - Failed attempts — REJECTED (IB or the bridge refused it), or CANCELLED with nothing filled before
+ *   it ever reached IB (no order id) — count toward `maxAttempts` per day; once used up → EXHAUSTED
+ *   until the next trading day. An order that worked at IB and was cancelled unfilled after its last
+ *   reprice is not a failure: the market did not meet the price, and the next cycle tries again from
+ *   fresh quotes (counting it would let three unfilled exits in a fast market block the stop loss for
+ *   the rest of the day). A part-filled cancel made progress: its remainder goes out under the next
+ *   key without using up an attempt (the position shrinks with each one, which bounds them).
  * - FILLED and DRY_RUN intents neither fail nor move the key (a dry run finds its own record again).
  */
 export function nextCloseAttempt<T extends CloseAttemptIntent>(
@@ -322,7 +326,9 @@ export function nextCloseAttempt<T extends CloseAttemptIntent>(
   const ended = intents.filter(
     (i) => i.tradeDate === tradeDate && (i.status === 'REJECTED' || i.status === 'CANCELLED'),
   );
-  const failed = ended.filter((i) => i.status === 'REJECTED' || i.filledQuantity === 0);
+  const failed = ended.filter(
+    (i) => i.status === 'REJECTED' || (i.filledQuantity === 0 && i.orderId === undefined),
+  );
   const reasonOf = (i: T) => i.statusReason ?? `intent ${i.status}`;
   if (failed.length >= maxAttempts) {
     const last = failed.at(-1)!;

@@ -1,5 +1,5 @@
 // The exit attempt policy (core `nextCloseAttempt`): every branch — none yet, working, rejected and
-// unfilled failures counted, part fills moving the key without using an attempt, exhaustion with the
+// never-placed failures counted, unfilled cancels at IB not, part fills moving the key without using an attempt, exhaustion with the
 // last reason, the day boundary, dry-run and filled intents, the key's own limit, bad input.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -20,7 +20,11 @@ const intent = (
   ...extra,
 });
 const rejected = (reason: string) => intent('REJECTED', { statusReason: reason });
-const unfilled = () => intent('CANCELLED', { statusReason: 'cancelled after 3 reprice(s): 0 of 2 filled' });
+/** Worked at IB through its reprices and cancelled with nothing filled: the market did not meet it. */
+const unfilled = () =>
+  intent('CANCELLED', { orderId: 7, statusReason: 'cancelled after 3 reprice(s): 0 of 2 filled' });
+/** Cancelled before it ever reached IB (the bridge could not place it). */
+const neverPlaced = () => intent('CANCELLED', { statusReason: 'not placed: bridge unavailable' });
 const partFilled = (filled: number) => intent('CANCELLED', { filledQuantity: filled });
 const policy = (intents: CloseAttemptIntent[], maxAttempts = 3) =>
   nextCloseAttempt(intents, { tradeDate: TODAY, maxAttempts });
@@ -48,11 +52,20 @@ describe('nextCloseAttempt', () => {
     });
   });
 
-  it('a close cancelled with nothing filled counts as a failed attempt', () => {
-    expect(policy([unfilled(), rejected('x')])).toEqual({
+  it('a close cancelled before it reached IB counts as a failed attempt', () => {
+    expect(policy([neverPlaced(), rejected('x')])).toEqual({
       kind: 'PLACE',
       attempt: 2,
       failed: 2,
+      maxAttempts: 3,
+    });
+  });
+
+  it('a close that worked at IB and was cancelled unfilled moves the key but uses no attempt', () => {
+    expect(policy([unfilled(), unfilled(), unfilled(), rejected('x')])).toEqual({
+      kind: 'PLACE',
+      attempt: 4,
+      failed: 1,
       maxAttempts: 3,
     });
   });
@@ -64,7 +77,7 @@ describe('nextCloseAttempt', () => {
 
   it('the last attempt failed: exhausted, with the failed count and the last failure’s reason', () => {
     const last = rejected('Order rejected - reason: trading halted');
-    const out = policy([rejected('first'), partFilled(2), unfilled(), last]);
+    const out = policy([rejected('first'), partFilled(2), unfilled(), neverPlaced(), last]);
     expect(out).toEqual({
       kind: 'EXHAUSTED',
       failed: 3,
@@ -134,11 +147,15 @@ describe('nextCloseAttempt', () => {
     >;
     fc.assert(
       fc.property(
-        fc.array(fc.record({ status, filled: fc.integer({ min: 0, max: 3 }) }), { maxLength: 120 }),
+        fc.array(fc.record({ status, filled: fc.integer({ min: 0, max: 3 }), placed: fc.boolean() }), {
+          maxLength: 120,
+        }),
         fc.integer({ min: 1, max: 20 }),
         (rows, max) => {
           const out = policy(
-            rows.map((r) => intent(r.status, { filledQuantity: r.filled })),
+            rows.map((r) =>
+              intent(r.status, { filledQuantity: r.filled, ...(r.placed ? { orderId: 1 } : {}) }),
+            ),
             max,
           );
           if (out.kind === 'PLACE') {
