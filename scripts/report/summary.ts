@@ -5,6 +5,7 @@ import { nyParts } from '../../functions/core/calendar';
 import type { JobName } from '../../functions/core/config';
 import type { AlertSeverity, IsoDate, ScoreBreakdown } from '../../functions/core/types';
 import type {
+  CandidateReevaluation,
   CandidateRecord,
   DecisionRecord,
   OrderIntentRecord,
@@ -65,6 +66,12 @@ export interface CandidateView {
   breakdown: ScoreBreakdown;
   eligible: boolean;
   rejections: string[];
+}
+
+/** Execution's second look at a candidate: re-scored on fresh quotes, placed or refused, and why. */
+export interface ReevaluationView extends CandidateReevaluation {
+  time: string;
+  candidateId: string;
 }
 
 export interface OrderView {
@@ -175,6 +182,8 @@ export interface DaySummary {
     top: CandidateView[];
     /** How many candidates each hard-filter reason rejected. */
     rejectionReasons: Record<string, number>;
+    /** Every re-evaluation execute-strategies recorded on a candidate, oldest first. */
+    reevaluations: ReevaluationView[];
   };
   orders: OrderView[];
   orderCounts: {
@@ -425,6 +434,9 @@ export async function collectDayRecords(input: {
       top: sorted.slice(0, 15).map(candidateView),
       rejectionReasons:
         archived > 0 ? archivedReasons : countBy(candidates, (c) => c.rejections.map(reasonShape)),
+      reevaluations: candidates
+        .flatMap((c) => (c.reevaluations ?? []).map((r) => ({ ...r, time: hhmm(r.at), candidateId: c.id })))
+        .sort((a, b) => a.at - b.at),
     },
     orders: intents.map(orderView),
     orderCounts: {
