@@ -2,7 +2,7 @@
 // priced on the quotes of the moment (10:00). The candidate is rebuilt from those by the strategy
 // builders and goes through the same hard filters and score, so an order never goes out on an approval
 // the market has since withdrawn. Pure: quotes, context and time are parameters.
-import { nyDate, nyParts } from './calendar';
+import { nyClockTime, nyDate } from './calendar';
 import type { Config } from './config';
 import { evaluateCandidate, FACTOR_POINTS, isEligible } from './scoring';
 import type { ScoreInputs } from './scoring';
@@ -62,11 +62,6 @@ export function describeFactor(
   }
 }
 
-function hhmm(at: number): string {
-  const p = nyParts(at);
-  return `${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
-}
-
 /**
  * `stored` (as the analysis scored it) rebuilt from `fresh` quotes and judged again with the analysis'
  * own hard filters and score, on the market context it was scored with. Position caps and legs already
@@ -83,7 +78,7 @@ export function reevaluateCandidate(
   minScore: number = config.scoring.minScore,
 ): Reevaluation {
   const scoreBefore = stored.score;
-  const at = hhmm(now);
+  const at = nyClockTime(now);
   const rebuilt = rebuildCandidate(stored, fresh, config, { tradeDate: nyDate(now), now });
   if (!rebuilt.ok) {
     return {

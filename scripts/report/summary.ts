@@ -1,7 +1,7 @@
 // What a simulated trading day did, as one JSON document (out/summary.json) that the HTML report and
 // the tests read. Everything comes from the records the jobs wrote (DynamoDB) and from the simulator's
 // own view of the broker (orders, positions, account), side by side, so they can be compared.
-import { nyParts } from '../../functions/core/calendar';
+import { nyClockTime } from '../../functions/core/calendar';
 import type { JobName } from '../../functions/core/config';
 import type { OrderIntentRecord } from '../../functions/core/intents';
 import type { AlertSeverity, IsoDate, ScoreBreakdown } from '../../functions/core/types';
@@ -208,10 +208,7 @@ export interface DaySummary {
   expectations: Expectation[];
 }
 
-export function hhmm(at: number): string {
-  const p = nyParts(at);
-  return `${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
-}
+export const hhmm = nyClockTime;
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 

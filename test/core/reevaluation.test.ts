@@ -213,20 +213,17 @@ describe('rebuildCandidate', () => {
 });
 
 describe('isEligible: the one rule', () => {
-  const c = (score: number, rejections: string[] = []) => ({ score, rejections });
+  const rejected = ['credit/width 0.08 is below 0.10'];
   it.each([
-    { candidate: c(70), minScore: 70, eligible: true },
-    { candidate: c(69.9), minScore: 70, eligible: false },
-    { candidate: c(100), minScore: 70, eligible: true },
-    { candidate: c(0), minScore: 0, eligible: true },
-    { candidate: c(95, ['credit/width 0.08 is below 0.10']), minScore: 70, eligible: false },
-    { candidate: c(95, ['a', 'b']), minScore: 0, eligible: false },
-    { candidate: c(Number.NaN), minScore: 0, eligible: false },
-    { candidate: c(80), minScore: Number.NaN, eligible: false },
-  ])(
-    '$candidate.score with $candidate.rejections.length rejection(s) at minScore $minScore → $eligible',
-    ({ candidate, minScore, eligible }) => {
-      expect(isEligible(candidate, minScore)).toBe(eligible);
-    },
-  );
+    { score: 70, rejections: [], minScore: 70, eligible: true, why: 'exactly the minimum' },
+    { score: 69.9, rejections: [], minScore: 70, eligible: false, why: 'a tenth below' },
+    { score: 100, rejections: [], minScore: 70, eligible: true, why: 'well above' },
+    { score: 0, rejections: [], minScore: 0, eligible: true, why: 'minimum 0 takes any score' },
+    { score: 95, rejections: rejected, minScore: 70, eligible: false, why: 'one hard-filter rejection' },
+    { score: 95, rejections: ['a', 'b'], minScore: 0, eligible: false, why: 'rejections at minimum 0' },
+    { score: Number.NaN, rejections: [], minScore: 0, eligible: false, why: 'a NaN score' },
+    { score: 80, rejections: [], minScore: Number.NaN, eligible: false, why: 'a NaN minimum' },
+  ])('$why: score $score at minScore $minScore → $eligible', ({ score, rejections, minScore, eligible }) => {
+    expect(isEligible({ score, rejections }, minScore)).toBe(eligible);
+  });
 });

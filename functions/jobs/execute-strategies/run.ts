@@ -1,5 +1,7 @@
-// execute-strategies: today's stored candidates at or above the minimum score → fresh quotes, account,
-// open positions, IB what-if margin → the core's entry workflow (evaluateEntry) → one order intent per
+// execute-strategies: today's stored candidates at or above the minimum score → fresh quotes → each one
+// rebuilt from them and filtered and scored again (reevaluateCandidate; refused unless still eligible, the
+// decision stored on the candidate item) → account, open positions, IB what-if margin → the core's entry
+// workflow (evaluateEntry) → one order intent per
 // candidate → the order policy (order-workflow.ts) → fills opened as positions (openFromFill).
 // Kill switch and close-only stop it before anything is asked of IB; a dry run records DRY_RUN intents
 // and alerts what would have been sent, transmitting nothing. Never a market order (the types have none).
