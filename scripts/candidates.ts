@@ -107,6 +107,12 @@ export async function runCandidates(
           ? '  also stored as a full item (legs and quotes): one of the best of its underlying'
           : '  archive only (ranked below the best stored as full items)',
       );
+      // execute-strategies' second look, on the quotes its order would have been priced from.
+      for (const r of item?.reevaluations ?? []) {
+        const outcome = r.intentKey ? `order ${r.intentKey}` : 'refused';
+        const entry = r.entryRefusals?.length ? `; ${r.entryRefusals.join('; ')}` : '';
+        write(`  execution${r.dryRun ? ' (dry run)' : ''}: ${outcome}: ${r.reason}${entry}`);
+      }
       return 0;
     }
     write(

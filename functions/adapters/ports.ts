@@ -13,6 +13,7 @@ import type {
   IsoDate,
   RealisedEntry,
   RealisedKind,
+  MarketContext,
   ScoreBreakdown,
   ScoredCandidate,
   StrategyKind,
@@ -204,6 +205,35 @@ export interface CandidateRecord extends ScoredCandidate {
   scoredAt: number;
   /** True when it passed every hard filter and reached the run's minimum score. */
   eligible: boolean;
+  /**
+   * The underlying's market context (IV rank, ATM IV, HV20, trend) the analysis scored it with, so
+   * execution scores it again on the same context and fresh quotes. Absent on items of older runs.
+   */
+  market?: MarketContext;
+  /** Every time execution judged it again on fresh quotes, oldest first. */
+  reevaluations?: CandidateReevaluation[];
+}
+
+/** Execution's decision on one candidate after rebuilding and scoring it on the quotes of the moment. */
+export interface CandidateReevaluation {
+  at: number;
+  dryRun: boolean;
+  /** The run's minimum score. */
+  minScore: number;
+  /** The analysis' score, and the score on the fresh quotes (absent when it could not be rebuilt). */
+  scoreBefore: number;
+  scoreAfter?: number;
+  /** Mid credit per share at the analysis and on the fresh quotes. */
+  creditBefore: number;
+  creditAfter?: number;
+  /** Still eligible on the fresh quotes (no hard-filter rejection, score ≥ minScore). */
+  eligible: boolean;
+  /** "score 80 → 41 at 10:00, below 70: short delta 0.62 outside 0.16–0.30 (15 → 0 pts); …" */
+  reason: string;
+  /** The entry workflow's refusals ("step 7: …") when it was still eligible but not placed. */
+  entryRefusals?: string[];
+  /** The order intent written for it, when there was one. */
+  intentKey?: string;
 }
 
 /**
@@ -264,8 +294,13 @@ export interface CandidateStore {
   putMany(
     tradeDate: IsoDate,
     candidates: readonly ScoredCandidate[],
-    options: { scoredAt: number; minScore: number },
+    options: { scoredAt: number; minScore: number; market?: MarketContext },
   ): Promise<{ written: number }>;
+  /**
+   * Appends execution's re-evaluation to the candidate's item, in one conditional update (the item must
+   * exist: no item is created for an id the analysis did not store).
+   */
+  recordReevaluation(tradeDate: IsoDate, candidateId: string, entry: CandidateReevaluation): Promise<void>;
   get(tradeDate: IsoDate, candidateId: string): Promise<CandidateRecord | undefined>;
   /** Every candidate of a trade date (paged through). */
   listByTradeDate(tradeDate: IsoDate): Promise<CandidateRecord[]>;

@@ -116,6 +116,12 @@ export function nyDate(at: number): IsoDate {
   return nyParts(at).date;
 }
 
+/** New York wall-clock time of instant `at`, `HH:MM` (as reasons and reports show it). */
+export function nyClockTime(at: number): string {
+  const { hour, minute } = nyParts(at);
+  return `${pad2(hour)}:${pad2(minute)}`;
+}
+
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }

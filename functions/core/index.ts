@@ -8,6 +8,7 @@ export * from './market-context';
 export * from './strategies';
 export * from './filters';
 export * from './scoring';
+export * from './reevaluation';
 export * from './entry';
 export * from './orders';
 export * from './pnl';

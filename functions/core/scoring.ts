@@ -24,6 +24,24 @@ export interface ScoreResult {
   breakdown: ScoreBreakdown;
   /** Why a factor scored zero for lack of data (missing IV rank, no open interest, ...). */
   notes: string[];
+  /** What each factor measured (absent when it had no data), so a change of score can be explained. */
+  inputs: ScoreInputs;
+}
+
+/** The figures the factors were scored on. */
+export interface ScoreInputs {
+  ivRank?: number;
+  /** Mid credit / width. */
+  creditToWidth?: number;
+  /** |delta| of the short leg that scored worst (for a condor the worse side). */
+  shortDelta?: number;
+  /** The widest leg bid-ask, % of its mid, and the smallest leg open interest. */
+  legSpreadPct?: number;
+  openInterest?: number;
+  dte: number;
+  /** ATM IV / HV20. */
+  ivHv?: number;
+  trendPercentile?: number;
 }
 
 /**
@@ -102,11 +120,13 @@ export function trendFitFraction(
 export function scoreCandidate(candidate: Candidate, market: MarketContext, config: Config): ScoreResult {
   const s = config.scoring;
   const notes: string[] = [];
+  const inputs: ScoreInputs = { dte: candidate.dte };
 
   // IV rank (252-day).
   let ivRank = 0;
   if (market.ivRank !== undefined && Number.isFinite(market.ivRank)) {
     ivRank = FACTOR_POINTS.ivRank * ramp(market.ivRank, s.ivRankZero, s.ivRankFull);
+    inputs.ivRank = market.ivRank;
   } else notes.push(`IV rank: no IV rank for ${market.symbol}, scored 0`);
 
   // Credit / width.
@@ -114,6 +134,7 @@ export function scoreCandidate(candidate: Candidate, market: MarketContext, conf
   const ratio = candidate.creditMid / candidate.width;
   if (Number.isFinite(ratio)) {
     creditToWidth = FACTOR_POINTS.creditToWidth * ramp(ratio, s.creditToWidthZero, s.creditToWidthFull);
+    inputs.creditToWidth = ratio;
   } else
     notes.push(
       `credit/width: not computable (credit ${candidate.creditMid}, width ${candidate.width}), scored 0`,
@@ -133,10 +154,10 @@ export function scoreCandidate(candidate: Candidate, market: MarketContext, conf
       notes.push(`short delta: short ${legName(q)} has neither delta nor IV, scored 0`);
       break;
     }
-    shortDelta = Math.min(
-      shortDelta,
-      FACTOR_POINTS.shortDelta * band(d, s.deltaZeroLow, s.deltaFullMin, s.deltaFullMax, s.deltaZeroHigh),
-    );
+    const points =
+      FACTOR_POINTS.shortDelta * band(d, s.deltaZeroLow, s.deltaFullMin, s.deltaFullMax, s.deltaZeroHigh);
+    if (inputs.shortDelta === undefined || points < shortDelta) inputs.shortDelta = d;
+    shortDelta = Math.min(shortDelta, points);
   }
 
   // Liquidity: per leg the lower of the spread and open-interest partial scores; the worst leg decides.
@@ -148,6 +169,7 @@ export function scoreCandidate(candidate: Candidate, market: MarketContext, conf
   for (const leg of candidate.legs) {
     const q = leg.quote;
     const spread = spreadPct(q);
+    if (Number.isFinite(spread)) inputs.legSpreadPct = Math.max(inputs.legSpreadPct ?? 0, spread);
     const spreadPart = Number.isFinite(spread)
       ? ramp(spread, s.liquiditySpreadZeroPct, s.liquiditySpreadFullPct)
       : 0;
@@ -155,6 +177,7 @@ export function scoreCandidate(candidate: Candidate, market: MarketContext, conf
     let oiPart = 0;
     if (q.openInterest !== undefined && Number.isFinite(q.openInterest)) {
       oiPart = ramp(q.openInterest, s.liquidityOiZero, s.liquidityOiFull);
+      inputs.openInterest = Math.min(inputs.openInterest ?? Infinity, q.openInterest);
     } else notes.push(`liquidity: no open interest for ${legName(q)}, scored 0`);
     liquidityFraction = Math.min(liquidityFraction, spreadPart, oiPart);
   }
@@ -169,7 +192,8 @@ export function scoreCandidate(candidate: Candidate, market: MarketContext, conf
   const hasIv = market.atmIv !== undefined && Number.isFinite(market.atmIv);
   const hasHv = market.hv20 !== undefined && market.hv20 > 0 && Number.isFinite(market.hv20);
   if (hasIv && hasHv) {
-    ivHv = FACTOR_POINTS.ivHv * ramp(market.atmIv! / market.hv20!, s.ivHvZero, s.ivHvFull);
+    inputs.ivHv = market.atmIv! / market.hv20!;
+    ivHv = FACTOR_POINTS.ivHv * ramp(inputs.ivHv, s.ivHvZero, s.ivHvFull);
   } else {
     const missing = [hasIv ? '' : 'ATM IV', hasHv ? '' : 'HV20'].filter(Boolean).join(' and ');
     notes.push(`IV/HV: no ${missing} for ${market.symbol}, scored 0`);
@@ -178,6 +202,7 @@ export function scoreCandidate(candidate: Candidate, market: MarketContext, conf
   // Trend fit.
   let trendFit = 0;
   if (market.trendPercentile !== undefined && Number.isFinite(market.trendPercentile)) {
+    inputs.trendPercentile = market.trendPercentile;
     trendFit =
       FACTOR_POINTS.trendFit *
       trendFitFraction(
@@ -197,7 +222,7 @@ export function scoreCandidate(candidate: Candidate, market: MarketContext, conf
     ivHv: round(ivHv, 2),
     trendFit: round(trendFit, 2),
   };
-  return { score: round(breakdownSum(breakdown), 1), breakdown, notes };
+  return { score: round(breakdownSum(breakdown), 1), breakdown, notes, inputs };
 }
 
 /** Sum of a breakdown's points. */
@@ -207,6 +232,20 @@ export function breakdownSum(b: ScoreBreakdown): number {
 
 /** Context for evaluation: the filter context without market and config, which are passed separately. */
 export type EvaluationContext = Omit<FilterContext, 'market' | 'config'>;
+
+/**
+ * Scores one candidate and records its hard-filter rejections against its underlying's context: what the
+ * analysis does to every candidate and execution to each one again on fresh quotes. Also returns what
+ * each factor measured.
+ */
+export function evaluateCandidate(
+  candidate: Candidate,
+  ctx: FilterContext,
+): { scored: ScoredCandidate; inputs: ScoreInputs } {
+  const { score, breakdown, notes, inputs } = scoreCandidate(candidate, ctx.market, ctx.config);
+  const rejections = hardFilterReasons(candidate, ctx);
+  return { scored: { ...candidate, score, breakdown, rejections, notes }, inputs };
+}
 
 /**
  * Scores every candidate and records its hard-filter rejections. `market` is one underlying's context
@@ -226,9 +265,7 @@ export function evaluateCandidates(
   return candidates.map((candidate) => {
     const m = bySymbol.get(candidate.symbol);
     if (!m) throw new RangeError(`no market context for ${candidate.symbol} (candidate ${candidate.id})`);
-    const { score, breakdown, notes } = scoreCandidate(candidate, m, config);
-    const rejections = hardFilterReasons(candidate, { ...ctx, market: m, config });
-    return { ...candidate, score, breakdown, rejections, notes };
+    return evaluateCandidate(candidate, { ...ctx, market: m, config }).scored;
   });
 }
 
@@ -244,7 +281,7 @@ const orNegInf = (x: number) => (Number.isNaN(x) ? -Infinity : x);
  * Best first: score, then expected value per dollar of risk, then liquidity points, then id (so the
  * order is total and repeatable). Returns a new array.
  */
-export function rankCandidates(scored: readonly ScoredCandidate[]): ScoredCandidate[] {
+export function rankCandidates<T extends ScoredCandidate>(scored: readonly T[]): T[] {
   const keyed = scored.map((c) => ({
     c,
     score: orNegInf(c.score),
@@ -261,7 +298,18 @@ export function rankCandidates(scored: readonly ScoredCandidate[]): ScoredCandid
   return keyed.map((k) => k.c);
 }
 
-/** The candidates execution may trade: no rejection and a score of at least `minScore`, in ranked order. */
-export function selectForExecution(ranked: readonly ScoredCandidate[], minScore: number): ScoredCandidate[] {
-  return ranked.filter((c) => c.rejections.length === 0 && c.score >= minScore);
+/**
+ * The one eligibility rule: a candidate may be traded when no hard filter rejected it and its score is
+ * at least `minScore` (a NaN score never is).
+ */
+export function isEligible(
+  candidate: Pick<ScoredCandidate, 'rejections' | 'score'>,
+  minScore: number,
+): boolean {
+  return candidate.rejections.length === 0 && candidate.score >= minScore;
+}
+
+/** The candidates execution may trade (`isEligible`), in ranked order. */
+export function selectForExecution<T extends ScoredCandidate>(ranked: readonly T[], minScore: number): T[] {
+  return ranked.filter((c) => isEligible(c, minScore));
 }

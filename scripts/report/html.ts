@@ -191,6 +191,19 @@ export function renderReport(summary: DaySummary): string {
     ]),
     'no candidates were scored',
   );
+  const rechecks = table(
+    ['time (ET)', 'candidate', 'score then → now', 'outcome', 'why'],
+    s.candidates.reevaluations.map((r) => [
+      escapeHtml(r.time),
+      escapeHtml(r.candidateId) + (r.dryRun ? ' <small>(dry run)</small>' : ''),
+      escapeHtml(`${r.scoreBefore} → ${r.scoreAfter ?? 'not scored'}`),
+      r.intentKey
+        ? badge('order', 'good')
+        : badge('refused', 'bad') + (r.eligible ? ' <small>(entry workflow)</small>' : ''),
+      escapeHtml([r.reason, ...(r.entryRefusals ?? [])].join('; ')),
+    ]),
+    'execute-strategies re-checked no candidate',
+  );
   const reasons = Object.entries(s.candidates.rejectionReasons).sort((a, b) => b[1] - a[1]);
   const reasonsTable = table(
     ['hard-filter reason', 'candidates'],
@@ -317,6 +330,8 @@ ${expectationsSection(s.expectations)}
 <p><small>Score = IV rank (20) + credit/width (20) + short delta (15) + liquidity (15) + DTE fit (10) + IV/HV (10) + trend fit (10).</small></p>
 ${candidates}
 <details><summary>Why candidates were rejected</summary>${reasonsTable}</details>
+<h3>Re-checked at execution, on the quotes of the order</h3>
+${rechecks}
 <h2>Orders</h2>
 ${orders}
 <details><summary>The broker's view (simulator): orders and positions</summary>${brokerOrders}${brokerPositions}</details>

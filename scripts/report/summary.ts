@@ -1,12 +1,13 @@
 // What a simulated trading day did, as one JSON document (out/summary.json) that the HTML report and
 // the tests read. Everything comes from the records the jobs wrote (DynamoDB) and from the simulator's
 // own view of the broker (orders, positions, account), side by side, so they can be compared.
-import { nyParts } from '../../functions/core/calendar';
+import { nyClockTime } from '../../functions/core/calendar';
 import type { JobName } from '../../functions/core/config';
 import { dayPnl, marksFrom } from '../../functions/core/day-pnl';
 import type { OrderIntentRecord } from '../../functions/core/intents';
 import type { AlertSeverity, IsoDate, RealisedKind, ScoreBreakdown } from '../../functions/core/types';
 import type {
+  CandidateReevaluation,
   CandidateRecord,
   DecisionRecord,
   PnlSnapshot,
@@ -66,6 +67,12 @@ export interface CandidateView {
   breakdown: ScoreBreakdown;
   eligible: boolean;
   rejections: string[];
+}
+
+/** Execution's second look at a candidate: re-scored on fresh quotes, placed or refused, and why. */
+export interface ReevaluationView extends CandidateReevaluation {
+  time: string;
+  candidateId: string;
 }
 
 export interface OrderView {
@@ -176,6 +183,8 @@ export interface DaySummary {
     top: CandidateView[];
     /** How many candidates each hard-filter reason rejected. */
     rejectionReasons: Record<string, number>;
+    /** Every re-evaluation execute-strategies recorded on a candidate, oldest first. */
+    reevaluations: ReevaluationView[];
   };
   orders: OrderView[];
   orderCounts: {
@@ -203,10 +212,7 @@ export interface DaySummary {
   expectations: Expectation[];
 }
 
-export function hhmm(at: number): string {
-  const p = nyParts(at);
-  return `${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
-}
+export const hhmm = nyClockTime;
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
@@ -425,6 +431,9 @@ export async function collectDayRecords(input: {
       top: sorted.slice(0, 15).map(candidateView),
       rejectionReasons:
         archived > 0 ? archivedReasons : countBy(candidates, (c) => c.rejections.map(reasonShape)),
+      reevaluations: candidates
+        .flatMap((c) => (c.reevaluations ?? []).map((r) => ({ ...r, time: hhmm(r.at), candidateId: c.id })))
+        .sort((a, b) => a.at - b.at),
     },
     orders: intents.map(orderView),
     orderCounts: {

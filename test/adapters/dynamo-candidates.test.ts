@@ -75,6 +75,45 @@ describe('candidate store', () => {
     expect((await db.stores.candidates.get(tradeDate, first.id))?.score).toBe(75);
   });
 
+  it('keeps the market context it was scored with, and appends each re-evaluation to the item only', async () => {
+    const tradeDate = '2026-02-07';
+    const candidate = sampleCandidate('SPY:BULL_PUT:2026-03-20:P470/465', 80);
+    const market = { symbol: 'SPY', ivRank: 42.5, atmIv: 0.21, hv20: 0.17, trendPercentile: 63 };
+    await db.stores.candidates.putMany(tradeDate, [candidate], { scoredAt: SCORED_AT, minScore: 70, market });
+    expect((await db.stores.candidates.get(tradeDate, candidate.id))?.market).toEqual(market);
+
+    const refused = {
+      at: SCORED_AT + 15 * 60_000,
+      dryRun: true,
+      minScore: 70,
+      scoreBefore: 80,
+      scoreAfter: 41,
+      creditBefore: 1.6,
+      creditAfter: 0.42,
+      eligible: false,
+      reason: 'score 80 → 41 at 10:00, below 70: short delta 0.62 outside 0.16–0.30 (15 → 0 pts)',
+    };
+    const placed = {
+      ...refused,
+      at: refused.at + 60_000,
+      dryRun: false,
+      scoreAfter: 78,
+      eligible: true,
+      intentKey: 'oi-1',
+    };
+    await db.stores.candidates.recordReevaluation(tradeDate, candidate.id, refused);
+    await db.stores.candidates.recordReevaluation(tradeDate, candidate.id, placed);
+    const item = await db.stores.candidates.get(tradeDate, candidate.id);
+    expect(item?.reevaluations).toEqual([refused, placed]);
+    expect(item).toMatchObject({ ...candidate, market });
+
+    // Never an item for an id the analysis did not store.
+    await expect(
+      db.stores.candidates.recordReevaluation(tradeDate, 'SPY:BULL_PUT:2026-03-20:P1/0', refused),
+    ).rejects.toThrow(/conditional/i);
+    expect(await db.stores.candidates.listByTradeDate(tradeDate)).toHaveLength(1);
+  });
+
   it('refuses a non-finite score before writing anything', async () => {
     const tradeDate = '2026-02-05';
     const batch = [sampleCandidate('a', 80), sampleCandidate('b', Number.NaN)];

@@ -49,6 +49,31 @@ describe('scripts/candidates.ts', () => {
     expect(missing.status).toBe(1);
   });
 
+  it("--id: execution's re-checks on fresh quotes, refused and placed, with both scores", async () => {
+    const at = SCORED_AT + 15 * 60_000;
+    const refused = 'score 81 → 41 at 10:00, below 70: short delta 0.62 outside 0.16–0.30 (15 → 0 pts)';
+    const decision = { at, minScore: 70, scoreBefore: 81, creditBefore: 1.6 };
+    await store.recordReevaluation(DATE, best.id, {
+      ...decision,
+      dryRun: true,
+      scoreAfter: 41,
+      eligible: false,
+      reason: refused,
+    });
+    await store.recordReevaluation(DATE, best.id, {
+      ...decision,
+      at: at + 60_000,
+      dryRun: false,
+      scoreAfter: 79,
+      eligible: true,
+      reason: 'score 81 → 79 at 10:01, at least 70',
+      intentKey: 'oi-20260601-OPEN-1',
+    });
+    const { text } = await run(['--date', DATE, '--id', best.id]);
+    expect(text).toContain(`  execution (dry run): refused: ${refused}`);
+    expect(text).toContain('  execution: order oi-20260601-OPEN-1: score 81 → 79 at 10:01, at least 70');
+  });
+
   it('a day: counts, eligible, reasons and the top candidates by score', async () => {
     const { status, text } = await run(['--date', DATE, '--top', '2']);
     expect(status).toBe(0);

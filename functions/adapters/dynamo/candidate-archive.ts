@@ -9,6 +9,7 @@
 // condor that uses the leg). Numbers are exact: finite ones as JSON numbers, NaN and ±Infinity as
 // strings. Each chunk decodes on its own.
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { isEligible } from '../../core/scoring';
 import type { ScoredCandidate, StrategyKind } from '../../core/types';
 import type { ArchivedCandidateRow, CandidateArchiveChunk, CandidateArchiveEncoder } from '../ports';
 
@@ -98,7 +99,7 @@ function rowOf(c: ScoredCandidate, minScore: number): ArchivedCandidateRow {
     score: c.score,
     breakdown: c.breakdown,
     // The same rule as the candidate items' `eligible`.
-    eligible: c.rejections.length === 0 && c.score >= minScore,
+    eligible: isEligible(c, minScore),
     rejections: c.rejections,
     notes: c.notes ?? [],
   };

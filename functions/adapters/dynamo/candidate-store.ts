@@ -2,8 +2,9 @@
 // traded today?" has an answer in the table for 30 days: the best ones as full items (id = candidate
 // id, in the byScore index), and every one of them in the day's archive (a few gzip'd chunk items per
 // underlying, id `~archive#SPY#0000`, no `score` so they stay out of byScore; see candidate-archive.ts).
-import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isEligible } from '../../core/scoring';
 import type { ArchivedCandidate, CandidateRecord, CandidateStore } from '../ports';
 import {
   ARCHIVE_FORMAT,
@@ -85,7 +86,7 @@ export function dynamoCandidateStore(
   }
 
   return {
-    async putMany(tradeDate, candidates, { scoredAt, minScore }) {
+    async putMany(tradeDate, candidates, { scoredAt, minScore, market }) {
       const items = candidates.map((candidate) => {
         // listByTradeDate reads the ids below the archive's prefix: one at or above it would vanish.
         if (candidate.id >= ARCHIVE_ID_PREFIX) {
@@ -103,12 +104,27 @@ export function dynamoCandidateStore(
           ...candidate,
           tradeDate,
           scoredAt,
-          eligible: candidate.rejections.length === 0 && candidate.score >= minScore,
+          eligible: isEligible(candidate, minScore),
+          ...(market ? { market } : {}),
         };
         return { ...(toStored(record) as Record<string, unknown>), expiresAt: expiresAt(scoredAt, ttlDays) };
       });
       const written = await batchPutAll(doc, tableName, items, (item) => String(item.id), options);
       return { written };
+    },
+
+    async recordReevaluation(tradeDate, candidateId, entry) {
+      if (isArchiveId(candidateId))
+        throw new RangeError(`${candidateId} is an archive item, not a candidate`);
+      await doc.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { tradeDate, id: candidateId },
+          UpdateExpression: 'SET reevaluations = list_append(if_not_exists(reevaluations, :none), :entry)',
+          ConditionExpression: 'attribute_exists(id)',
+          ExpressionAttributeValues: { ':none': [], ':entry': [toStored(entry)] },
+        }),
+      );
     },
 
     async get(tradeDate, candidateId) {

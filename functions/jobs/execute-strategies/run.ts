@@ -1,5 +1,7 @@
-// execute-strategies: today's stored candidates at or above the minimum score → fresh quotes, account,
-// open positions, IB what-if margin → the core's entry workflow (evaluateEntry) → one order intent per
+// execute-strategies: today's stored candidates at or above the minimum score → fresh quotes → each one
+// rebuilt from them and filtered and scored again (reevaluateCandidate; refused unless still eligible, the
+// decision stored on the candidate item) → account, open positions, IB what-if margin → the core's entry
+// workflow (evaluateEntry) → one order intent per
 // candidate → the order policy (order-workflow.ts) → fills opened as positions (openFromFill).
 // Kill switch and close-only stop it before anything is asked of IB; a dry run records DRY_RUN intents
 // and alerts what would have been sent, transmitting nothing. Never a market order (the types have none).
@@ -9,21 +11,30 @@ import {
   IdempotencyConfig,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
+import type { CandidateReevaluation } from '../../adapters/ports';
 import { describeSpread, usd } from '../../core/alerts';
 import { marketClock } from '../../core/calendar';
 import { dayPnl, marksFrom } from '../../core/day-pnl';
 import { evaluateEntry, sizeEntry } from '../../core/entry';
 import type { OrderIntent, OrderIntentLeg, OrderIntentRecord } from '../../core/intents';
 import { positionFromFill } from '../../core/lifecycle';
-import { comboOrderFor, DEFAULT_TICK, initialLimit, intentKey, spreadPrices } from '../../core/orders';
+import { comboOrderFor, DEFAULT_TICK, initialLimit, intentKey } from '../../core/orders';
 import type { PricedSpreadLeg } from '../../core/orders';
-import { rankCandidates } from '../../core/scoring';
-import type { ScoredCandidate, StrategyPosition } from '../../core/types';
+import { reevaluateCandidate } from '../../core/reevaluation';
+import type { Reevaluation } from '../../core/reevaluation';
+import { rankCandidates, selectForExecution } from '../../core/scoring';
+import type { FreshQuotes } from '../../core/strategies';
+import type { OptionQuote, ScoredCandidate, StrategyPosition } from '../../core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 import { nextAttempt, orderDeps, runOrder, ticketOf, timeForAnOrder } from '../shared/order-workflow';
 import type { OrderOutcome, OrderTicket } from '../shared/order-workflow';
 import { applyOpenFill } from '../shared/positions';
-import { checkOptionQuote, optionQuoteRequest } from '../shared/quotes';
+import {
+  checkOptionQuote,
+  checkUnderlyingQuote,
+  optionQuoteRequest,
+  stockQuoteRequest,
+} from '../shared/quotes';
 
 export interface ExecuteInput {
   dryRun?: boolean | undefined;
@@ -60,43 +71,53 @@ function label(
   );
 }
 
-/** The candidate with its legs re-quoted now; undefined (with the reason) when a leg is unusable. */
+/**
+ * The quotes an order for `candidate` would be priced from, read now: its legs (in its leg order) and
+ * the underlying; the reason when one is unusable (missing, stale, delayed, no conId).
+ */
 async function refreshQuotes(
   ctx: RunContext,
   candidate: ScoredCandidate,
-): Promise<
-  { ok: true; candidate: ScoredCandidate; legs: PricedSpreadLeg[] } | { ok: false; reason: string }
-> {
-  const quotes = await ctx.bridge.quotes(candidate.legs.map((l) => optionQuoteRequest(l.contract)));
+): Promise<{ ok: true; fresh: FreshQuotes } | { ok: false; reason: string }> {
+  const quotes = await ctx.bridge.quotes([
+    ...candidate.legs.map((l) => optionQuoteRequest(l.contract)),
+    stockQuoteRequest(candidate.symbol),
+  ]);
   const now = ctx.clock.now();
-  const legs = [];
-  const priced: PricedSpreadLeg[] = [];
+  const maxAge = ctx.config.filters.maxQuoteAgeSeconds;
+  const legs: OptionQuote[] = [];
   for (const [i, leg] of candidate.legs.entries()) {
     const quote = quotes[i];
-    const checked =
-      quote && checkOptionQuote(quote, now, ctx.config.filters.maxQuoteAgeSeconds, leg.contract);
+    const checked = quote && checkOptionQuote(quote, now, maxAge, leg.contract);
     if (!checked || !checked.ok) {
       return {
         ok: false,
         reason: `fresh quote for ${leg.contract.right}${leg.contract.strike} unusable: ${checked && !checked.ok ? checked.reasons.join('; ') : 'missing'}`,
       };
     }
-    legs.push({ ...leg, quote: checked.quote });
     if (leg.contract.conId === undefined)
       return { ok: false, reason: `leg ${leg.contract.right}${leg.contract.strike} has no conId` };
-    priced.push({
-      conId: leg.contract.conId,
-      held: leg.action === 'SELL' ? 'SHORT' : 'LONG',
-      ratio: leg.ratio,
-      quote: checked.quote,
-    });
+    legs.push(checked.quote);
   }
-  const prices = spreadPrices(priced, 'OPEN');
-  return {
-    ok: true,
-    candidate: { ...candidate, legs, creditMid: prices.mid, creditNatural: prices.natural },
-    legs: priced,
-  };
+  const stock = quotes[candidate.legs.length];
+  const underlying = stock && checkUnderlyingQuote(stock, candidate.symbol, now, maxAge);
+  if (!underlying || !underlying.ok) {
+    return {
+      ok: false,
+      reason: `fresh ${candidate.symbol} quote unusable: ${underlying && !underlying.ok ? underlying.reasons.join('; ') : 'missing'}`,
+    };
+  }
+  return { ok: true, fresh: { underlyingPrice: underlying.quote.price, legs } };
+}
+
+/** The legs of a (re-quoted) candidate as the order workflow prices them. */
+function pricedLegs(candidate: ScoredCandidate): PricedSpreadLeg[] {
+  return candidate.legs.map((l) => ({
+    conId: l.contract.conId!,
+    held: l.action === 'SELL' ? 'SHORT' : 'LONG',
+    ratio: l.ratio,
+    quote: l.quote,
+  }));
 }
 
 export async function executeStrategies(input: ExecuteInput, ctx: RunContext): Promise<RunOutcome> {
@@ -116,9 +137,7 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
       counts: { orders: 0 },
     };
   }
-  const selected = rankCandidates(
-    stored.filter((c) => c.rejections.length === 0 && c.score >= minScore),
-  ).slice(0, maxOrders);
+  const selected = selectForExecution(rankCandidates(stored), minScore).slice(0, maxOrders);
   if (selected.length === 0) {
     return {
       did: `nothing: none of ${stored.length} candidates scores ${minScore} or more`,
@@ -257,18 +276,48 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
       reasons.push(`${stale.id}: filled in full by an earlier attempt`);
       continue;
     }
+    // The 09:45 approval is not enough: the candidate is rebuilt from the quotes its order would be priced
+    // from and must pass the analysis' filters and score again, on the context it was scored with.
+    const decided = (
+      decision: Omit<CandidateReevaluation, 'at' | 'dryRun' | 'minScore' | 'scoreBefore' | 'creditBefore'>,
+    ) =>
+      stores.candidates.recordReevaluation(tradeDate, stale.id, {
+        at: ctx.clock.now(),
+        dryRun,
+        minScore,
+        scoreBefore: stale.score,
+        creditBefore: stale.creditMid,
+        ...decision,
+      });
     const fresh = await refreshQuotes(ctx, stale);
-    if (!fresh.ok) {
+    const notScored = (why: string): Reevaluation => ({
+      eligible: false,
+      scoreBefore: stale.score,
+      reason: `score ${stale.score} → not scored: ${why}`,
+    });
+    const check = !fresh.ok
+      ? notScored(fresh.reason)
+      : !stale.market
+        ? notScored(
+            'no market context stored with the candidate (an older analysis); run strategy-analysis again',
+          )
+        : reevaluateCandidate(stale, fresh.fresh, stale.market, config, ctx.clock.now(), minScore);
+    const rescored = check.candidate
+      ? { scoreAfter: check.candidate.score, creditAfter: check.candidate.creditMid }
+      : {};
+    if (!check.eligible || !check.candidate) {
       counts.refused += 1;
-      reasons.push(`${stale.id}: ${fresh.reason}`);
+      reasons.push(`${stale.id}: ${check.reason}`);
+      await decided({ eligible: false, reason: check.reason, ...rescored });
       continue;
     }
-    const candidate = fresh.candidate;
+    const candidate = check.candidate;
+    const legs = pricedLegs(candidate);
     const size = sizeEntry(candidate, account.netLiquidation, config1);
     let whatIfMargin: number | undefined;
     if (size.quantity > 0) {
-      const price = initialLimit(fresh.legs, 'OPEN', DEFAULT_TICK, config.orders.minCredit);
-      const combo = comboOrderFor('OPEN', fresh.legs, price);
+      const price = initialLimit(legs, 'OPEN', DEFAULT_TICK, config.orders.minCredit);
+      const combo = comboOrderFor('OPEN', legs, price);
       try {
         const whatIf = await bridge.whatIf({
           legs: combo.legs,
@@ -303,7 +352,9 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
     });
     if (!entry.ok) {
       counts.refused += 1;
-      reasons.push(`${candidate.id}: ${entry.refusals.map((r) => `step ${r.step}: ${r.reason}`).join('; ')}`);
+      const refusals = entry.refusals.map((r) => `step ${r.step}: ${r.reason}`);
+      reasons.push(`${candidate.id}: ${refusals.join('; ')}`);
+      await decided({ eligible: true, reason: check.reason, ...rescored, entryRefusals: refusals });
       continue;
     }
     const plan = entry.plan;
@@ -328,9 +379,10 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
       quantity,
       limitPrice: plan.limitPrice,
       dryRun,
-      reason: `score ${candidate.score} ≥ ${minScore}; mid ${plan.mid}, natural ${plan.natural}; max loss ${usd(entry.risk.maxLossUsd)}`,
+      reason: `${check.reason}; mid ${plan.mid}, natural ${plan.natural}; max loss ${usd(entry.risk.maxLossUsd)}`,
       createdBy: JOB,
     };
+    await decided({ eligible: true, reason: check.reason, ...rescored, intentKey: key });
     committedMarginUsd += Math.max(0, whatIfMargin ?? 0);
     if (!dryRun) {
       work(ticketOf(intent, plan.tick));

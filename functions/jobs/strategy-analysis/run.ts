@@ -17,7 +17,7 @@ import { buildChain } from '../../core/chain';
 import type { Config } from '../../core/config';
 import { historicalVolatility, ivRank, trendPercentile } from '../../core/market-context';
 import { normCdf } from '../../core/pricing';
-import { evaluateCandidates, rankCandidates, selectForExecution } from '../../core/scoring';
+import { evaluateCandidates, isEligible, rankCandidates, selectForExecution } from '../../core/scoring';
 import { buildCandidates } from '../../core/strategies';
 import type {
   Candidate,
@@ -222,7 +222,7 @@ export function selectForStorage(
       if (c.rejections.length === 0) {
         passing.push(c);
         passed += 1;
-        if (c.score >= minScore) {
+        if (isEligible(c, minScore)) {
           eligible += 1;
           continue;
         }
@@ -356,7 +356,12 @@ export async function runStrategyAnalysis(input: AnalysisInput, ctx: RunContext)
         STORAGE_LIMITS,
         encoder,
       );
-      const { written } = await stores.candidates.putMany(tradeDate, split.store, { scoredAt, minScore });
+      // The context rides with the items: execution scores them again on it (with fresh quotes).
+      const { written } = await stores.candidates.putMany(tradeDate, split.store, {
+        scoredAt,
+        minScore,
+        market: result.market,
+      });
       // A failed archive write must not cost the items execution needs: report it and go on.
       const archive = await stores.candidates
         .putArchive(tradeDate, symbol, encoder.finish(), { scoredAt })
