@@ -228,6 +228,8 @@ describe('the unserved-request table', () => {
     [104, ['9'], [[107, 9, '']]],
     [22, ['9'], [[20, 3, 9, 0]]],
     [91, ['32'], [[93, 32, 2, 0, 0.01, 3, 0.05]]],
+    [91, ['67'], [[93, 67, 1, 0, 0.25]]],
+    [91, ['12345'], [[93, 12345, 1, 0, 0.01]]],
     [80, [], [[78, 1, ACCOUNT, '']]],
   ] as const)('message %i %j → %j', (id, args, expected) => {
     expect(answerUnserved(id, args, engine)).toEqual(expected);

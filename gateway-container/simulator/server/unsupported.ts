@@ -99,13 +99,19 @@ const FA_ONLY = error(
   "Error validating request.-'sim' : cause - FA data operations ignored for non FA customers.",
 );
 
-/** IB's price-increment rules the simulator's contract details name (CONTRACT_DATA marketRuleIds). */
+/**
+ * IB's price-increment rules: 26 and 32 are the ones the simulator's contract details name (CONTRACT_DATA
+ * marketRuleIds); 67, 635 and 2806 have the first increments @stoqey/ib's live tests record from IB.
+ */
 const MARKET_RULES: Record<number, [lowEdge: number, increment: number][]> = {
   26: [[0, 0.01]],
   32: [
     [0, 0.01],
     [3, 0.05],
   ],
+  67: [[0, 0.25]],
+  635: [[0, 0.0001]],
+  2806: [[0, 0.25]],
 };
 
 const SCANNER_XML =
