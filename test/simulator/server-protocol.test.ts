@@ -478,6 +478,10 @@ describe('orders', () => {
       initMarginAfter: 2000,
       maintMarginAfter: 1800,
       commission: 2.6,
+      // IB fills the commission range of a what-if too (Double.MAX_VALUE would mean "unknown").
+      minCommission: 2.6,
+      maxCommission: 2.6,
+      commissionCurrency: 'USD',
     });
     expect(opens[0]?.[2].whatIf).toBe(true);
     await new Promise((r) => setTimeout(r, 30));

@@ -221,6 +221,12 @@ export function position(p: SimPosition): Fields {
   ];
 }
 
+/** POSITION_MULTI: POSITION's fields behind a request id, then the model code. */
+export function positionMulti(reqId: number, p: SimPosition, modelCode: string): Fields {
+  const [, , ...fields] = position(p);
+  return [OUT.POSITION_MULTI, 1, reqId, ...fields, modelCode];
+}
+
 export function positionEnd(): Fields {
   return [OUT.POSITION_END, 1];
 }
@@ -387,7 +393,8 @@ export function openOrder(v: OpenOrderView): Fields {
     f.push(w.initMarginBefore, w.maintMarginBefore, w.equityWithLoanBefore);
     f.push(w.initMarginChange, w.maintMarginChange, w.equityWithLoanChange);
     f.push(w.initMarginAfter, w.maintMarginAfter, w.equityWithLoanAfter);
-    f.push(w.commission, DOUBLE_MAX_WIRE, DOUBLE_MAX_WIRE, 'USD', '');
+    // The simulator's commission schedule is exact, so the range IB quotes collapses to it.
+    f.push(w.commission, w.commission, w.commission, 'USD', '');
   } else {
     for (let i = 0; i < 12; i++) f.push(DOUBLE_MAX_WIRE);
     f.push('', '');

@@ -38,6 +38,7 @@ import {
   type WireContract,
   type WireOrder,
 } from './parse';
+import { answerUnserved, markPosition } from './unsupported';
 import { connectionTime, executionTime, nyHhmm, nyStamp, parseIbTime } from './time';
 import { FieldReader, IN, money, SERVER_VERSION, WireUnderrun, type WireField } from './wire';
 
@@ -648,7 +649,8 @@ export class TwsServer {
       case IN.START_API:
         break; // already started
       default:
-        this.log(`connection ${conn.id}: message ${msgId} not simulated`);
+        // Never drop a request: IB answers every one (see unsupported.ts for the table).
+        for (const fields of answerUnserved(msgId, r.rest(), this.engine)) conn.send(fields);
     }
   }
 
@@ -1040,13 +1042,7 @@ export class TwsServer {
     ];
     for (const [key, value, currency] of values) conn.send(enc.accountValue(key, value, currency, account));
     for (const p of this.engine.positions(account)) {
-      const q = this.engine.quote(p.contract.conId);
-      const mid =
-        q && q.bid !== undefined && q.ask !== undefined ? (q.bid + q.ask) / 2 : (q?.last ?? q?.close ?? 0);
-      const multiplier = p.contract.secType === 'STK' ? 1 : p.contract.multiplier || 1;
-      const marketValue = p.position * mid * multiplier;
-      // avgCost already includes the multiplier (IB's convention for options).
-      const unrealized = marketValue - p.position * p.avgCost;
+      const { mid, marketValue, unrealized } = markPosition(this.engine, p);
       conn.send(enc.portfolioValue(p, mid, marketValue, unrealized, 0));
     }
     conn.send(enc.accountUpdateTime(nyHhmm(this.engine.now())));

@@ -44,6 +44,20 @@ export const OUT = {
   SECURITY_DEFINITION_OPTION_PARAMETER_END: 76,
   TICK_REQ_PARAMS: 81,
   COMPLETED_ORDERS_END: 102,
+  // Answers to requests the simulator does not serve as a market (unsupported.ts).
+  SCANNER_PARAMETERS: 19,
+  SCANNER_DATA: 20,
+  POSITION_MULTI: 71,
+  POSITION_MULTI_END: 72,
+  SOFT_DOLLAR_TIERS: 77,
+  FAMILY_CODES: 78,
+  SYMBOL_SAMPLES: 79,
+  MKT_DEPTH_EXCHANGES: 80,
+  NEWS_PROVIDERS: 85,
+  MARKET_RULE: 93,
+  PNL: 94,
+  PNL_SINGLE: 95,
+  USER_INFO: 107,
 } as const;
 
 /** Messages the client sends (the client's OUT_MSG_ID). */
@@ -145,6 +159,13 @@ export class FieldReader {
     if (token === '') return undefined;
     const value = Number(token);
     return Number.isNaN(value) || value === Number.MAX_VALUE ? undefined : value;
+  }
+
+  /** Every field not read yet (the reader is then at the end). */
+  rest(): string[] {
+    const fields = this.fields.slice(this.pos);
+    this.pos = this.fields.length;
+    return fields;
   }
 
   bool(what?: string): boolean {
