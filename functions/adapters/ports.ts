@@ -166,7 +166,7 @@ export const INTENT_TRANSITIONS: Readonly<Record<OrderIntentStatus, readonly Ord
 /** Statuses in which an order may still be (or become) live at IB. */
 export const WORKING_STATUSES: readonly OrderIntentStatus[] = ['INTENT', 'SUBMITTED', 'PARTIAL'];
 
-export type OrderPurpose = 'OPEN' | 'CLOSE' | 'ROLL';
+export type OrderPurpose = 'OPEN' | 'CLOSE';
 
 export interface OrderIntentLeg {
   contract: OptionContract;
@@ -379,7 +379,7 @@ export interface PnlSnapshot {
   underlyingPrice?: number;
 }
 
-export type DecisionAction = 'HOLD' | 'CLOSE' | 'MANAGE' | 'ROLL';
+export type DecisionAction = 'HOLD' | 'CLOSE' | 'MANAGE';
 
 /** A decision-engine result as stored; the core's `Decision` (decision.ts) fits its fields. */
 export interface DecisionRecord {
