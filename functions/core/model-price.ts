@@ -147,3 +147,25 @@ export function protectiveCloseLimit(
   const limit = Math.max(0, Math.min(position.width, roundToTick(cost.natural, tick, 'up')));
   return { natural: cost.natural, limit };
 }
+
+/**
+ * The strikes to quote for a leg whose quote is unusable: the `perSide` listed strikes nearest below
+ * and above it, leaving out those already quoted (`known`, e.g. the position's own legs).
+ */
+export function ivSourceStrikes(
+  listed: readonly number[],
+  strike: number,
+  known: ReadonlySet<number>,
+  perSide = 2,
+): number[] {
+  const usable = [...new Set(listed)].filter((k) => k !== strike && !known.has(k));
+  const below = usable
+    .filter((k) => k < strike)
+    .sort((a, b) => b - a)
+    .slice(0, perSide);
+  const above = usable
+    .filter((k) => k > strike)
+    .sort((a, b) => a - b)
+    .slice(0, perSide);
+  return [...below, ...above].sort((a, b) => a - b);
+}
