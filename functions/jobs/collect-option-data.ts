@@ -1,9 +1,8 @@
 // Lambda entry point: collect-option-data (every 5 min in market hours, priority 30).
 // See collect-option-data/run.ts. Manual payload: { "symbols": ["SPY"] }.
 import { defineJob } from './shared/define-job';
-import { payloadSchema } from './shared/input';
+import { payloadSchema, tickerList } from './shared/input';
 import { runCollectOptionData } from './collect-option-data/run';
-import { tickerList } from './load-historical-data/input';
 
 export const inputSchema = payloadSchema({
   symbols: tickerList.describe('underlyings to collect instead of the config universe'),

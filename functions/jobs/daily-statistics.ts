@@ -1,9 +1,8 @@
 // Lambda entry point: daily-statistics (16:30 ET, priority 40). See daily-statistics/run.ts.
 // Manual payload: { "tradeDate": "2026-06-01" } to summarise a past day.
 import { defineJob } from './shared/define-job';
-import { payloadSchema } from './shared/input';
+import { pastDateField, payloadSchema } from './shared/input';
 import { runDailyStatistics } from './daily-statistics/run';
-import { pastDateField } from './validate-data-quality/input';
 
 export const inputSchema = payloadSchema({
   tradeDate: pastDateField.describe('trade date to summarise instead of today'),

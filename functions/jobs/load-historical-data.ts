@@ -2,8 +2,7 @@
 // Manual payload: { "symbols": ["SPY"], "days": 400 }.
 import { z } from 'zod';
 import { defineJob } from './shared/define-job';
-import { payloadSchema } from './shared/input';
-import { tickerList } from './load-historical-data/input';
+import { payloadSchema, tickerList } from './shared/input';
 import { runLoadHistoricalData } from './load-historical-data/run';
 
 export const inputSchema = payloadSchema({

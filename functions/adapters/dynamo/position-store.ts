@@ -3,6 +3,8 @@
 // position opens (or closes) and the intent is marked applied, or nothing changes.
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { OrderIntentRecord, OrderIntentStatus } from '../../core/intents';
+import type { FillSummary } from '../../core/lifecycle';
 import type { StrategyPosition } from '../../core/types';
 import {
   IntentConflictError,
@@ -10,14 +12,7 @@ import {
   PositionConflictError,
   VersionConflictError,
 } from '../ports';
-import type {
-  FillSummary,
-  OrderIntentRecord,
-  OrderIntentStatus,
-  PositionRecord,
-  PositionStatus,
-  PositionStore,
-} from '../ports';
+import type { PositionRecord, PositionStatus, PositionStore } from '../ports';
 import { getIntent, statusChange } from './order-intent-store';
 import {
   cancellationCodes,

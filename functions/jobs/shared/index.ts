@@ -27,9 +27,12 @@ export {
   dryRunField,
   minScoreField,
   parseJobEvent,
+  pastDateField,
   payloadSchema,
   redactForLog,
+  tickerList,
 } from './input';
 export type { InputIssue, JobTrigger, ParsedInput } from './input';
-export { nextAttempt, orderDeps, runOrder } from './order-workflow';
+export { nextAttempt, orderDeps, runOrder, ticketOf } from './order-workflow';
+export { applyOpenFill } from './positions';
 export type { OrderDeps, OrderOutcome, OrderTicket } from './order-workflow';

@@ -53,6 +53,28 @@ export const countField = (what: string, max: number) =>
     .optional()
     .describe(what);
 
+/** An optional list of tickers that replaces the config universe for one manual run (the data jobs). */
+export const tickerList = z
+  .array(z.string().regex(/^[A-Z][A-Z0-9.]{0,9}$/, { error: 'expected an upper-case ticker such as SPY' }), {
+    error: 'expected a list of tickers',
+  })
+  .min(1, { error: 'expected at least one ticker' })
+  .max(20, { error: 'expected at most 20 tickers' })
+  .optional();
+
+const isRealDate = (value: string) => {
+  const [year, month, day] = value.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+};
+
+/** A trade-date field (daily-statistics, validate-data-quality): a real calendar date. */
+export const pastDateField = z
+  .string({ error: 'expected a date YYYY-MM-DD' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date YYYY-MM-DD', abort: true })
+  .refine(isRealDate, { error: 'expected a real calendar date YYYY-MM-DD' })
+  .optional();
+
 /** A manual-payload schema: a strict object, so a misspelt field (`minscore`) is refused by name. */
 export function payloadSchema<S extends z.ZodRawShape>(shape: S) {
   return z.strictObject(shape);
