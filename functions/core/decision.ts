@@ -688,8 +688,11 @@ function closeOnModel(
       rate: config.universe.riskFreeRate,
       freshness,
     });
-    if (!model.ok) {
-      failures.push(`${bad.name}: ${model.reason}`);
+    const quote = model.ok ? modelQuote(bad.leg.contract, model, clock.now) : undefined;
+    // A model price no quote could carry (an absurd strike in a corrupt record) is no price either.
+    const unusable = model.ok ? legQuoteProblem(quote, freshness) : model.reason;
+    if (!model.ok || !quote || unusable) {
+      failures.push(`${bad.name}: ${unusable ?? 'no model price'}`);
       continue;
     }
     legs.push({
@@ -700,7 +703,7 @@ function closeOnModel(
       iv: model.iv,
       sources: model.sources,
     });
-    stand.push({ contract: bad.leg.contract, quote: modelQuote(bad.leg.contract, model, clock.now) });
+    stand.push({ contract: bad.leg.contract, quote });
   }
   const spotDanger = spotBreach.length > 0 ? spotBreach.join(', ') : undefined;
   if (failures.length > 0) {

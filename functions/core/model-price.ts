@@ -135,13 +135,16 @@ export function withModelQuotes(
  * The protective limit of a close priced partly on the model: natural on the quoted legs (buy shorts at
  * the ask, sell longs at the bid) plus the model price of each modelled leg, per share, on the cent
  * above (the fill matters more than a cent), never above the spread's width (the most a defined-risk
- * spread can be worth) and never below zero. Undefined when a leg still has no price.
+ * spread can be worth) and never below zero. Undefined when a leg still has no price or the width is
+ * not a positive number.
  */
 export function protectiveCloseLimit(
   position: StrategyPosition,
   completed: QuoteMap,
   tick: number = DEFAULT_TICK,
 ): { natural: number; limit: number } | undefined {
+  // Without a positive width (a corrupt record) there is no cap, so no protective limit either.
+  if (!(position.width > 0) || !Number.isFinite(position.width)) return undefined;
   const cost = closeCost(position, completed);
   if (!cost.ok) return undefined;
   const limit = Math.max(0, Math.min(position.width, roundToTick(cost.natural, tick, 'up')));
