@@ -25,6 +25,8 @@ interface JsonSchema {
   exclusiveMaximum?: number;
   minItems?: number;
   maxItems?: number;
+  propertyNames?: JsonSchema;
+  additionalProperties?: JsonSchema;
 }
 
 // Readers know these formats by name better than by regex.
@@ -68,6 +70,7 @@ function formatValue(value: unknown): string {
     }
     return value.map(formatValue).join(', ');
   }
+  if (value !== null && typeof value === 'object' && Object.keys(value).length === 0) return 'none';
   return `\`${JSON.stringify(value)}\``;
 }
 
@@ -115,6 +118,13 @@ function allowed(schema: JsonSchema): string {
               : 'list of';
       return `${count} ${schema.items ? allowed(schema.items) : 'values'}`;
     }
+    case 'object':
+      // A map (exits.exDividends): its keys and values; a record value: its field names.
+      if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
+        const keys = schema.propertyNames ? allowed(schema.propertyNames) : 'text';
+        return `map of ${keys} to ${allowed(schema.additionalProperties)}`;
+      }
+      return schema.properties ? `{ ${Object.keys(schema.properties).join(', ')} }` : 'object';
     default:
       return schema.type ?? 'any';
   }

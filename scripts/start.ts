@@ -42,7 +42,7 @@ import {
 } from './args';
 import { renderReport } from './report/html';
 import { collectDayRecords, hhmm } from './report/summary';
-import type { DaySummary, Expectation, RunRecord, RunStatus } from './report/summary';
+import type { DaySummary, Expectation, PositionView, RunRecord, RunStatus } from './report/summary';
 
 // ---------------------------------------------------------------------------------------------------
 // The schedule (lib/jobs-table.ts)
@@ -417,6 +417,94 @@ export const SCENARIOS: Record<string, Scenario> = {
         },
       ),
     ],
+  },
+  'wing-quote-missing': {
+    name: 'wing-quote-missing',
+    description:
+      'from 11:40 the long put wing of every open position stops quoting; at 12:00 every underlying drops 12%: the breached positions are closed on a model price for the wing, with a CRITICAL alert',
+    events: [
+      {
+        time: '11:40',
+        label: 'the long put wing of each open position stops quoting (no bid, no ask)',
+        apply: async ({ stack, log }) => {
+          for (const position of await stack.stores.positions.listOpen()) {
+            const wing = position.legs.find((l) => l.quantity > 0 && l.contract.right === 'P');
+            if (wing?.contract.conId === undefined) continue;
+            stack.simulator.faults.quotes(wing.contract.conId, 'missing');
+            log(
+              `        ${position.id}: no quotes for P${wing.contract.strike} (conId ${wing.contract.conId})`,
+            );
+          }
+        },
+      },
+      {
+        time: '12:00',
+        label: 'sell-off: every underlying −12%, implied volatility up',
+        apply: ({ stack }) => {
+          for (const symbol of ['SPY', 'QQQ', 'IWM']) shockUnderlying(stack, symbol, -12);
+        },
+      },
+    ],
+    check: (summary, ctx) => {
+      // The positions whose put wing went silent: open before 11:40 with a long put.
+      const hit = summary.positions.filter(
+        (p) => p.openedAt < ctx.at('11:40') && p.legs.some((l) => l.right === 'P' && l.quantity > 0),
+      );
+      const modelCloses = (p: PositionView) =>
+        p.notableDecisions.filter((d) => d.action === 'CLOSE' && d.inputs.modelPriced === true);
+      const ordersById = new Map(summary.orders.map((o) => [o.intentKey, o]));
+      return [
+        expect(
+          summary,
+          'each breached position without a wing quote was closed that day on a model price',
+          ['monitor', 'execute-strategies'],
+          () => {
+            if (hit.length === 0) return 'not checked';
+            const open = hit.filter((p) => p.status !== 'CLOSED' || modelCloses(p).length === 0);
+            return {
+              ok: open.length === 0,
+              detail: hit
+                .map((p) => `${p.id} ${p.status}${p.closeReason ? ` (${p.closeReason})` : ''}`)
+                .join('; '),
+            };
+          },
+        ),
+        expect(summary, 'every such close was limited at or below the width', ['monitor'], () => {
+          const closes = hit.flatMap((p) => modelCloses(p).map((d) => ({ p, d })));
+          if (closes.length === 0) return 'not checked';
+          const over = closes.filter(({ p, d }) => {
+            const order = d.intentKey ? ordersById.get(d.intentKey) : undefined;
+            return (
+              !order ||
+              !(Math.abs(order.limitPrice) <= p.width) ||
+              !(Number(d.inputs.protectiveLimit) <= p.width)
+            );
+          });
+          return {
+            ok: over.length === 0,
+            detail: closes
+              .map(({ p, d }) => `${p.id} limit ${String(d.inputs.protectiveLimit)} ≤ width ${p.width}`)
+              .join('; '),
+          };
+        }),
+        expect(
+          summary,
+          'a CRITICAL alert named the position, the wing and its model price',
+          ['monitor'],
+          () => {
+            if (hit.length === 0) return 'not checked';
+            const critical = summary.alerts.filter(
+              (a) => a.severity === 'CRITICAL' && /model price/.test(a.message),
+            );
+            const missing = hit.filter((p) => !critical.some((a) => a.message.includes(p.id)));
+            return {
+              ok: missing.length === 0,
+              detail: critical.length ? critical[0]!.message : 'no CRITICAL alert with a model price',
+            };
+          },
+        ),
+      ];
+    },
   },
   'corrupt-config': {
     name: 'corrupt-config',

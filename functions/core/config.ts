@@ -269,6 +269,14 @@ export const riskSchema = z
   })
   .strict();
 
+/** One announced ex-dividend date of an underlying and the dividend per share. */
+const exDividend = z
+  .object({
+    exDate: isoDate,
+    amount: z.number().positive().max(100),
+  })
+  .strict();
+
 export const exitsSchema = z
   .object({
     stopLossMultiple: z
@@ -312,12 +320,12 @@ export const exitsSchema = z
       ),
     expiryNearSpotPct: pct('expiration day: a short strike within this % of spot counts as at risk', 1),
     breachDelta: z.number().gt(0).lt(1).default(0.5).describe('close when a short leg |delta| reaches this'),
-    minExtrinsic: z
+    assignmentExtrinsicUsd: z
       .number()
       .min(0)
       .max(10)
       .default(0.05)
-      .describe('assignment risk: ITM short leg with less extrinsic value'),
+      .describe('assignment risk: an ITM short leg with less extrinsic value than this, per share'),
     earningsBlackoutDays: z
       .number()
       .int()
@@ -325,17 +333,6 @@ export const exitsSchema = z
       .max(60)
       .default(7)
       .describe('close when earnings fall within this many days'),
-    rollEnabled: z
-      .boolean()
-      .default(false)
-      .describe('iron condor roll of the untested side (off by default)'),
-    rollTestedDelta: z
-      .number()
-      .gt(0)
-      .lt(1)
-      .default(0.35)
-      .describe('tested short |delta| that triggers a roll'),
-    rollMinExtraCreditPct: pct('a roll must collect at least this % more credit', 25, 1000),
     dataGuardAlertMinutes: z
       .number()
       .int()
@@ -343,6 +340,21 @@ export const exitsSchema = z
       .max(240)
       .default(15)
       .describe('alert when the data guard holds longer'),
+    dataGuardCriticalMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(240)
+      .default(10)
+      .describe(
+        'CRITICAL when a position in danger (short strike breached, or rule 4/5 on the model price) has had an unusable leg quote this long',
+      ),
+    exDividends: z
+      .record(symbol, z.array(exDividend).max(20))
+      .default(() => ({}))
+      .describe(
+        'ex-dividend dates per underlying, e.g. {"SPY": [{"exDate": "2026-06-18", "amount": 1.78}]}: rule 6 closes an ITM short call whose extrinsic is below the next dividend',
+      ),
   })
   .strict();
 
@@ -465,6 +477,14 @@ export class ConfigError extends Error {
   }
 }
 
+/** Fields that existed once: an old config item naming one is told what to do instead. */
+const RETIRED_KEYS: Record<string, string> = {
+  'exits.minExtrinsic': 'renamed: use exits.assignmentExtrinsicUsd',
+  'exits.rollEnabled': 'removed with rule 11 (the iron condor roll): delete this field',
+  'exits.rollTestedDelta': 'removed with rule 11 (the iron condor roll): delete this field',
+  'exits.rollMinExtraCreditPct': 'removed with rule 11 (the iron condor roll): delete this field',
+};
+
 /** Validates a whole config; throws ConfigError naming every bad field. */
 export function parseConfig(input: unknown): Config {
   const result = configSchema.safeParse(input);
@@ -473,10 +493,10 @@ export function parseConfig(input: unknown): Config {
       result.error.issues.flatMap((issue) =>
         // Name each unknown key by its own path (risk.maxOpenPosition), like every other bad field.
         issue.code === 'unrecognized_keys'
-          ? issue.keys.map((key) => ({
-              path: [...issue.path, key].join('.'),
-              message: `Unrecognized key: "${key}"`,
-            }))
+          ? issue.keys.map((key) => {
+              const path = [...issue.path, key].join('.');
+              return { path, message: RETIRED_KEYS[path] ?? `Unrecognized key: "${key}"` };
+            })
           : [{ path: issue.path.join('.') || '(root)', message: issue.message }],
       ),
     );

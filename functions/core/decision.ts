@@ -1,11 +1,15 @@
-// The decision engine for open positions: the 12 rules of the trading rules ("Decision engine"), in
-// priority order; the first that matches wins. Every decision carries the rule, a sentence with the
+// The decision engine for open positions: the rules of the trading rules ("Decision engine"), in
+// priority order; the first that matches wins. Rule numbers are stable identifiers (stored decisions and
+// alerts name them): rule 11, the iron condor roll, is retired and its number not reused, and rule 6 is
+// checked before rule 5 (see there). Every decision carries the rule, a sentence with the
 // numbers and every number the rule looked at, so an operator can later ask why.
 import { pnlAlertSeverity } from './alerts';
 import { calendarDaysBetween, nyDate, nyParts } from './calendar';
 import { mid, yearsToExpiry } from './chain';
 import type { Config } from './config';
 import { legKey } from './chain';
+import { modelLegPrice, modelQuote, protectiveCloseLimit, withModelQuotes } from './model-price';
+import type { IvSource } from './model-price';
 import { legQuoteProblem, unrealisedPnl } from './pnl';
 import type { QuoteMap, UnrealisedPnl } from './pnl';
 import { bsGreeks } from './pricing';
@@ -13,25 +17,29 @@ import type {
   AlertSeverity,
   IsoDate,
   MarketClock,
+  OptionContract,
   OptionQuote,
   PositionLeg,
   Right,
   StrategyPosition,
 } from './types';
 
-export type DecisionAction = 'HOLD' | 'CLOSE' | 'MANAGE' | 'ROLL';
+export type DecisionAction = 'HOLD' | 'CLOSE' | 'MANAGE';
 
 export interface RuleInfo {
   number: number;
   name: string;
   action: DecisionAction;
-  /** Urgent exits may be priced at natural at once (rules 3–5). */
+  /** Urgent exits may be priced at natural at once (rules 3–6). */
   urgent: boolean;
   /** Default threshold and where it comes from, as in the trading rules. */
   default: string;
 }
 
-/** The rules in priority order (0 is the fall-through HOLD), for docs and the UI. */
+/**
+ * The rules by number (0 is the fall-through HOLD), for docs and the UI. Evaluated in this order except
+ * that rule 6 goes before rule 5. Rule 11 (iron condor roll) is retired: it decided but never acted.
+ */
 export const RULES: readonly RuleInfo[] = [
   { number: 0, name: 'no rule matched', action: 'HOLD', urgent: false, default: '–' },
   {
@@ -39,7 +47,8 @@ export const RULES: readonly RuleInfo[] = [
     name: 'data guard',
     action: 'HOLD',
     urgent: false,
-    default: 'bridge down, quotes invalid or stale (60 s), market closed; alert after 15 min',
+    default:
+      'bridge down, quotes invalid or stale (60 s), market closed; alert after 15 min; a position in danger is closed on a model price for the missing leg, CRITICAL after 10 min',
   },
   { number: 2, name: 'working order', action: 'MANAGE', urgent: false, default: 'never a second order' },
   {
@@ -67,8 +76,8 @@ export const RULES: readonly RuleInfo[] = [
     number: 6,
     name: 'assignment risk',
     action: 'CLOSE',
-    urgent: false,
-    default: 'ITM short call extrinsic < dividend before ex-date; ITM short extrinsic < $0.05',
+    urgent: true,
+    default: 'ITM short call extrinsic < dividend before ex-date; ITM short extrinsic < $0.05; before rule 5',
   },
   { number: 7, name: 'event blackout', action: 'CLOSE', urgent: false, default: 'earnings within 7 days' },
   {
@@ -87,13 +96,6 @@ export const RULES: readonly RuleInfo[] = [
     default: '30 days in trade and profit > 0',
   },
   {
-    number: 11,
-    name: 'iron condor roll',
-    action: 'ROLL',
-    urgent: false,
-    default: 'tested short |delta| ≥ 0.35, ≥ 25% more credit; off by default',
-  },
-  {
     number: 12,
     name: 'P&L alert',
     action: 'HOLD',
@@ -104,7 +106,7 @@ export const RULES: readonly RuleInfo[] = [
 
 export interface WorkingOrder {
   orderId: number;
-  /** What the order is for, e.g. 'close' or 'roll'. */
+  /** What the order is for, e.g. 'close'. */
   purpose: string;
   /** Current limit price per share. */
   limit: number;
@@ -121,7 +123,12 @@ export interface DecisionInput {
   clock: MarketClock;
   bridgeUp: boolean;
   workingOrder?: WorkingOrder;
-  nextDividend?: { exDate: IsoDate; amount: number };
+  /**
+   * Quotes of other strikes of the position's expiries (the caller asks for the nearest listed ones
+   * when a leg's quote is unusable): with the position's own usable legs, the implied volatilities a
+   * missing leg is priced from. Delayed, stale or invalid ones are ignored.
+   */
+  nearbyQuotes?: readonly OptionQuote[];
   /**
    * Earnings and other blackout dates for this underlying. Market-wide `filters.blackoutDates` are an
    * entry filter; pass them here too if they should also close open positions.
@@ -134,15 +141,42 @@ export interface DecisionInput {
 
 export type DecisionInputs = Record<string, number | string | boolean>;
 
+/** A leg priced from the model because its quote was unusable (see model-price.ts). */
+export interface ModelledLeg {
+  /** `legKey` of the leg. */
+  key: string;
+  /** `longP575`. */
+  name: string;
+  /** Why its quote could not be used. */
+  problem: string;
+  /** Model price per share, the implied volatility it used and where that came from. */
+  price: number;
+  iv: number;
+  sources: IvSource[];
+}
+
 export interface Decision {
   action: DecisionAction;
-  /** 1–12, or 0 when no rule matched. */
+  /** 1–12 (11 retired), or 0 when no rule matched. */
   rule: number;
   ruleName: string;
   urgent: boolean;
   reason: string;
   inputs: DecisionInputs;
   alert?: { severity: AlertSeverity; reason: string };
+  /**
+   * Set when the data guard found a leg quote unusable on a position in danger: the legs priced from the
+   * model and the protective limit per share (natural on the quoted legs + model prices, at most the
+   * width) the close must be placed at instead of the usual pricing.
+   */
+  modelled?: { legs: ModelledLeg[]; limit: number };
+}
+
+/** The rule with this number (0–12; 11 is retired and absent). */
+export function ruleInfo(rule: number): RuleInfo {
+  const info = RULES.find((r) => r.number === rule);
+  if (!info) throw new RangeError(`no decision rule ${rule}`);
+  return info;
 }
 
 const MINUTE_MS = 60_000;
@@ -163,7 +197,7 @@ export function decide(input: DecisionInput): Decision {
 }
 
 function make(rule: number, reason: string, inputs: DecisionInputs, alert?: Decision['alert']): Decision {
-  const info = RULES[rule]!;
+  const info = ruleInfo(rule);
   const decision: Decision = {
     action: info.action,
     rule,
@@ -198,12 +232,19 @@ function legName(leg: PositionLeg): string {
 }
 
 function evaluate(input: DecisionInput): Decision {
+  // Rule 1: data guard. Everything below needs a live bridge, an open market and usable prices — except
+  // that a position in danger is closed on a model price for its unusable legs (closeOnModel).
+  const guard = dataGuard(input);
+  if (!guard) return judge(input);
+  const model = guard.legsOnly ? closeOnModel(input, guard) : undefined;
+  if (model && 'decision' in model) return model.decision;
+  return guardHold(input, guard, model?.danger);
+}
+
+/** Rules 2–12 on usable quotes (the guard passed, or the unusable legs carry model quotes). */
+function judge(input: DecisionInput): Decision {
   const { position, clock, config } = input;
   const { exits } = config;
-
-  // Rule 1: data guard. Everything below needs a live bridge, an open market and usable prices.
-  const guard = dataGuard(input);
-  if (guard) return guard;
 
   // Rule 2: an order is already working; manage it and never send a second one.
   const order = input.workingOrder;
@@ -314,43 +355,43 @@ function evaluate(input: DecisionInput): Decision {
     );
   }
 
-  // Rule 6's facts are needed by rule 5 too: an ITM short is always beyond its strike, so rule 5 wins
-  // whenever rule 6 would match, and its reason then names the assignment risk as well.
+  // Rule 6 before rule 5: early assignment only happens to an ITM short, which is always beyond its
+  // strike, so in number order rule 5 would always mask it. Assignment risk is the more specific and more
+  // pressing case of a breach (the shares can arrive overnight), so it is named and closed as such, at
+  // urgent pricing like rule 5.
+  const dividend = nextExDividend(exits.exDividends[position.symbol], clock.tradeDate);
   const assignment = assignmentRisks(shorts, {
     tradeDate: clock.tradeDate,
     expiry: position.expiry,
-    nextDividend: input.nextDividend,
-    minExtrinsic: exits.minExtrinsic,
+    nextDividend: dividend,
+    assignmentExtrinsicUsd: exits.assignmentExtrinsicUsd,
   });
-  const assignmentInputs: DecisionInputs = { minExtrinsic: exits.minExtrinsic };
-  if (input.nextDividend) {
-    assignmentInputs.dividendAmount = input.nextDividend.amount;
-    assignmentInputs.dividendExDate = input.nextDividend.exDate;
-  }
-
-  // Rule 5: a short strike breached, or a short leg's |delta| at the breach level.
-  const breached = shorts.filter(
-    (l) => l.breached || (l.delta !== undefined && Math.abs(l.delta) >= exits.breachDelta),
-  );
-  if (breached.length > 0) {
-    const which = breached
-      .map((l) =>
-        l.breached
-          ? `spot ${fmt(spot)} beyond ${l.name}`
-          : `${l.name} |delta| ${fmt(Math.abs(l.delta!))} ≥ ${exits.breachDelta}`,
-      )
-      .join(', ');
-    const also = assignment.length > 0 ? `; also assignment risk: ${assignment.join(', ')}` : '';
-    return make(
-      5,
-      `short strike breached: ${which}${also}`,
-      withBase({ breachDelta: exits.breachDelta, ...assignmentInputs }),
-    );
-  }
+  const isBreached = (l: LegView) =>
+    l.breached || (l.delta !== undefined && Math.abs(l.delta) >= exits.breachDelta);
+  const describeBreach = (l: LegView) =>
+    l.breached
+      ? `spot ${fmt(spot)} beyond ${l.name}`
+      : `${l.name} |delta| ${fmt(Math.abs(l.delta!))} ≥ ${exits.breachDelta}`;
+  const breached = shorts.filter(isBreached);
 
   // Rule 6: assignment risk (see assignmentRisks).
   if (assignment.length > 0) {
-    return make(6, `assignment risk: ${assignment.join(', ')}`, withBase(assignmentInputs));
+    const inputs: DecisionInputs = { assignmentExtrinsicUsd: exits.assignmentExtrinsicUsd };
+    if (dividend) {
+      inputs.dividendAmount = dividend.amount;
+      inputs.dividendExDate = dividend.exDate;
+    }
+    const also = breached.length > 0 ? `; also breached: ${breached.map(describeBreach).join(', ')}` : '';
+    return make(6, `assignment risk: ${assignment.join(', ')}${also}`, withBase(inputs));
+  }
+
+  // Rule 5: a short strike breached, or a short leg's |delta| at the breach level.
+  if (breached.length > 0) {
+    return make(
+      5,
+      `short strike breached: ${breached.map(describeBreach).join(', ')}`,
+      withBase({ breachDelta: exits.breachDelta }),
+    );
   }
 
   // Rule 7: an event inside the remaining life and within the blackout window.
@@ -405,31 +446,6 @@ function evaluate(input: DecisionInput): Decision {
     );
   }
 
-  // Rule 11: iron condor with one side tested; roll the untested side closer for more credit.
-  if (exits.rollEnabled && position.strategy === 'IRON_CONDOR') {
-    const sides = shorts.filter((l) => l.delta !== undefined);
-    if (sides.length > 0) {
-      const tested = sides.reduce((a, b) => (Math.abs(b.delta!) > Math.abs(a.delta!) ? b : a));
-      const testedDelta = Math.abs(tested.delta!);
-      if (testedDelta >= exits.rollTestedDelta) {
-        const testedSide = tested.leg.contract.right === 'P' ? 'put' : 'call';
-        const untestedSide = testedSide === 'put' ? 'call' : 'put';
-        return make(
-          11,
-          `iron condor ${testedSide} side tested: ${tested.name} |delta| ${fmt(testedDelta)} ≥ ` +
-            `${exits.rollTestedDelta}; roll the ${untestedSide} side toward the money for ≥ ` +
-            `${exits.rollMinExtraCreditPct}% more credit`,
-          withBase({
-            testedSide,
-            testedDelta,
-            rollTestedDelta: exits.rollTestedDelta,
-            rollMinExtraCreditPct: exits.rollMinExtraCreditPct,
-          }),
-        );
-      }
-    }
-  }
-
   // Rule 12: P&L alert thresholds; the position stays open.
   const severity = pnlAlertSeverity(pnl.midUsd, config.alerts);
   const alertInputs: DecisionInputs = {
@@ -477,7 +493,7 @@ export interface ShortLegState {
  * Rule 6: the short legs at risk of early assignment, each as a sentence. Holders of an ITM call
  * exercise before the ex-date when the dividend exceeds the time value they give up (so only while the
  * ex-date is still ahead and falls before expiry); any ITM short with almost no time value left
- * (< minExtrinsic) can be exercised at any time.
+ * (< assignmentExtrinsicUsd) can be exercised at any time.
  */
 export function assignmentRisks(
   shorts: readonly ShortLegState[],
@@ -485,7 +501,7 @@ export function assignmentRisks(
     tradeDate: IsoDate;
     expiry: IsoDate;
     nextDividend?: { exDate: IsoDate; amount: number } | undefined;
-    minExtrinsic: number;
+    assignmentExtrinsicUsd: number;
   },
 ): string[] {
   const dividend = ctx.nextDividend;
@@ -499,29 +515,60 @@ export function assignmentRisks(
       risks.push(
         `${leg.name} ITM with extrinsic ${fmt(leg.extrinsic)} < dividend ${fmt(dividend.amount)} (ex-date ${dividend.exDate})`,
       );
-    } else if (leg.extrinsic < ctx.minExtrinsic) {
-      risks.push(`${leg.name} ITM with extrinsic ${fmt(leg.extrinsic)} < ${fmt(ctx.minExtrinsic)}`);
+    } else if (leg.extrinsic < ctx.assignmentExtrinsicUsd) {
+      risks.push(`${leg.name} ITM with extrinsic ${fmt(leg.extrinsic)} < ${fmt(ctx.assignmentExtrinsicUsd)}`);
     }
   }
   return risks;
 }
 
-function dataGuard(input: DecisionInput): Decision | undefined {
+/**
+ * The next ex-dividend of an underlying after `tradeDate` from the config's list (`exits.exDividends`),
+ * or undefined. The ex-date itself is too late for an early exercise to collect the dividend.
+ */
+export function nextExDividend(
+  dividends: readonly { exDate: IsoDate; amount: number }[] | undefined,
+  tradeDate: IsoDate,
+): { exDate: IsoDate; amount: number } | undefined {
+  // ISO dates compare in time order as strings.
+  return (dividends ?? [])
+    .filter((d) => d.exDate > tradeDate)
+    .reduce<{ exDate: IsoDate; amount: number } | undefined>(
+      (a, d) => (a && a.exDate <= d.exDate ? a : d),
+      undefined,
+    );
+}
+
+/** What the data guard found wrong (rule 1). */
+interface GuardState {
+  problems: string[];
+  /** Some problem is about data (not only a closed market): those alert. */
+  dataProblem: boolean;
+  inputs: DecisionInputs;
+  /** Legs whose quote cannot be used, with the reason. */
+  badLegs: { leg: PositionLeg; name: string; problem: string }[];
+  /** Bridge up, market open, a usable underlying price: only leg quotes are wrong (a model may help). */
+  legsOnly: boolean;
+}
+
+function dataGuard(input: DecisionInput): GuardState | undefined {
   const { position, clock, config } = input;
   const maxAgeSeconds = config.filters.maxQuoteAgeSeconds;
   const freshness = { now: clock.now, maxAgeSeconds };
   // Only data problems alert; a closed market is the normal state outside the session.
   const problems: string[] = [];
   let dataProblem = false;
+  let legsOnly = true;
   const inputs: DecisionInputs = {
     bridgeUp: input.bridgeUp,
     marketOpen: clock.isOpen,
     now: clock.now,
     maxQuoteAgeSeconds: maxAgeSeconds,
   };
-  const note = (text: string, isData = true) => {
+  const note = (text: string, isData = true, legProblem = false) => {
     problems.push(text);
     if (isData) dataProblem = true;
+    if (!legProblem) legsOnly = false;
   };
 
   if (!input.bridgeUp) note('bridge down');
@@ -543,37 +590,171 @@ function dataGuard(input: DecisionInput): Decision | undefined {
   }
 
   if (position.legs.length === 0) note('position has no legs');
-  let badLegs = 0;
+  const badLegs: GuardState['badLegs'] = [];
   for (const leg of position.legs) {
     const name = legName(leg);
     const quote = input.quotes.get(legKey(leg.contract));
     if (quote) inputs[`${name}.ageSeconds`] = (clock.now - quote.timestamp) / 1000;
     const problem = legQuoteProblem(quote, freshness);
     if (problem) {
-      badLegs += 1;
-      note(`${name} ${problem}`);
+      badLegs.push({ leg, name, problem });
+      note(`${name} ${problem}`, true, true);
     }
   }
-  inputs.badLegQuotes = badLegs;
+  inputs.badLegQuotes = badLegs.length;
   if (problems.length === 0) return undefined;
-
-  const alertAfter = config.exits.dataGuardAlertMinutes;
-  inputs.dataGuardAlertMinutes = alertAfter;
-  let held = '';
-  let alert: Decision['alert'];
   if (input.dataGuardSince !== undefined) {
-    const heldMinutes = (clock.now - input.dataGuardSince) / MINUTE_MS;
     inputs.dataGuardSince = input.dataGuardSince;
-    inputs.heldMinutes = heldMinutes;
-    if (Number.isFinite(heldMinutes)) held = ` for ${fmt(heldMinutes, 0)} min`;
-    if (dataProblem && heldMinutes > alertAfter) {
-      alert = {
-        severity: 'WARNING',
-        reason: `data guard holding ${position.symbol} position ${position.id}${held} (alert after ${alertAfter} min): ${problems.join('; ')}`,
-      };
-    }
+    inputs.heldMinutes = (clock.now - input.dataGuardSince) / MINUTE_MS;
   }
-  return make(1, `data guard: ${problems.join('; ')}; holding${held}`, inputs, alert);
+  return { problems, dataProblem, inputs, badLegs, legsOnly };
+}
+
+function heldText(guard: GuardState): string {
+  const held = guard.inputs.heldMinutes;
+  return typeof held === 'number' && Number.isFinite(held) ? ` for ${fmt(held, 0)} min` : '';
+}
+
+/**
+ * The guard's alert. A position in danger (`danger` says why) alerts at once: WARNING, and CRITICAL once
+ * the guard has held it `dataGuardCriticalMinutes`; otherwise a data problem warns after
+ * `dataGuardAlertMinutes`, as a plain hold always did.
+ */
+function guardAlert(
+  input: DecisionInput,
+  guard: GuardState,
+  danger: string | undefined,
+  what: string,
+): Decision['alert'] {
+  const { exits } = input.config;
+  const { position } = input;
+  const heldMinutes = typeof guard.inputs.heldMinutes === 'number' ? guard.inputs.heldMinutes : 0;
+  const held = heldText(guard);
+  if (danger !== undefined) {
+    guard.inputs.dataGuardCriticalMinutes = exits.dataGuardCriticalMinutes;
+    const critical = heldMinutes >= exits.dataGuardCriticalMinutes;
+    return {
+      severity: critical ? 'CRITICAL' : 'WARNING',
+      reason:
+        `data guard: ${position.symbol} position ${position.id} in danger (${danger}) with an unusable ` +
+        `leg quote${held}: ${what}` +
+        (critical ? ` (CRITICAL after ${exits.dataGuardCriticalMinutes} min)` : ''),
+    };
+  }
+  guard.inputs.dataGuardAlertMinutes = exits.dataGuardAlertMinutes;
+  if (guard.dataProblem && heldMinutes > exits.dataGuardAlertMinutes) {
+    return {
+      severity: 'WARNING',
+      reason: `data guard holding ${position.symbol} position ${position.id}${held} (alert after ${exits.dataGuardAlertMinutes} min): ${guard.problems.join('; ')}`,
+    };
+  }
+  return undefined;
+}
+
+/** Rule 1 HOLD; `danger` when the position needs closing but no model price could be had. */
+function guardHold(input: DecisionInput, guard: GuardState, danger: string | undefined): Decision {
+  const what = `${guard.problems.join('; ')}; no model price, so it cannot be closed`;
+  const alert = guardAlert(input, guard, danger, what);
+  if (danger !== undefined) guard.inputs.inDanger = danger;
+  return make(1, `data guard: ${guard.problems.join('; ')}; holding${heldText(guard)}`, guard.inputs, alert);
+}
+
+/**
+ * The data guard protects against trading on bad data, not against closing a position in danger. With
+ * only leg quotes unusable, each such leg is priced from the model (modelLegPrice) and the rules are run
+ * on those prices: when they say the position is in danger — an urgent close, rules 3–6, which covers a
+ * short strike the underlying's own quote shows breached — it is closed at the protective limit. In any
+ * other case it holds as before. Returns `danger` alone when the spot shows a breach but some leg has no
+ * model price.
+ */
+function closeOnModel(
+  input: DecisionInput,
+  guard: GuardState,
+): { decision: Decision } | { danger: string | undefined } {
+  const { position, clock, config } = input;
+  const spot = input.underlying!.price;
+  const spotBreach = position.legs
+    .filter((l) => l.quantity < 0)
+    .filter((l) => (l.contract.right === 'P' ? spot < l.contract.strike : spot > l.contract.strike))
+    .map((l) => `spot ${fmt(spot)} beyond ${legName(l)}`);
+  const freshness = { now: clock.now, maxAgeSeconds: config.filters.maxQuoteAgeSeconds };
+  const sources = [...input.quotes.values(), ...(input.nearbyQuotes ?? [])];
+  const legs: ModelledLeg[] = [];
+  const stand: { contract: OptionContract; quote: OptionQuote }[] = [];
+  const failures: string[] = [];
+  for (const bad of guard.badLegs) {
+    const model = modelLegPrice(bad.leg.contract, sources, {
+      spot,
+      rate: config.universe.riskFreeRate,
+      freshness,
+    });
+    const quote = model.ok ? modelQuote(bad.leg.contract, model, clock.now) : undefined;
+    // A model price no quote could carry (an absurd strike in a corrupt record) is no price either.
+    const unusable = model.ok ? legQuoteProblem(quote, freshness) : model.reason;
+    if (!model.ok || !quote || unusable) {
+      failures.push(`${bad.name}: ${unusable ?? 'no model price'}`);
+      continue;
+    }
+    legs.push({
+      key: legKey(bad.leg.contract),
+      name: bad.name,
+      problem: bad.problem,
+      price: model.price,
+      iv: model.iv,
+      sources: model.sources,
+    });
+    stand.push({ contract: bad.leg.contract, quote });
+  }
+  const spotDanger = spotBreach.length > 0 ? spotBreach.join(', ') : undefined;
+  if (failures.length > 0) {
+    guard.inputs.modelFailures = failures.join('; ');
+    return { danger: spotDanger };
+  }
+
+  const completed = withModelQuotes(input.quotes, stand);
+  const { workingOrder, ...rest } = input;
+  const verdict = judge({ ...rest, quotes: completed });
+  if (!(verdict.action === 'CLOSE' && verdict.urgent)) return { danger: spotDanger };
+  const limit = protectiveCloseLimit(position, completed);
+  if (!limit) return { danger: spotDanger };
+
+  const inputs: DecisionInputs = { ...guard.inputs, ...verdict.inputs, modelPriced: true };
+  for (const leg of legs) {
+    // The stand-in quote's bid/ask are the model price; the leg's own (unusable) quote is not recorded.
+    delete inputs[`${leg.name}.bid`];
+    delete inputs[`${leg.name}.ask`];
+    inputs[`${leg.name}.quoteProblem`] = leg.problem;
+    inputs[`${leg.name}.modelPrice`] = leg.price;
+    inputs[`${leg.name}.modelIv`] = leg.iv;
+    inputs[`${leg.name}.ivSources`] = leg.sources
+      .map((s) => `${s.right}${s.strike} ${s.iv.toFixed(4)}`)
+      .join(', ');
+  }
+  inputs.protectiveNatural = limit.natural;
+  inputs.protectiveLimit = limit.limit;
+  const modelText = legs
+    .map(
+      (l) =>
+        `${l.name} ${l.problem}: model price ${fmt(l.price)} (IV ${fmt(l.iv, 4)} from ` +
+        `${l.sources.map((s) => `${s.right}${s.strike}`).join(', ')})`,
+    )
+    .join('; ');
+  const action = `closing at a protective limit of ${fmt(limit.limit)} (natural on the quoted legs + model, at most the width ${fmt(position.width)})`;
+  const danger = `rule ${verdict.rule} ${verdict.ruleName}`;
+
+  // An order already working for the position is managed, never doubled (rule 2).
+  const decision = workingOrder ? judge({ ...input, quotes: completed }) : verdict;
+  const alertGuard = { ...guard, inputs };
+  const alert = guardAlert(input, alertGuard, danger, `${modelText}; ${action}`);
+  return {
+    decision: {
+      ...decision,
+      reason: `${decision.reason} — data guard: ${modelText}; ${action}`,
+      inputs: decision === verdict ? inputs : { ...inputs, ...decision.inputs },
+      ...(alert ? { alert } : {}),
+      modelled: { legs, limit: limit.limit },
+    },
+  };
 }
 
 function viewLeg(leg: PositionLeg, quote: OptionQuote, spot: number, years: number, rate: number): LegView {

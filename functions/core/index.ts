@@ -15,6 +15,7 @@ export * from './pnl';
 export * from './day-pnl';
 export * from './alerts';
 export * from './decision';
+export * from './model-price';
 export * from './intents';
 export * from './lifecycle';
 export { NYSE_EARLY_CLOSES, NYSE_HOLIDAYS, BROAD_ETF_OPTIONS_EXTRA_MINUTES } from './nyse-calendar';

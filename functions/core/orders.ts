@@ -22,7 +22,7 @@ import type { OrderIntentStatus } from './intents';
 import type { IsoDate, OptionQuote, Side, StrategyPosition } from './types';
 
 export type ComboPurpose = 'OPEN' | 'CLOSE';
-export type OrderPurpose = ComboPurpose | 'ROLL';
+export type OrderPurpose = ComboPurpose;
 
 /** SPY, QQQ and IWM options are in the penny pilot: combos trade in $0.01 increments. */
 export const DEFAULT_TICK = 0.01;
@@ -226,7 +226,7 @@ export function remainingToResubmit(ordered: number, filled: number): number {
 
 export interface IntentKeyInput {
   tradeDate: IsoDate;
-  /** Candidate id for OPEN, position id for CLOSE and ROLL. */
+  /** Candidate id for OPEN, position id for CLOSE. */
   subjectId: string;
   purpose: OrderPurpose;
   /**

@@ -41,11 +41,12 @@ const NO_VALUE_FLOOR = Number.MAX_SAFE_INTEGER;
 const FUTURE_TOLERANCE_MS = 5_000;
 
 /**
- * Why a leg's quote cannot be used to price a close, or undefined when it can: missing, non-finite or
- * placeholder prices, negative bid, ask ≤ 0, bid > ask, and (given `freshness`) stale or future-dated.
+ * Why a leg's quote cannot be used to price a close, or undefined when it can: missing, delayed, non-finite
+ * or placeholder prices, negative bid, ask ≤ 0, bid > ask, and (given `freshness`) stale or future-dated.
  */
 export function legQuoteProblem(quote: OptionQuote | undefined, freshness?: Freshness): string | undefined {
   if (!quote) return 'no quote';
+  if (quote.delayed) return 'delayed market data: never traded on';
   const { bid, ask } = quote;
   if (!Number.isFinite(bid) || !Number.isFinite(ask)) return `bid ${bid} / ask ${ask} is not a number`;
   if (bid >= NO_VALUE_FLOOR || ask >= NO_VALUE_FLOOR) return 'bid/ask is an IB no-value placeholder';

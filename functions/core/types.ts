@@ -38,6 +38,8 @@ export interface OptionQuote {
   volume?: number;
   /** When the quote was observed (epoch ms). */
   timestamp: number;
+  /** IB sent delayed data (no real-time subscription): never a price, a decision input or an IV source. */
+  delayed?: boolean;
 }
 
 export interface UnderlyingQuote {

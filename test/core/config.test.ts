@@ -108,7 +108,10 @@ describe('config defaults', () => {
       maxDaysInTrade: 30,
       breachDelta: 0.5,
       earningsBlackoutDays: 7,
-      rollEnabled: false,
+      assignmentExtrinsicUsd: 0.05,
+      dataGuardAlertMinutes: 15,
+      dataGuardCriticalMinutes: 10,
+      exDividends: {},
     });
     expect(config.orders).toMatchObject({ repriceSeconds: 45, maxReprices: 3, repriceFraction: 1 / 3 });
     expect(config.alerts).toEqual({
@@ -189,7 +192,12 @@ describe('config validation names every bad value', () => {
   it.each(fields.map((f) => [`${f.section}.${f.field}`, f] as const))(
     '%s rejects a value of the wrong type',
     (path, f) => {
-      expect(pathsOf({ [f.section]: { [f.field]: { wrong: 'type' } } })).toContain(path);
+      // A map field (exits.exDividends) names the bad entry inside it, under its own path.
+      const paths = pathsOf({ [f.section]: { [f.field]: { wrong: 'type' } } });
+      expect(
+        paths.some((p) => p === path || p.startsWith(`${path}.`)),
+        paths.join(', '),
+      ).toBe(true);
     },
   );
 
@@ -267,6 +275,39 @@ describe('gateway.restartAfterFailures (the health-check restart threshold)', ()
     expect(issuesOf({ gateway: { restartAfterFailures: 21 } })[0]?.message).toMatch(/<=\s*20/);
     expect(issuesOf({ gateway: { restartAfterFailures: 0 } })[0]?.message).toMatch(/>=\s*1/);
     expect(pathsOf({ gateway: { restartAfter: 2 } })).toEqual(['gateway.restartAfter']);
+  });
+});
+
+describe('exits: rule 6 and the data guard', () => {
+  it('takes ex-dividend dates per underlying and names a bad item by its path', () => {
+    const exDividends = { SPY: [{ exDate: '2026-06-18', amount: 1.78 }], IWM: [] };
+    expect(parseConfig({ exits: { exDividends } }).exits.exDividends).toEqual(exDividends);
+    const cases: [unknown, string][] = [
+      [{ SPY: [{ exDate: '2026-06-31', amount: 1.78 }] }, 'exits.exDividends.SPY.0.exDate'],
+      [{ SPY: [{ exDate: '2026-06-18', amount: 0 }] }, 'exits.exDividends.SPY.0.amount'],
+      [
+        { SPY: [{ exDate: '2026-06-18', amount: 1 }, { exDate: '2026-09-18' }] },
+        'exits.exDividends.SPY.1.amount',
+      ],
+      [{ SPY: [{ exDate: '2026-06-18', amount: 1, paid: '2026-06-30' }] }, 'exits.exDividends.SPY.0.paid'],
+      [{ spy: [] }, 'exits.exDividends.spy'],
+      [{ SPY: { exDate: '2026-06-18', amount: 1 } }, 'exits.exDividends.SPY'],
+    ];
+    for (const [value, path] of cases)
+      expect(pathsOf({ exits: { exDividends: value } }), path).toContain(path);
+  });
+
+  it('tells an old config item what became of retired fields', () => {
+    const issues = issuesOf({ exits: { minExtrinsic: 0.1, rollEnabled: false } });
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        { path: 'exits.minExtrinsic', message: 'renamed: use exits.assignmentExtrinsicUsd' },
+        {
+          path: 'exits.rollEnabled',
+          message: 'removed with rule 11 (the iron condor roll): delete this field',
+        },
+      ]),
+    );
   });
 });
 

@@ -302,7 +302,7 @@ describe('intent keys', () => {
       })
       .map(({ y, m, d }) => `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`),
     subjectId: fc.string({ minLength: 1, maxLength: 60, unit: 'grapheme' }),
-    purpose: fc.constantFrom<'OPEN' | 'CLOSE' | 'ROLL'>('OPEN', 'CLOSE', 'ROLL'),
+    purpose: fc.constantFrom<'OPEN' | 'CLOSE'>('OPEN', 'CLOSE'),
     attempt: fc.integer({ min: 0, max: 99 }),
   });
 

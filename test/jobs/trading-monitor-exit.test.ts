@@ -234,3 +234,70 @@ describe('monitor exit path', () => {
     expect(atIb().every((q) => q === 0)).toBe(true);
   }, 120_000);
 });
+
+describe('monitor: a breached position whose wing has no quote (data guard, rule 1)', () => {
+  it('holds while not in danger, then after a price shock closes at the protective limit with a CRITICAL alert', async () => {
+    // A bull put ~3% out of the money, entered at about its value now (no stop, no profit target).
+    const shortStrike = nearestStrike(spot() * 0.97);
+    const { short, long } = await openBullPut('pos-wing', shortStrike, 1, 0);
+    const entryCredit = Math.round((mid(short) - mid(long)) * 100) / 100;
+    const held = (await db.stores.positions.get('pos-wing'))!;
+    await db.stores.positions.update(
+      { ...held, entryCredit },
+      { expectedVersion: held.version, now: clock.now() },
+    );
+    const longName = `longP${long.strike}`;
+
+    // The long wing stops quoting (IB sends no bid/ask): the guard holds, nothing is sent.
+    engine.setQuoteFault(long.conId, 'missing');
+    try {
+      const before = stack.published().length;
+      const first = await monitor({}, lambdaContext('monitor'));
+      expect(first.counts).toMatchObject({ hold: 1, close: 0, exitsPlaced: 0 });
+      const holding = await db.stores.snapshots.latestDecision('pos-wing');
+      expect(holding).toMatchObject({ action: 'HOLD', rule: 1 });
+      expect(holding!.reason).toContain(longName);
+      expect(await closeIntents('pos-wing')).toHaveLength(0);
+      expect(stack.published().slice(before)).toHaveLength(0);
+
+      // Ten minutes later IWM gaps down 8% with volatility up: the short put is in the money.
+      await clock.sleep(10 * 60_000);
+      engine.shockPrice('IWM', -8, 0.4);
+      expect(spot()).toBeLessThan(shortStrike);
+      const second = await monitor({}, lambdaContext('monitor'));
+      expect(second.counts).toMatchObject({ close: 1, exitsPlaced: 1 });
+      const decision = await db.stores.snapshots.latestDecision('pos-wing');
+      expect(decision).toMatchObject({ action: 'CLOSE', urgent: true });
+      const inputs = decision!.inputs as Record<string, number | string | boolean>;
+      expect(inputs.modelPriced).toBe(true);
+      expect(inputs[`${longName}.modelPrice`]).toBeGreaterThan(0);
+      expect(String(inputs[`${longName}.ivSources`])).toMatch(/^P\d/);
+      // The order went out at the protective limit: natural on the short leg (bought at its ask) less the
+      // model price of the wing, on the cent above, at most the width.
+      const limit = inputs.protectiveLimit as number;
+      const shortAsk = inputs[`shortP${shortStrike}.ask`] as number;
+      const expected = Math.min(
+        5,
+        Math.ceil((shortAsk - (inputs[`${longName}.modelPrice`] as number)) * 100 - 1e-9) / 100,
+      );
+      expect(limit).toBe(expected);
+      expect(limit).toBeLessThanOrEqual(5);
+      const [intent] = await closeIntents('pos-wing');
+      expect(intent).toMatchObject({ rule: decision!.rule });
+      const orders = ordersFor(intent!.intentKey);
+      expect(orders).toHaveLength(1);
+      expect(orders[0]!.request).toMatchObject({ orderType: 'LMT', action: 'BUY', limitPrice: limit });
+      // The guard has held since the wing went silent 10 minutes ago: CRITICAL, naming the position,
+      // the leg and the model price.
+      const critical = stack
+        .published()
+        .filter((p) => String(p.Subject).startsWith('[CRITICAL]'))
+        .map((p) => String(p.Message));
+      expect(
+        critical.some((m) => m.includes('pos-wing') && m.includes(longName) && m.includes('model price')),
+      ).toBe(true);
+    } finally {
+      engine.setQuoteFault(long.conId, undefined);
+    }
+  }, 120_000);
+});

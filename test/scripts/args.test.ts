@@ -251,6 +251,7 @@ describe('npm start arguments', () => {
       'order-rejected',
       'sell-off',
       'corrupt-config',
+      'wing-quote-missing',
     ]) {
       expect(SCENARIOS[name]?.description.length).toBeGreaterThan(10);
     }

@@ -17,7 +17,8 @@ import type { FillSummary } from '../../core/lifecycle';
 import { intentKey, nextCloseAttempt, planCombo, positionSpreadLegs } from '../../core/orders';
 import type { CloseAttempt } from '../../core/orders';
 import { legKey } from '../../core/chain';
-import { unrealisedPnl } from '../../core/pnl';
+import { ivSourceStrikes } from '../../core/model-price';
+import { legQuoteProblem, unrealisedPnl } from '../../core/pnl';
 import type { OptionContract, OptionQuote } from '../../core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 import { orderDeps, runOrder, ticketOf } from '../shared/order-workflow';
@@ -38,15 +39,82 @@ const JOB = 'monitor';
 
 /** The snapshot's quote: leniently converted so the decision engine's data guard names what is wrong. */
 function leniantQuote(quote: Quote | undefined, contract: OptionContract): OptionQuote | undefined {
-  // Delayed data counts as no quote: the data guard (rule 1) holds rather than judge minutes-old prices.
-  if (!quote || quote.error || quote.delayed) return undefined;
+  if (!quote || quote.error) return undefined;
   const raw = rawOptionQuote(quote, optionContractOf(quote, contract) ?? contract);
   return {
     ...raw,
     bid: raw.bid ?? Number.NaN,
     ask: raw.ask ?? Number.NaN,
+    // Delayed data stays flagged: the core never prices, decides or takes an IV from it.
+    ...(quote.delayed ? { delayed: true } : {}),
   } as OptionQuote;
 }
+
+/**
+ * Quotes of the listed strikes nearest each leg whose snapshot quote is unusable (same expiry and
+ * right), for the model price of a position in danger (decision rule 1). Only asked when a leg's quote
+ * is unusable, so it is a second, small request (plus the bridge's cached chain of the symbol); when
+ * it fails, the position's own quoted legs remain the only IV sources.
+ */
+async function nearbyQuotesFor(
+  ctx: RunContext,
+  positions: readonly PositionRecord[],
+  quoteMap: ReadonlyMap<string, OptionQuote | undefined>,
+  underlyings: ReadonlyMap<string, unknown>,
+  freshness: { now: number; maxAgeSeconds: number },
+  reasons: string[],
+): Promise<OptionQuote[]> {
+  const wanted = new Map<string, OptionContract>();
+  const chains = new Map<string, Promise<number[]>>();
+  for (const position of positions) {
+    // Without a usable underlying price no model price can be had: nothing to ask for.
+    if (!underlyings.has(position.symbol)) continue;
+    const bad = position.legs.filter((l) => legQuoteProblem(quoteMap.get(legKey(l.contract)), freshness));
+    if (bad.length === 0) continue;
+    let strikes = chains.get(position.symbol);
+    if (!strikes) {
+      strikes = ctx.bridge.chain(position.symbol).then((c) => c.strikes);
+      chains.set(position.symbol, strikes);
+    }
+    let listed: number[];
+    try {
+      listed = await strikes;
+    } catch (error) {
+      reasons.push(`${position.symbol}: no chain for nearby strikes (${errorText(error)})`);
+      continue;
+    }
+    for (const leg of bad) {
+      const { contract } = leg;
+      const known = new Set(
+        position.legs
+          .filter((l) => l.contract.expiry === contract.expiry && l.contract.right === contract.right)
+          .map((l) => l.contract.strike),
+      );
+      // The nearest listed strike on each side keeps the market-data lines few (IB allows 100).
+      for (const strike of ivSourceStrikes(listed, contract.strike, known, 1)) {
+        const near: OptionContract = {
+          symbol: contract.symbol,
+          expiry: contract.expiry,
+          right: contract.right,
+          strike,
+          multiplier: contract.multiplier,
+        };
+        wanted.set(legKey(near), near);
+      }
+    }
+  }
+  if (wanted.size === 0) return [];
+  const contracts = [...wanted.values()];
+  try {
+    const quotes = await ctx.bridge.quotes(contracts.map(optionQuoteRequest));
+    return contracts.flatMap((c, i) => leniantQuote(quotes[i], c) ?? []);
+  } catch (error) {
+    reasons.push(`nearby strikes not quoted (${errorText(error)})`);
+    return [];
+  }
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export async function runMonitor(input: MonitorInput, ctx: RunContext): Promise<RunOutcome> {
   const { config, stores, bridge, tradeDate } = ctx;
@@ -82,6 +150,14 @@ export async function runMonitor(input: MonitorInput, ctx: RunContext): Promise<
       underlyings.set(symbol, { price: checked.quote.price, timestamp: checked.quote.timestamp });
   });
 
+  const reasons: string[] = bridgeProblem
+    ? [`quotes unavailable, every position held by the data guard: ${bridgeProblem}`]
+    : [];
+  const freshness = { now, maxAgeSeconds: config.filters.maxQuoteAgeSeconds };
+  const nearbyQuotes = bridgeUp
+    ? await nearbyQuotesFor(ctx, positions, quoteMap, underlyings, freshness, reasons)
+    : [];
+
   const working = await stores.intents.listWorking();
   const counts = {
     positions: positions.length,
@@ -93,9 +169,6 @@ export async function runMonitor(input: MonitorInput, ctx: RunContext): Promise<
     alerts: 0,
     snapshots: 0,
   };
-  const reasons: string[] = bridgeProblem
-    ? [`quotes unavailable, every position held by the data guard: ${bridgeProblem}`]
-    : [];
   const exits: Promise<void>[] = [];
 
   for (const listed of positions) {
@@ -116,13 +189,16 @@ export async function runMonitor(input: MonitorInput, ctx: RunContext): Promise<
         underlying: underlyings.get(position.symbol),
         clock: market,
         bridgeUp,
+        nearbyQuotes,
         ...(workingOrder ? { workingOrder } : {}),
         ...(dataGuardSince === undefined ? {} : { dataGuardSince }),
         config,
       });
     const guardKey = `dataguard#${position.id}`;
     let decision = decideAt();
-    if (decision.rule === 1) decision = decideAt(await stores.alerts.holdingSince(guardKey, now));
+    // The guard's clock runs while a leg quote is unusable, also when a model price closes the position.
+    if (decision.rule === 1 || decision.modelled)
+      decision = decideAt(await stores.alerts.holdingSince(guardKey, now));
     else await stores.alerts.clear(guardKey);
 
     const pnl = unrealisedPnl(position, quoteMap, { now, maxAgeSeconds: config.filters.maxQuoteAgeSeconds });
@@ -179,7 +255,12 @@ export async function runMonitor(input: MonitorInput, ctx: RunContext): Promise<
         reasons.push(`${position.id}: rule ${decision.rule} wants to close, kill switch on`);
       } else {
         const next = await closeAttempt(ctx, position.id, dryRun);
-        const priced = positionSpreadLegs(position, (leg) => quoteMap.get(legKey(leg.contract)));
+        // Legs the data guard priced from the model stand in at that price (see decision.modelled).
+        const modelled = new Map(decision.modelled?.legs.map((l) => [l.key, { bid: l.price, ask: l.price }]));
+        const priced = positionSpreadLegs(
+          position,
+          (leg) => modelled.get(legKey(leg.contract)) ?? quoteMap.get(legKey(leg.contract)),
+        );
         if (next.kind === 'WORKING') {
           // A close is already working (not yet seen by rule 2): manage it, never a second order.
           counts.manage += 1;
@@ -230,7 +311,8 @@ export async function runMonitor(input: MonitorInput, ctx: RunContext): Promise<
                 })),
                 action: plan.action,
                 quantity: plan.quantity,
-                limitPrice: plan.limitPrice,
+                // A close on a model price goes at the protective limit (never above the width).
+                limitPrice: decision.modelled?.limit ?? plan.limitPrice,
                 dryRun,
                 reason: `rule ${decision.rule} ${decision.ruleName}: ${decision.reason}`,
                 rule: decision.rule,

@@ -15,6 +15,7 @@ import { describeSpread, usd } from '../../core/alerts';
 import { daysToExpiry } from '../../core/chain';
 import { buildChain } from '../../core/chain';
 import type { Config } from '../../core/config';
+import { nextExDividend } from '../../core/decision';
 import { historicalVolatility, ivRank, trendPercentile } from '../../core/market-context';
 import { normCdf } from '../../core/pricing';
 import { evaluateCandidates, isEligible, rankCandidates, selectForExecution } from '../../core/scoring';
@@ -260,6 +261,9 @@ async function analyseUnderlying(
   const currentIv = ivHistory.at(-1);
   const hv20 = historicalVolatility(closes, 20);
   const market: MarketContext = { symbol };
+  // The config's ex-dividend list feeds the entry filter (short calls whose extrinsic is below it).
+  const dividend = nextExDividend(config.exits.exDividends[symbol], tradeDate);
+  if (dividend) market.nextDividend = dividend;
   if (hv20 !== undefined) market.hv20 = hv20;
   const trend = trendPercentile(closes);
   if (trend !== undefined) market.trendPercentile = trend;
