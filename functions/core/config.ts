@@ -334,6 +334,12 @@ export const exitsSchema = z
       .max(240)
       .default(15)
       .describe('alert when the data guard holds longer'),
+    assignedHoldings: z
+      .enum(['close', 'alert'])
+      .default('close')
+      .describe(
+        "shares and orphaned legs left by an assignment: 'close' them at the next session's first monitor cycle (limit orders), or only 'alert'",
+      ),
   })
   .strict();
 
