@@ -9,6 +9,8 @@ import type {
   AlertSeverity,
   IsoDate,
   OptionContract,
+  RealisedEntry,
+  RealisedKind,
   ScoreBreakdown,
   ScoredCandidate,
   Side,
@@ -62,8 +64,13 @@ export interface PositionRecord extends StrategyPosition {
   /** Why it closed: the rule that fired, "closed outside the system", "assigned", ... */
   closeReason?: string;
   closeIntentKey?: string;
-  /** Realised P&L of the whole position in dollars, net of commissions. */
+  /** Realised P&L of the whole position in dollars, net of commissions: the sum of `realised`. */
   realisedPnlUsd?: number;
+  /**
+   * Every realisation of P&L, oldest first, appended in the same write that realised it (absent on
+   * items written before the ledger existed: none recorded).
+   */
+  realised?: RealisedEntry[];
 }
 
 export interface FillSummary {
@@ -90,11 +97,17 @@ export interface PositionStore {
   ): Promise<{ created: true; position: PositionRecord } | { created: false; existing: PositionRecord }>;
   /**
    * Replaces an open position's legs, quantity, commissions (position-sync), conditional on the version
-   * the caller read; throws VersionConflictError when someone else wrote first.
+   * the caller read; throws VersionConflictError when someone else wrote first. `realised` (say an
+   * assignment that removed a leg while the position stays open) is appended to the ledger and added to
+   * `realisedPnlUsd` in the same write.
    */
   update(
     position: StrategyPosition,
-    options: { expectedVersion: number; now: number },
+    options: {
+      expectedVersion: number;
+      now: number;
+      realised?: { usd: number; kind: RealisedKind; ref?: string };
+    },
   ): Promise<PositionRecord>;
   /**
    * In ONE transaction: puts the new OPEN position (fails if the id exists) and marks the intent as
@@ -108,7 +121,8 @@ export interface PositionStore {
     now: number;
   }): Promise<{ position: PositionRecord; intent: OrderIntentRecord }>;
   /**
-   * In ONE transaction: closes the OPEN position (realised P&L, reason) and marks the closing intent as
+   * In ONE transaction: closes the OPEN position (reason; `realisedPnlUsd` = what this fill realised,
+   * added to earlier partial closes and appended to the ledger as CLOSE) and marks the closing intent as
    * applied. Same all-or-nothing guarantees as openFromFill.
    */
   closeFromFill(input: {
@@ -121,7 +135,8 @@ export interface PositionStore {
   }): Promise<{ position: PositionRecord; intent: OrderIntentRecord }>;
   /**
    * In ONE transaction: shrinks the OPEN position by the contracts a closing order filled before it was
-   * cancelled (legs scaled, realised P&L and commissions added) and marks that intent as applied, so a
+   * cancelled (legs scaled, realised P&L added and appended to the ledger as PARTIAL_CLOSE) and marks
+   * that intent as applied, so a
    * crash can neither lose the partial close nor apply it twice. Conditional on the version read.
    */
   reduceFromFill(input: {
@@ -134,11 +149,13 @@ export interface PositionStore {
   }): Promise<{ position: PositionRecord; intent: OrderIntentRecord }>;
   /**
    * Closes an OPEN position without an order of ours (closed outside the system, expired, assigned).
-   * Conditional on status OPEN: throws PositionConflictError otherwise.
+   * Conditional on status OPEN: throws PositionConflictError otherwise. `realisedPnlUsd` is what this
+   * close realised (added to earlier partial closes), recorded as a ledger entry of `kind` (default
+   * EXTERNAL); without it nothing is recorded as realised (the P&L is unknown).
    */
   markClosed(
     id: string,
-    input: { reason: string; realisedPnlUsd?: number; now: number },
+    input: { reason: string; realisedPnlUsd?: number; now: number; kind?: RealisedKind; ref?: string },
   ): Promise<PositionRecord>;
 }
 

@@ -187,6 +187,25 @@ export interface LegAssignment {
   cashUsd: number;
 }
 
+/**
+ * How P&L was realised: a closing fill of the whole position, a closing fill of part of it, options
+ * that expired, an assignment (or our exercise) that turned a leg into stock, or a close found at IB
+ * that no order of ours made.
+ */
+export type RealisedKind = 'CLOSE' | 'PARTIAL_CLOSE' | 'EXPIRY' | 'ASSIGNMENT' | 'EXERCISE' | 'EXTERNAL';
+
+/** One realisation of P&L on a position, in dollars net of commissions; the day's P&L sums these by tradeDate. */
+export interface RealisedEntry {
+  /** Epoch ms it was recorded. */
+  at: number;
+  /** New York date of `at`: the trading day this P&L belongs to. */
+  tradeDate: IsoDate;
+  usd: number;
+  kind: RealisedKind;
+  /** What realised it: the closing order's intent key, the assignment's execution id, ... */
+  ref?: string;
+}
+
 export type AlertSeverity = 'INFO' | 'WARNING' | 'CRITICAL';
 
 /** Where the market stands at one instant; produced by `marketClock(at, calendar)` in calendar.ts. */

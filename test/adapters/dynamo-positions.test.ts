@@ -334,6 +334,168 @@ describe('positions: fills applied in one transaction', () => {
   });
 });
 
+describe('positions: the realised P&L ledger', () => {
+  // 03:30 UTC on 3 Feb is still 2 Feb in New York: an entry belongs to the New York trading day.
+  const LATE = Date.UTC(2026, 1, 3, 3, 30);
+
+  async function openedPosition(label: string, quantity = 3) {
+    const positionId = id(label);
+    await positions.openFromFill({
+      intentKey: await submittedIntent(`${label}-open`, quantity),
+      position: samplePosition(positionId, {
+        quantity,
+        legs: samplePosition(positionId).legs.map((leg) => ({
+          ...leg,
+          quantity: Math.sign(leg.quantity) * quantity,
+        })),
+      }),
+      fill: { filledQuantity: quantity, avgFillPrice: 1.25 },
+      now: NOW,
+    });
+    return positionId;
+  }
+
+  async function cancelledAfterPart(label: string, quantity: number, filled: number) {
+    const key = await submittedIntent(label, quantity, 'CLOSE');
+    await intents.transition(key, { from: 'SUBMITTED', to: 'PARTIAL', filledQuantity: filled, now: NOW + 2 });
+    await intents.transition(key, { from: 'PARTIAL', to: 'CANCELLED', now: NOW + 3 });
+    return key;
+  }
+
+  it('a partial close then a full close append PARTIAL_CLOSE and CLOSE in their own writes; the total is their sum', async () => {
+    const positionId = await openedPosition('ledger-close');
+    expect((await positions.get(positionId))?.realised).toBeUndefined();
+    const reduceKey = await cancelledAfterPart('ledger-reduce', 3, 1);
+    await positions.reduceFromFill({
+      intentKey: reduceKey,
+      positionId,
+      expectedVersion: 1,
+      fill: { filledQuantity: 1, avgFillPrice: 0.5, commissionsUsd: 1.3 },
+      realisedPnlUsd: 73.7,
+      now: NOW + 5,
+    });
+    const closeKey = await submittedIntent('ledger-close-rest', 2, 'CLOSE');
+    const { position } = await positions.closeFromFill({
+      intentKey: closeKey,
+      positionId,
+      fill: { filledQuantity: 2, avgFillPrice: 0.4, commissionsUsd: 2.6 },
+      realisedPnlUsd: 167.4,
+      reason: 'rule 8 profit target',
+      now: LATE,
+    });
+    expect(position.realised).toEqual([
+      { at: NOW + 5, tradeDate: '2026-02-02', usd: 73.7, kind: 'PARTIAL_CLOSE', ref: reduceKey },
+      { at: LATE, tradeDate: '2026-02-02', usd: 167.4, kind: 'CLOSE', ref: closeKey },
+    ]);
+    expect(position.realisedPnlUsd).toBeCloseTo(73.7 + 167.4, 9);
+    expect(await positions.get(positionId)).toEqual(position);
+  });
+
+  it('a refused reduce or close appends nothing', async () => {
+    const positionId = await openedPosition('ledger-refused');
+    const reduceKey = await cancelledAfterPart('ledger-refused-reduce', 3, 1);
+    const stale = {
+      intentKey: reduceKey,
+      positionId,
+      expectedVersion: 7,
+      fill: { filledQuantity: 1, avgFillPrice: 0.5 },
+      realisedPnlUsd: 75,
+      now: NOW + 5,
+    };
+    await expect(positions.reduceFromFill(stale)).rejects.toBeInstanceOf(PositionConflictError);
+    // A close whose intent is not fillable (never sent) fails in the same transaction: no entry either.
+    const unsent = `2026-02-02:CLOSE:${id('ledger-unsent')}`;
+    await intents.create(sampleIntent(unsent, { quantity: 3, purpose: 'CLOSE' }), NOW);
+    await expect(
+      positions.closeFromFill({
+        intentKey: unsent,
+        positionId,
+        fill: { filledQuantity: 3, avgFillPrice: 0.4 },
+        realisedPnlUsd: 255,
+        reason: 'test',
+        now: NOW + 6,
+      }),
+    ).rejects.toBeInstanceOf(IntentConflictError);
+    const stored = await positions.get(positionId);
+    expect(stored?.realised).toBeUndefined();
+    expect(stored?.realisedPnlUsd).toBeUndefined();
+  });
+
+  it('markClosed records what the close realised under its kind, after earlier partial closes', async () => {
+    const positionId = await openedPosition('ledger-expiry');
+    const reduceKey = await cancelledAfterPart('ledger-expiry-reduce', 3, 1);
+    await positions.reduceFromFill({
+      intentKey: reduceKey,
+      positionId,
+      expectedVersion: 1,
+      fill: { filledQuantity: 1, avgFillPrice: 0.5 },
+      realisedPnlUsd: 75,
+      now: NOW + 5,
+    });
+    const closed = await positions.markClosed(positionId, {
+      reason: 'expired worthless',
+      realisedPnlUsd: 250,
+      kind: 'EXPIRY',
+      ref: 'expiry 2026-02-20',
+      now: NOW + 10,
+    });
+    expect(closed).toMatchObject({ status: 'CLOSED', realisedPnlUsd: 325 });
+    expect(closed.realised?.map((e) => [e.kind, e.usd, e.ref])).toEqual([
+      ['PARTIAL_CLOSE', 75, reduceKey],
+      ['EXPIRY', 250, 'expiry 2026-02-20'],
+    ]);
+  });
+
+  it('markClosed defaults to EXTERNAL, and without a P&L records no entry', async () => {
+    const external = await openedPosition('ledger-external');
+    const known = await positions.markClosed(external, {
+      reason: 'closed outside',
+      realisedPnlUsd: -40,
+      now: NOW + 1,
+    });
+    expect(known.realised).toEqual([{ at: NOW + 1, tradeDate: '2026-02-02', usd: -40, kind: 'EXTERNAL' }]);
+    const unknown = await openedPosition('ledger-unknown');
+    const closed = await positions.markClosed(unknown, { reason: 'gone at IB', now: NOW + 1 });
+    expect(closed.realised).toBeUndefined();
+    expect(closed.realisedPnlUsd).toBeUndefined();
+  });
+
+  it('update appends its realised entry with the new legs in one write; a stale version appends nothing', async () => {
+    const positionId = await openedPosition('ledger-assign', 2);
+    const position = await positions.get(positionId);
+    if (!position) throw new Error('position missing');
+    const shortLegOnly = { ...position, legs: position.legs.slice(0, 1) };
+    const updated = await positions.update(shortLegOnly, {
+      expectedVersion: 1,
+      now: NOW + 5,
+      realised: { usd: -180.5, kind: 'ASSIGNMENT', ref: 'exec-1' },
+    });
+    expect(updated).toMatchObject({ version: 2, realisedPnlUsd: -180.5, legs: shortLegOnly.legs });
+    expect(updated.realised).toEqual([
+      { at: NOW + 5, tradeDate: '2026-02-02', usd: -180.5, kind: 'ASSIGNMENT', ref: 'exec-1' },
+    ]);
+    await expect(
+      positions.update(shortLegOnly, {
+        expectedVersion: 1,
+        now: NOW + 6,
+        realised: { usd: -180.5, kind: 'ASSIGNMENT', ref: 'exec-1' },
+      }),
+    ).rejects.toBeInstanceOf(VersionConflictError);
+    // Without `realised` an update leaves the ledger as it was.
+    const plain = await positions.update(shortLegOnly, { expectedVersion: 2, now: NOW + 7 });
+    expect(plain.realised).toHaveLength(1);
+    expect(plain.realisedPnlUsd).toBe(-180.5);
+  });
+
+  it('refuses a non-finite amount before writing', async () => {
+    const positionId = await openedPosition('ledger-nan');
+    await expect(
+      positions.markClosed(positionId, { reason: 'x', realisedPnlUsd: Number.NaN, now: NOW + 1 }),
+    ).rejects.toBeInstanceOf(RangeError);
+    expect((await positions.get(positionId))?.status).toBe('OPEN');
+  });
+});
+
 describe('positions: queries', () => {
   it('lists open positions oldest first across small pages, without the closed ones', async () => {
     const paged = db.storesWith({ pageSize: 2 }).positions;

@@ -3,7 +3,8 @@
 // position opens (or closes) and the intent is marked applied, or nothing changes.
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { StrategyPosition } from '../../core/types';
+import { nyDate } from '../../core/calendar';
+import type { RealisedEntry, RealisedKind, StrategyPosition } from '../../core/types';
 import {
   IntentConflictError,
   IntentNotFoundError,
@@ -57,6 +58,29 @@ function refuseOpeningIntent(intent: OrderIntentRecord, verb: 'close' | 'reduce'
       `an OPEN intent cannot ${verb} a position`,
     );
   }
+}
+
+/**
+ * The update-expression part that records realised P&L: appends one ledger entry and adds its amount
+ * to the running total, so both change in the write that realised it (never one without the other).
+ */
+function realisedChange(realised: { usd: number; kind: RealisedKind; ref?: string }, now: number) {
+  if (!Number.isFinite(realised.usd)) {
+    throw new RangeError(`realised P&L must be a finite dollar amount, got ${realised.usd}`);
+  }
+  const entry: RealisedEntry = {
+    at: now,
+    tradeDate: nyDate(now),
+    usd: realised.usd,
+    kind: realised.kind,
+    ...(realised.ref === undefined ? {} : { ref: realised.ref }),
+  };
+  return {
+    expression:
+      'realisedPnlUsd = if_not_exists(realisedPnlUsd, :zero) + :pnl, ' +
+      'realised = list_append(if_not_exists(realised, :noEntries), :entry)',
+    values: { ':zero': 0, ':pnl': realised.usd, ':noEntries': [], ':entry': [toStored(entry)] },
+  };
 }
 
 const positionFromItem = (item: Record<string, unknown>) => fromStored(item) as PositionRecord;
@@ -245,9 +269,11 @@ export function dynamoPositionStore(
       }
     },
 
-    async update(position, { expectedVersion, now }) {
+    async update(position, { expectedVersion, now, realised }) {
       const fields = strategyFields(position);
+      const ledger = realised ? realisedChange(realised, now) : undefined;
       const sets = POSITION_FIELDS.map((field) => `#${field} = :${field}`);
+      if (ledger) sets.push(ledger.expression);
       try {
         const result = await doc.send(
           new UpdateCommand({
@@ -265,6 +291,7 @@ export function dynamoPositionStore(
               ':one': 1,
               ':now': now,
               ':expected': expectedVersion,
+              ...ledger?.values,
             },
             ReturnValues: 'ALL_NEW',
           }),
@@ -322,6 +349,7 @@ export function dynamoPositionStore(
 
     async closeFromFill({ intentKey, positionId, fill, realisedPnlUsd, reason, now }) {
       checkFill(fill);
+      const ledger = realisedChange({ usd: realisedPnlUsd, kind: 'CLOSE', ref: intentKey }, now);
       return applyFill(
         intentKey,
         fill,
@@ -336,7 +364,7 @@ export function dynamoPositionStore(
                   UpdateExpression:
                     'SET #status = :closed, closedAt = :now, closeReason = :reason, closeIntentKey = :intent, ' +
                     // Adds to what earlier partial closes (reduceFromFill) realised.
-                    'realisedPnlUsd = if_not_exists(realisedPnlUsd, :zero) + :pnl, commissionsUsd = commissionsUsd + :commissions, ' +
+                    `${ledger.expression}, commissionsUsd = commissionsUsd + :commissions, ` +
                     '#version = #version + :one, updatedAt = :now',
                   ConditionExpression: 'attribute_exists(id) AND #status = :open',
                   ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
@@ -346,10 +374,9 @@ export function dynamoPositionStore(
                     ':now': now,
                     ':reason': reason,
                     ':intent': intentKey,
-                    ':pnl': toStored(realisedPnlUsd),
                     ':commissions': fill.commissionsUsd ?? 0,
-                    ':zero': 0,
                     ':one': 1,
+                    ...ledger.values,
                   },
                 },
               },
@@ -380,6 +407,7 @@ export function dynamoPositionStore(
           'a fill of the whole position closes it: use closeFromFill',
         );
       }
+      const ledger = realisedChange({ usd: realisedPnlUsd, kind: 'PARTIAL_CLOSE', ref: intentKey }, now);
       const left = current.quantity - fill.filledQuantity;
       const legs = current.legs.map((leg) => ({
         ...leg,
@@ -398,17 +426,15 @@ export function dynamoPositionStore(
                   Key: { id: positionId },
                   UpdateExpression:
                     // The fill's commissions are already netted in its realised P&L.
-                    'SET quantity = :left, legs = :legs, ' +
-                    'realisedPnlUsd = if_not_exists(realisedPnlUsd, :zero) + :pnl, ' +
+                    `SET quantity = :left, legs = :legs, ${ledger.expression}, ` +
                     '#version = #version + :one, updatedAt = :now',
                   ConditionExpression: 'attribute_exists(id) AND #status = :open AND #version = :expected',
                   ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
                   ExpressionAttributeValues: {
                     ':left': left,
                     ':legs': toStored(legs),
-                    ':zero': 0,
-                    ':pnl': toStored(realisedPnlUsd),
                     ':one': 1,
+                    ...ledger.values,
                     ':now': now,
                     ':open': 'OPEN',
                     ':expected': expectedVersion,
@@ -431,7 +457,10 @@ export function dynamoPositionStore(
       );
     },
 
-    async markClosed(id, { reason, realisedPnlUsd, now }) {
+    async markClosed(id, { reason, realisedPnlUsd, now, kind = 'EXTERNAL', ref }) {
+      // Unknown P&L (a close found at IB with no fill to price it) records no entry rather than a made-up 0.
+      const ledger =
+        realisedPnlUsd === undefined ? undefined : realisedChange({ usd: realisedPnlUsd, kind, ref }, now);
       try {
         const result = await doc.send(
           new UpdateCommand({
@@ -439,7 +468,7 @@ export function dynamoPositionStore(
             Key: { id },
             UpdateExpression:
               'SET #status = :closed, closedAt = :now, closeReason = :reason, #version = #version + :one, updatedAt = :now' +
-              (realisedPnlUsd !== undefined ? ', realisedPnlUsd = :pnl' : ''),
+              (ledger ? `, ${ledger.expression}` : ''),
             ConditionExpression: 'attribute_exists(id) AND #status = :open',
             ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
             ExpressionAttributeValues: {
@@ -448,7 +477,7 @@ export function dynamoPositionStore(
               ':now': now,
               ':reason': reason,
               ':one': 1,
-              ...(realisedPnlUsd !== undefined ? { ':pnl': toStored(realisedPnlUsd) } : {}),
+              ...ledger?.values,
             },
             ReturnValues: 'ALL_NEW',
           }),
