@@ -5,6 +5,9 @@
 // Every record carries what an operator needs to ask "why": who wrote it, when, and for decisions the
 // rule number, rule name, reason and the numbers the rule saw.
 import type { Config } from '../core/config';
+import type { DecisionAction } from '../core/decision';
+import type { OrderIntent, OrderIntentRecord, OrderIntentStatus } from '../core/intents';
+import type { FillSummary } from '../core/lifecycle';
 import type {
   AlertSeverity,
   IsoDate,
@@ -13,7 +16,6 @@ import type {
   RealisedKind,
   ScoreBreakdown,
   ScoredCandidate,
-  Side,
   StrategyKind,
   StrategyPosition,
 } from '../core/types';
@@ -71,15 +73,6 @@ export interface PositionRecord extends StrategyPosition {
    * items written before the ledger existed: none recorded).
    */
   realised?: RealisedEntry[];
-}
-
-export interface FillSummary {
-  /** Contracts (spreads or condors) filled. */
-  filledQuantity: number;
-  /** Average fill price per share of the combo, positive for a credit received. */
-  avgFillPrice: number;
-  /** Commissions of these fills, dollars. */
-  commissionsUsd?: number;
 }
 
 export interface PositionStore {
@@ -163,86 +156,7 @@ export interface PositionStore {
 // Order intents (the orders table). The intent key is the IB orderRef.
 // ---------------------------------------------------------------------------------------------------
 
-export type OrderIntentStatus =
-  'INTENT' | 'SUBMITTED' | 'PARTIAL' | 'FILLED' | 'CANCELLED' | 'REJECTED' | 'DRY_RUN';
-
-/** The moves an intent may make; anything else is a bug in the caller and is refused before writing. */
-export const INTENT_TRANSITIONS: Readonly<Record<OrderIntentStatus, readonly OrderIntentStatus[]>> = {
-  // CANCELLED/REJECTED straight from INTENT: the run decided not to place it (kill switch, what-if).
-  INTENT: ['SUBMITTED', 'DRY_RUN', 'CANCELLED', 'REJECTED'],
-  // FILLED/CANCELLED straight from SUBMITTED: the order filled or was cancelled before any partial.
-  SUBMITTED: ['PARTIAL', 'FILLED', 'CANCELLED', 'REJECTED'],
-  // PARTIAL → PARTIAL records a larger filled quantity.
-  PARTIAL: ['PARTIAL', 'FILLED', 'CANCELLED'],
-  FILLED: [],
-  CANCELLED: [],
-  REJECTED: [],
-  DRY_RUN: [],
-};
-
-/** Statuses in which an order may still be (or become) live at IB. */
-export const WORKING_STATUSES: readonly OrderIntentStatus[] = ['INTENT', 'SUBMITTED', 'PARTIAL'];
-
-export type OrderPurpose = 'OPEN' | 'CLOSE' | 'ROLL';
-
-export interface OrderIntentLeg {
-  contract: OptionContract;
-  action: Side;
-  ratio: number;
-}
-
-/** What the job decided to send, written before anything reaches IB. */
-export interface OrderIntent {
-  /** Deterministic key (see `orderIntentKey`), also the IB orderRef. */
-  intentKey: string;
-  tradeDate: IsoDate;
-  purpose: OrderPurpose;
-  strategy: StrategyKind;
-  symbol: string;
-  /** The candidate an opening order comes from. */
-  candidateId?: string;
-  /** The position a closing order is for, or the id the opening order's position will take. */
-  positionId?: string;
-  legs: OrderIntentLeg[];
-  /** Combo action. */
-  action: Side;
-  quantity: number;
-  /** Limit price per share, in the bridge's sign convention. */
-  limitPrice: number;
-  dryRun: boolean;
-  /** Why this order: "score 82.5 ≥ 70", "rule 8 profit target: 52% of max profit ≥ 50%". */
-  reason: string;
-  /** Decision rule number for exits. */
-  rule?: number;
-  /** Job that wrote the intent. */
-  createdBy: string;
-}
-
-export interface IntentHistoryEntry {
-  status: OrderIntentStatus;
-  at: number;
-  reason?: string;
-  orderId?: number;
-  filledQuantity?: number;
-}
-
-export interface OrderIntentRecord extends OrderIntent {
-  status: OrderIntentStatus;
-  createdAt: number;
-  updatedAt: number;
-  /** IB order id, set on SUBMITTED. */
-  orderId?: number;
-  filledQuantity: number;
-  avgFillPrice?: number;
-  repriceCount: number;
-  /** Reason of the last status change (IB's reject text, "cancelled after 3 reprices", ...). */
-  statusReason?: string;
-  /** Every status change in order, oldest first. */
-  history: IntentHistoryEntry[];
-  /** Set when the fill was applied to a position (openFromFill / closeFromFill). */
-  appliedAt?: number;
-  appliedPositionId?: string;
-}
+// The intents themselves and their state machine are the core's (functions/core/intents.ts).
 
 export interface IntentTransition {
   /** The status the caller believes the intent is in; the write fails if it is not. */
@@ -395,8 +309,6 @@ export interface PnlSnapshot {
   pctOfMaxProfit: number;
   underlyingPrice?: number;
 }
-
-export type DecisionAction = 'HOLD' | 'CLOSE' | 'MANAGE' | 'ROLL';
 
 /** A decision-engine result as stored; the core's `Decision` (decision.ts) fits its fields. */
 export interface DecisionRecord {
@@ -559,33 +471,4 @@ export class VersionConflictError extends StoreConflictError {
       `position ${positionId}: expected version ${expectedVersion}, found ${actualVersion ?? 'no position'}`,
     );
   }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Keys
-// ---------------------------------------------------------------------------------------------------
-
-/** The characters the bridge accepts in an IB orderRef (gateway-container/bridge/contract.ts). */
-const ORDER_REF = /^[A-Za-z0-9._:#/-]{1,128}$/;
-
-/**
- * The deterministic intent key: trade date + purpose + candidate or position id (+ attempt for a
- * re-submitted remainder). The same inputs always give the same key, which is what makes a retried
- * invocation find its earlier intent. Throws RangeError when the key is not a valid IB orderRef
- * (rewriting characters instead could make two subjects share one key).
- */
-export function orderIntentKey(input: {
-  tradeDate: IsoDate;
-  purpose: OrderPurpose;
-  subjectId: string;
-  attempt?: number;
-}): string {
-  const attempt = input.attempt !== undefined && input.attempt > 1 ? `#${input.attempt}` : '';
-  const key = `${input.tradeDate}:${input.purpose}:${input.subjectId}${attempt}`;
-  if (!ORDER_REF.test(key)) {
-    throw new RangeError(
-      `order intent key ${JSON.stringify(key)} is not a valid IB orderRef (1-128 of letters, digits . _ : # / -)`,
-    );
-  }
-  return key;
 }

@@ -13,4 +13,6 @@ export * from './orders';
 export * from './pnl';
 export * from './alerts';
 export * from './decision';
+export * from './intents';
+export * from './lifecycle';
 export { NYSE_EARLY_CLOSES, NYSE_HOLIDAYS, BROAD_ETF_OPTIONS_EXTRA_MINUTES } from './nyse-calendar';

@@ -60,3 +60,6 @@ export function trendPercentile(
   const equal = returns.filter((r) => r === latest).length;
   return ((below + equal / 2) / returns.length) * 100;
 }
+
+/** The index futures collected by default (collect-futures-data) and expected by validate-data-quality. */
+export const FUTURE_ROOTS = ['ES', 'NQ'] as const;

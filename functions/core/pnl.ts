@@ -101,7 +101,7 @@ export function closeCost(position: StrategyPosition, quotes: QuoteMap, freshnes
 }
 
 /** Shares per contract of the position (all legs of a spread share it; 100 for US equity options). */
-export function positionMultiplier(position: StrategyPosition): number {
+export function positionMultiplier(position: Pick<StrategyPosition, 'legs'>): number {
   return position.legs[0]?.contract.multiplier ?? 100;
 }
 
@@ -183,7 +183,7 @@ export function realisedPnl(fills: readonly Fill[]): number {
     if (fill.multiplier <= 0) {
       throw new RangeError(`fills[${i}].multiplier must be positive, got ${fill.multiplier}`);
     }
-    const cash = fill.price * fill.quantity * fill.multiplier;
+    const cash = fill.price * fill.multiplier * fill.quantity;
     total += (fill.side === 'SLD' ? cash : -cash) - fill.commission;
   });
   return total;

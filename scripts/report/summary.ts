@@ -3,11 +3,11 @@
 // own view of the broker (orders, positions, account), side by side, so they can be compared.
 import { nyParts } from '../../functions/core/calendar';
 import type { JobName } from '../../functions/core/config';
+import type { OrderIntentRecord } from '../../functions/core/intents';
 import type { AlertSeverity, IsoDate, ScoreBreakdown } from '../../functions/core/types';
 import type {
   CandidateRecord,
   DecisionRecord,
-  OrderIntentRecord,
   PnlSnapshot,
   PositionRecord,
   Stores,

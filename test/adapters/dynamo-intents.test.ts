@@ -4,13 +4,12 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  INTENT_TRANSITIONS,
   IntentConflictError,
   IntentNotFoundError,
   InvalidTransitionError,
-  orderIntentKey,
 } from '../../functions/adapters/ports';
-import type { OrderIntentStatus } from '../../functions/adapters/ports';
+import { INTENT_TRANSITIONS } from '../../functions/core/intents';
+import type { OrderIntentStatus } from '../../functions/core/intents';
 import { sampleIntent, useTables } from '../support/dynamodb';
 
 const db = await useTables();
@@ -55,19 +54,6 @@ describe('order intent creation', () => {
     const key = uniqueKey('bad');
     await expect(intents.create(sampleIntent(key, { quantity: 0 }), NOW)).rejects.toThrow(RangeError);
     expect(await intents.get(key)).toBeUndefined();
-  });
-
-  it('builds deterministic keys that are valid IB orderRefs', () => {
-    const input = {
-      tradeDate: '2026-02-02',
-      purpose: 'OPEN' as const,
-      subjectId: 'SPY:BULL_PUT:2026-03-20:P480/475',
-    };
-    expect(orderIntentKey(input)).toBe(orderIntentKey({ ...input }));
-    expect(orderIntentKey(input)).toMatch(/^[A-Za-z0-9._:#/-]{1,128}$/);
-    expect(orderIntentKey({ ...input, attempt: 2 })).not.toBe(orderIntentKey(input));
-    expect(() => orderIntentKey({ ...input, subjectId: 'SPY BULL PUT' })).toThrow(RangeError);
-    expect(() => orderIntentKey({ ...input, subjectId: 'x'.repeat(200) })).toThrow(RangeError);
   });
 });
 

@@ -10,7 +10,7 @@ import { makeAlert } from '../../functions/core/alerts';
 import { breakdownSum } from '../../functions/core/scoring';
 import { intentKey } from '../../functions/core/orders';
 import { handler as execute } from '../../functions/jobs/execute-strategies';
-import { ticketOf } from '../../functions/jobs/execute-strategies/run';
+import { ticketOf } from '../../functions/jobs/shared/order-workflow';
 import { handler as monitor } from '../../functions/jobs/monitor';
 import { handler as sync } from '../../functions/jobs/position-sync';
 import { createJobContext, setJobContext } from '../../functions/jobs/shared/context';

@@ -17,7 +17,8 @@ import {
 } from '../../functions/adapters/dynamo';
 import type { DynamoStoresOptions } from '../../functions/adapters/dynamo';
 import type { TableNames } from '../../functions/adapters/dynamo/tables';
-import type { OrderIntent, Stores } from '../../functions/adapters/ports';
+import type { Stores } from '../../functions/adapters/ports';
+import type { OrderIntent } from '../../functions/core/intents';
 import type { ScoredCandidate, StrategyPosition } from '../../functions/core/types';
 
 export interface TestTables {

@@ -4,6 +4,8 @@
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { nyDate } from '../../core/calendar';
+import type { OrderIntentRecord, OrderIntentStatus } from '../../core/intents';
+import type { FillSummary } from '../../core/lifecycle';
 import type { RealisedEntry, RealisedKind, StrategyPosition } from '../../core/types';
 import {
   IntentConflictError,
@@ -11,14 +13,7 @@ import {
   PositionConflictError,
   VersionConflictError,
 } from '../ports';
-import type {
-  FillSummary,
-  OrderIntentRecord,
-  OrderIntentStatus,
-  PositionRecord,
-  PositionStatus,
-  PositionStore,
-} from '../ports';
+import type { PositionRecord, PositionStatus, PositionStore } from '../ports';
 import { getIntent, statusChange } from './order-intent-store';
 import {
   cancellationCodes,

@@ -6,15 +6,13 @@ import type { Quote } from '../../../gateway-container/bridge/contract';
 import type { MarketDataSnapshot } from '../../adapters/ports';
 import { addDays, isTradingDay, previousTradingDay, weekdayOf } from '../../core/calendar';
 import type { MarketCalendar } from '../../core/calendar';
+import { FUTURE_ROOTS } from '../../core/market-context';
 import type { IsoDate } from '../../core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 
 export interface CollectFuturesInput {
   symbols?: string[] | undefined;
 }
-
-/** The index futures collected by default. */
-export const FUTURE_ROOTS = ['ES', 'NQ'] as const;
 
 /** Third Friday of a month, `YYYY-MM-DD`. */
 export function thirdFriday(year: number, month: number): IsoDate {

@@ -9,19 +9,20 @@ import {
   IdempotencyConfig,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
-import { IntentConflictError, PositionConflictError } from '../../adapters/ports';
-import type { OrderIntent, OrderIntentLeg, OrderIntentRecord } from '../../adapters/ports';
 import { describeSpread, usd } from '../../core/alerts';
 import { nyDate } from '../../core/calendar';
 import { marketClock } from '../../core/calendar';
 import { evaluateEntry, sizeEntry } from '../../core/entry';
+import type { OrderIntent, OrderIntentLeg, OrderIntentRecord } from '../../core/intents';
+import { positionFromFill } from '../../core/lifecycle';
 import { comboOrderFor, DEFAULT_TICK, initialLimit, intentKey, spreadPrices } from '../../core/orders';
-import type { PricedSpreadLeg, SpreadLeg } from '../../core/orders';
+import type { PricedSpreadLeg } from '../../core/orders';
 import { rankCandidates } from '../../core/scoring';
 import type { ScoredCandidate, StrategyPosition } from '../../core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
-import { nextAttempt, orderDeps, runOrder, timeForAnOrder } from '../shared/order-workflow';
+import { nextAttempt, orderDeps, runOrder, ticketOf, timeForAnOrder } from '../shared/order-workflow';
 import type { OrderOutcome, OrderTicket } from '../shared/order-workflow';
+import { applyOpenFill } from '../shared/positions';
 import { checkOptionQuote, optionQuoteRequest } from '../shared/quotes';
 
 export interface ExecuteInput {
@@ -31,84 +32,6 @@ export interface ExecuteInput {
 }
 
 const JOB = 'execute-strategies';
-
-/** The strategy's legs as held, from an intent's legs (SELL = short). */
-export function spreadLegsOf(legs: readonly OrderIntentLeg[]): SpreadLeg[] {
-  return legs.map((l) => {
-    if (l.contract.conId === undefined)
-      throw new RangeError(`leg ${l.contract.right}${l.contract.strike} has no conId`);
-    return { conId: l.contract.conId, held: l.action === 'SELL' ? 'SHORT' : 'LONG', ratio: l.ratio };
-  });
-}
-
-/** The order ticket of an intent (fresh or resumed): BAG legs per the core's sign convention. */
-export function ticketOf(intent: OrderIntent, tick = DEFAULT_TICK): OrderTicket {
-  const spreadLegs = spreadLegsOf(intent.legs);
-  const purpose = intent.purpose === 'CLOSE' ? 'CLOSE' : 'OPEN';
-  return {
-    intent,
-    purpose,
-    comboLegs: comboOrderFor(purpose, spreadLegs, intent.limitPrice).legs,
-    spreadLegs,
-    tick,
-  };
-}
-
-/** Widest wing of a set of legs, in points (for iron condors the larger side). */
-export function widthOf(legs: readonly Pick<OrderIntentLeg, 'contract'>[]): number {
-  let width = 0;
-  for (const right of ['P', 'C'] as const) {
-    const strikes = legs.filter((l) => l.contract.right === right).map((l) => l.contract.strike);
-    if (strikes.length >= 2) width = Math.max(width, Math.max(...strikes) - Math.min(...strikes));
-  }
-  return width;
-}
-
-/** The position an opening fill creates: its id is the opening intent key (the IB orderRef). */
-export function positionFromFill(
-  record: Pick<OrderIntent, 'intentKey' | 'strategy' | 'symbol' | 'legs'>,
-  fill: { filledQuantity: number; avgFillPrice: number; commissionsUsd?: number },
-  openedAt: number,
-): StrategyPosition {
-  return {
-    id: record.intentKey,
-    strategy: record.strategy,
-    symbol: record.symbol,
-    expiry: record.legs[0]?.contract.expiry ?? '',
-    legs: record.legs.map((l) => ({
-      contract: l.contract,
-      quantity: (l.action === 'SELL' ? -1 : 1) * l.ratio * fill.filledQuantity,
-    })),
-    quantity: fill.filledQuantity,
-    // A credit spread opens for a credit; the sign IB reports for the BAG depends on its convention.
-    entryCredit: Math.abs(fill.avgFillPrice),
-    width: widthOf(record.legs),
-    openedAt,
-    commissionsUsd: fill.commissionsUsd ?? 0,
-  };
-}
-
-/** Applies an opening fill to the positions table; a second application (position-sync won) is fine. */
-export async function applyOpenFill(
-  ctx: RunContext,
-  outcome: Pick<OrderOutcome, 'record' | 'fill'>,
-): Promise<StrategyPosition | undefined> {
-  const { record, fill } = outcome;
-  if (!fill || fill.filledQuantity <= 0 || record.appliedAt !== undefined) return undefined;
-  const position = positionFromFill(record, fill, ctx.clock.now());
-  try {
-    const opened = await ctx.stores.positions.openFromFill({
-      intentKey: record.intentKey,
-      position,
-      fill,
-      now: ctx.clock.now(),
-    });
-    return opened.position;
-  } catch (error) {
-    if (error instanceof IntentConflictError || error instanceof PositionConflictError) return undefined;
-    throw error;
-  }
-}
 
 async function todayPnl(ctx: RunContext): Promise<{ realised: number; unrealised: number }> {
   const { stores, tradeDate } = ctx;

@@ -4,17 +4,20 @@
 // path as entries (purpose CLOSE; urgent pricing for rules 3–5), and alerts with cooldown and severity
 // escalation. Exit orders of one run are worked concurrently so one slow fill does not hold the others.
 import type { Quote, QuoteContract } from '../../../gateway-container/bridge/contract';
-import type { DecisionRecord, FillSummary, OrderIntentRecord, PositionRecord } from '../../adapters/ports';
+import type { DecisionRecord, PositionRecord } from '../../adapters/ports';
 import { IntentConflictError, PositionConflictError } from '../../adapters/ports';
 import { describePosition, usd } from '../../core/alerts';
 import { decide } from '../../core/decision';
 import type { Decision, WorkingOrder } from '../../core/decision';
+import type { OrderIntent, OrderIntentRecord } from '../../core/intents';
+import { closeRealisedUsd } from '../../core/lifecycle';
+import type { FillSummary } from '../../core/lifecycle';
 import { intentKey, planCombo, positionSpreadLegs } from '../../core/orders';
 import { legKey } from '../../core/chain';
 import { unrealisedPnl } from '../../core/pnl';
 import type { OptionContract, OptionQuote } from '../../core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
-import { nextAttempt, orderDeps, runOrder } from '../shared/order-workflow';
+import { nextAttempt, orderDeps, runOrder, ticketOf } from '../shared/order-workflow';
 import type { OrderOutcome } from '../shared/order-workflow';
 import {
   checkUnderlyingQuote,
@@ -23,7 +26,6 @@ import {
   rawOptionQuote,
   stockQuoteRequest,
 } from '../shared/quotes';
-import { ticketOf } from '../execute-strategies/run';
 
 export interface MonitorInput {
   dryRun?: boolean | undefined;
@@ -255,7 +257,7 @@ async function closePosition(
   ctx: RunContext,
   position: PositionRecord,
   decision: Decision,
-  intent: Parameters<typeof ticketOf>[0],
+  intent: OrderIntent,
   counts: Record<string, number>,
   reasons: string[],
 ): Promise<void> {
@@ -357,21 +359,6 @@ async function afterExit(
   } catch (error) {
     if (!(error instanceof IntentConflictError || error instanceof PositionConflictError)) throw error;
   }
-}
-
-/**
- * Realised P&L of closing `quantity` spreads at the fill's price, net of the fill's commissions and of
- * `otherCostsUsd` (the opening commissions, on the close that ends the position), to the cent.
- */
-function closeRealisedUsd(
-  position: PositionRecord,
-  fill: FillSummary,
-  quantity = fill.filledQuantity,
-  otherCostsUsd = 0,
-): number {
-  const multiplier = position.legs[0]?.contract.multiplier ?? 100;
-  const gross = (position.entryCredit - Math.abs(fill.avgFillPrice)) * multiplier * quantity;
-  return Math.round((gross - otherCostsUsd - (fill.commissionsUsd ?? 0)) * 100) / 100;
 }
 
 /**

@@ -13,44 +13,23 @@
 // It runs at the edges of the day and on the bridge's OrderFilled / PositionChanged events.
 import type { ExecutionView, PositionView } from '../../../gateway-container/bridge/contract';
 import { IntentConflictError, PositionConflictError } from '../../adapters/ports';
-import type { OrderIntentRecord } from '../../adapters/ports';
 import { describePosition, describeSpread } from '../../core/alerts';
 import { nyTimeToEpoch } from '../../core/calendar';
-import type { OptionContract, StrategyKind, StrategyPosition } from '../../core/types';
+import type { OrderIntentRecord } from '../../core/intents';
+import {
+  closeRealisedUsd,
+  externalPosition,
+  fillOf,
+  heldOptionContract,
+  positionFromFill,
+  summariseFills,
+} from '../../core/lifecycle';
+import type { HeldLeg } from '../../core/lifecycle';
 import type { RunContext, RunOutcome } from '../shared/define-job';
-import { applyOpenFill, positionFromFill, widthOf } from '../execute-strategies/run';
-import { DONE_AT_IB, fillOf } from '../shared/order-workflow';
+import { DONE_AT_IB } from '../shared/order-workflow';
+import { applyOpenFill } from '../shared/positions';
 
 export type SyncInput = Record<string, never>;
-
-/** Filled quantity, average price and commissions of one order's executions. */
-export function summariseFills(
-  executions: readonly ExecutionView[],
-  intent: Pick<OrderIntentRecord, 'legs'>,
-): { filledQuantity: number; avgFillPrice: number; commissionsUsd: number; orderId: number | undefined } {
-  const bag = executions.filter((e) => e.contract.secType === 'BAG');
-  const commissionsUsd = Math.round(executions.reduce((s, e) => s + (e.commission ?? 0), 0) * 100) / 100;
-  const orderId = executions[0]?.orderId;
-  if (bag.length > 0) {
-    const shares = bag.reduce((s, e) => s + e.shares, 0);
-    const value = bag.reduce((s, e) => s + e.shares * e.price, 0);
-    return { filledQuantity: shares, avgFillPrice: shares > 0 ? value / shares : 0, commissionsUsd, orderId };
-  }
-  // No BAG report: the legs tell the quantity (first leg over its ratio) and the price (signed sum).
-  const first = intent.legs[0];
-  const firstShares = executions
-    .filter((e) => e.contract.conId === first?.contract.conId)
-    .reduce((s, e) => s + e.shares, 0);
-  const filledQuantity = first ? firstShares / first.ratio : 0;
-  let price = 0;
-  for (const leg of intent.legs) {
-    const fills = executions.filter((e) => e.contract.conId === leg.contract.conId);
-    const shares = fills.reduce((s, e) => s + e.shares, 0);
-    const avg = shares > 0 ? fills.reduce((s, e) => s + e.shares * e.price, 0) / shares : 0;
-    price += (leg.action === 'SELL' ? 1 : -1) * leg.ratio * avg;
-  }
-  return { filledQuantity, avgFillPrice: price, commissionsUsd, orderId };
-}
 
 async function applyFills(
   ctx: RunContext,
@@ -97,14 +76,8 @@ async function applyFills(
     if (record.purpose === 'CLOSE' && record.positionId) {
       const position = await ctx.stores.positions.get(record.positionId);
       if (!position || position.status !== 'OPEN') return 'none';
-      const multiplier = position.legs[0]?.contract.multiplier ?? 100;
-      const realisedPnlUsd =
-        Math.round(
-          ((position.entryCredit - Math.abs(fill.avgFillPrice)) * multiplier * position.quantity -
-            position.commissionsUsd -
-            fill.commissionsUsd) *
-            100,
-        ) / 100;
+      // The whole position closes: the opening commissions are realised with it.
+      const realisedPnlUsd = closeRealisedUsd(position, fill, position.quantity, position.commissionsUsd);
       await ctx.stores.positions.closeFromFill({
         intentKey: record.intentKey,
         positionId: position.id,
@@ -122,69 +95,6 @@ async function applyFills(
     throw error;
   }
   return 'none';
-}
-
-/** The option contract of an IB position, or undefined for stock and anything else. */
-export function contractOf(view: PositionView): OptionContract | undefined {
-  const c = view.contract;
-  if (c.secType !== 'OPT' || !c.expiry || c.strike === undefined || !c.right) return undefined;
-  return {
-    symbol: c.symbol,
-    expiry: c.expiry,
-    strike: c.strike,
-    right: c.right,
-    conId: c.conId,
-    multiplier: c.multiplier ?? 100,
-  };
-}
-
-/** A strategy position from option legs found at IB, when they form one of our strategies. */
-export function externalPosition(
-  legs: { contract: OptionContract; quantity: number; averageCost: number }[],
-  openedAt: number,
-): StrategyPosition | undefined {
-  const puts = legs.filter((l) => l.contract.right === 'P');
-  const calls = legs.filter((l) => l.contract.right === 'C');
-  const vertical = (side: typeof legs, right: 'P' | 'C') => {
-    if (side.length !== 2) return false;
-    const short = side.find((l) => l.quantity < 0);
-    const long = side.find((l) => l.quantity > 0);
-    if (!short || !long || short.quantity !== -long.quantity) return false;
-    return right === 'P'
-      ? short.contract.strike > long.contract.strike
-      : short.contract.strike < long.contract.strike;
-  };
-  let strategy: StrategyKind | undefined;
-  if (calls.length === 0 && vertical(puts, 'P')) strategy = 'BULL_PUT';
-  else if (puts.length === 0 && vertical(calls, 'C')) strategy = 'BEAR_CALL';
-  else if (
-    vertical(puts, 'P') &&
-    vertical(calls, 'C') &&
-    Math.abs(puts[0]!.quantity) === Math.abs(calls[0]!.quantity)
-  )
-    strategy = 'IRON_CONDOR';
-  if (!strategy) return undefined;
-  const quantity = Math.abs(legs[0]!.quantity);
-  const multiplier = legs[0]!.contract.multiplier;
-  // IB's average cost is per contract including the multiplier: short legs brought the credit in.
-  const credit = legs.reduce((s, l) => s + (l.quantity < 0 ? 1 : -1) * l.averageCost, 0) / multiplier;
-  const first = legs[0]!.contract;
-  const strikes = legs
-    .map((l) => `${l.contract.right}${l.contract.strike}`)
-    .sort()
-    .join('/');
-  return {
-    id: `ext-${first.symbol}-${first.expiry}-${strikes}`,
-    strategy,
-    symbol: first.symbol,
-    expiry: first.expiry,
-    legs: legs.map((l) => ({ contract: l.contract, quantity: l.quantity })),
-    quantity,
-    entryCredit: Math.max(0, Math.round(credit * 100) / 100),
-    width: widthOf(legs),
-    openedAt,
-    commissionsUsd: 0,
-  };
 }
 
 /**
@@ -366,14 +276,11 @@ export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promi
   }
 
   // Legs at IB that none of our positions explains.
-  const unexplained = new Map<
-    string,
-    { contract: OptionContract; quantity: number; averageCost: number }[]
-  >();
+  const unexplained = new Map<string, HeldLeg[]>();
   for (const [conId, view] of actual) {
     const want = expected.get(conId) ?? 0;
     if (want === view.quantity) continue;
-    const contract = contractOf(view);
+    const contract = heldOptionContract(view);
     if (want !== 0 || !contract) {
       counts.mismatches += 1;
       const text = `conId ${conId} ${view.contract.localSymbol ?? view.contract.symbol}: IB holds ${view.quantity}, we hold ${want}`;

@@ -31,5 +31,6 @@ export {
   redactForLog,
 } from './input';
 export type { InputIssue, JobTrigger, ParsedInput } from './input';
-export { nextAttempt, orderDeps, runOrder } from './order-workflow';
+export { nextAttempt, orderDeps, runOrder, ticketOf } from './order-workflow';
+export { applyOpenFill } from './positions';
 export type { OrderDeps, OrderOutcome, OrderTicket } from './order-workflow';

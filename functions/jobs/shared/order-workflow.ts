@@ -21,15 +21,12 @@ import { BridgeError } from '../../adapters/bridge-client';
 import type { BridgeClient } from '../../adapters/bridge-client';
 import type { Clock } from '../../adapters/clock';
 import { IntentConflictError } from '../../adapters/ports';
-import type {
-  FillSummary,
-  OrderIntent,
-  OrderIntentRecord,
-  OrderIntentStatus,
-  OrderIntentStore,
-} from '../../adapters/ports';
+import type { OrderIntentStore } from '../../adapters/ports';
 import type { Config } from '../../core/config';
-import { orderLifetimeMs, spreadPrices, workingOrderStep } from '../../core/orders';
+import type { OrderIntent, OrderIntentRecord, OrderIntentStatus } from '../../core/intents';
+import { fillOf, ticketLegsOf } from '../../core/lifecycle';
+import type { FillSummary } from '../../core/lifecycle';
+import { DEFAULT_TICK, orderLifetimeMs, spreadPrices, workingOrderStep } from '../../core/orders';
 import type { ComboLeg, ComboPurpose, SpreadLeg } from '../../core/orders';
 import type { JobLog } from './define-job';
 import { checkOptionQuote, optionQuoteRequest } from './quotes';
@@ -81,6 +78,11 @@ export interface OrderTicket {
   /** The strategy's legs as held (or to be held), for natural prices from fresh quotes. */
   spreadLegs: SpreadLeg[];
   tick: number;
+}
+
+/** The order ticket of an intent (fresh or resumed, opening or closing): the core's combo legs. */
+export function ticketOf(intent: OrderIntent, tick = DEFAULT_TICK): OrderTicket {
+  return { intent, ...ticketLegsOf(intent), tick };
 }
 
 export interface OrderDeps {
@@ -176,16 +178,6 @@ async function transition(
     deps.log.info('intent moved by another writer', { intentKey: record.intentKey, status: current.status });
     return current;
   }
-}
-
-export function fillOf(view: OrderView, fallbackPrice: number): FillSummary {
-  // Leg executions carry the commissions; the BAG execution carries none of its own.
-  const commissionsUsd = view.fills.reduce((sum, f) => sum + (f.commission ?? 0), 0);
-  return {
-    filledQuantity: view.filled,
-    avgFillPrice: view.averagePrice ?? view.lastFillPrice ?? fallbackPrice,
-    commissionsUsd: Math.round(commissionsUsd * 100) / 100,
-  };
 }
 
 /** The order at IB for this orderRef: the live one, else one with fills, else the latest. */

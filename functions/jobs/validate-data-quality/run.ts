@@ -7,9 +7,9 @@
 import type { MarketDataKind, MarketDataSnapshot } from '../../adapters/ports';
 import { nyParts, sessionFor } from '../../core/calendar';
 import type { MarketCalendar } from '../../core/calendar';
+import { FUTURE_ROOTS } from '../../core/market-context';
 import type { IsoDate } from '../../core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
-import { FUTURE_ROOTS } from '../collect-futures-data/run';
 
 export interface DataQualityInput {
   tradeDate?: IsoDate | undefined;

@@ -12,9 +12,10 @@ import type { PositionView } from '../../../gateway-container/bridge/contract';
 import { PositionConflictError } from '../../adapters/ports';
 import type { PositionRecord } from '../../adapters/ports';
 import { describePosition } from '../../core/alerts';
+import { externalPosition, heldOptionContract } from '../../core/lifecycle';
+import type { HeldLeg } from '../../core/lifecycle';
 import type { OptionContract } from '../../core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
-import { contractOf, externalPosition } from '../position-sync/run';
 
 export interface VerifyInput {
   repair?: boolean | undefined;
@@ -46,7 +47,7 @@ export function comparePositions(
     }
   const theirs = new Map<string, { quantity: number; contract: OptionContract; averageCost: number }>();
   for (const v of ib) {
-    const contract = contractOf(v);
+    const contract = heldOptionContract(v);
     if (!contract || v.quantity === 0) continue;
     const id = legId(contract);
     const entry = theirs.get(id);
@@ -94,13 +95,11 @@ export function describeDifference(d: Difference): string {
   }
 }
 
-type IbLeg = { contract: OptionContract; quantity: number; averageCost: number };
-
 /**
  * Unknown legs of one underlying and expiry, as strategies: all of them when they form one (an iron
  * condor), else the puts and the calls each on their own (a spread beside a stray leg is still recorded).
  */
-export function strategyGroups(legs: readonly IbLeg[]): IbLeg[][] {
+export function strategyGroups(legs: readonly HeldLeg[]): HeldLeg[][] {
   if (externalPosition([...legs], 0)) return [[...legs]];
   const puts = legs.filter((l) => l.contract.right === 'P');
   const calls = legs.filter((l) => l.contract.right === 'C');
@@ -127,7 +126,7 @@ export async function runVerifyPositions(input: VerifyInput, ctx: RunContext): P
   if (repair && differences.length > 0) {
     const now = ctx.clock.now();
     const atIb = new Set(
-      ib.flatMap((v) => (contractOf(v) && v.quantity !== 0 ? [legId(contractOf(v)!)] : [])),
+      ib.flatMap((v) => (heldOptionContract(v) && v.quantity !== 0 ? [legId(heldOptionContract(v)!)] : [])),
     );
     for (const p of open) {
       if (p.legs.some((l) => atIb.has(legId(l.contract)))) continue;
@@ -140,7 +139,7 @@ export async function runVerifyPositions(input: VerifyInput, ctx: RunContext): P
         repairs.push(`${p.id}: already closed by another run`);
       }
     }
-    const groups = new Map<string, IbLeg[]>();
+    const groups = new Map<string, HeldLeg[]>();
     for (const d of differences) {
       if (d.kind !== 'MISSING_IN_DYNAMODB' || !d.contract) continue;
       const key = `${d.contract.symbol}|${d.contract.expiry}`;
