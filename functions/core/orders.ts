@@ -20,7 +20,8 @@ import type { Config } from './config';
 import type { IsoDate, OptionQuote, Side, StrategyPosition } from './types';
 
 export type ComboPurpose = 'OPEN' | 'CLOSE';
-export type OrderPurpose = ComboPurpose | 'ROLL';
+/** CLOSE_HOLDING: a single-leg order closing shares or an orphaned leg an assignment left (core holdings). */
+export type OrderPurpose = ComboPurpose | 'ROLL' | 'CLOSE_HOLDING';
 
 /** SPY, QQQ and IWM options are in the penny pilot: combos trade in $0.01 increments. */
 export const DEFAULT_TICK = 0.01;
