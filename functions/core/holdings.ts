@@ -60,8 +60,8 @@ export interface BrokerView {
   /** IB's option positions by conId, signed. */
   options: ReadonlyMap<number, number>;
   /**
-   * Shares of the position's symbol at IB that no other position explains, minus what this position
-   * already holds: the shares a delivery of this position's legs must account for.
+   * Shares of the position's symbol at IB that no position's holding explains: what deliveries of this
+   * position's gone legs must account for (exactly, or their in-the-money part when several share them).
    */
   newShares: number;
   /** conId of the underlying stock (for the holding). */
@@ -130,7 +130,15 @@ function deliveries(gone: readonly GoneLeg[], shares: number, view: BrokerView):
     counts[i] = 0;
   };
   visit(0, 0);
-  return best?.counts;
+  if (best) return best.counts;
+  // Several positions on one symbol share the new shares: the in-the-money legs' deliveries, when the
+  // shares cover them, are this position's part.
+  if (view.underlyingPrice === undefined) return undefined;
+  const byPrice = gone.map((g) => (itm(g) ? g.contracts : 0));
+  const sum = byPrice.reduce((a, n, i) => a + n * perContract[i]!, 0);
+  return sum !== 0 && Math.sign(sum) === Math.sign(shares) && Math.abs(sum) <= Math.abs(shares)
+    ? byPrice
+    : undefined;
 }
 
 /** Adds delivered shares to a holding; shares that close part of it realise (price − average) each. */
@@ -478,4 +486,20 @@ export function applyHoldingFill(
 export function describeAssignment(a: LegAssignment): string {
   const cash = `${a.cashUsd < 0 ? '−' : '+'}$${Math.abs(a.cashUsd).toFixed(2)}`;
   return `${a.contracts} × ${a.contract.right}${a.strike} ${a.kind === 'ASSIGNED' ? 'assigned' : 'exercised'}: ${a.shares > 0 ? '+' : ''}${a.shares} shares at ${a.strike.toFixed(2)}, cash ${cash}`;
+}
+
+/** "100 IWM shares at 205.00, orphaned P200 2026-07-17 ×1". */
+export function describeHoldings(position: StrategyPosition): string {
+  const parts: string[] = [];
+  if (position.stock) {
+    parts.push(
+      `${position.stock.shares} ${position.stock.symbol} shares at ${position.stock.averagePrice.toFixed(2)}`,
+    );
+  }
+  for (const leg of position.orphanLegs ?? []) {
+    parts.push(
+      `orphaned ${leg.contract.right}${leg.contract.strike} ${leg.contract.expiry} ×${leg.quantity}`,
+    );
+  }
+  return parts.join(', ');
 }

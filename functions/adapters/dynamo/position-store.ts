@@ -44,7 +44,11 @@ const POSITION_FIELDS = [
 ] as const satisfies readonly (keyof StrategyPosition)[];
 
 /** What an assignment leaves on a position (absent when there is none): written or removed by `update`. */
-const HOLDING_FIELDS = ['orphanLegs', 'stock', 'assignments'] as const satisfies readonly (keyof StrategyPosition)[];
+const HOLDING_FIELDS = [
+  'orphanLegs',
+  'stock',
+  'assignments',
+] as const satisfies readonly (keyof StrategyPosition)[];
 
 /** A closing fill (close or reduce) must come from a closing intent. */
 function refuseOpeningIntent(intent: OrderIntentRecord, verb: 'close' | 'reduce'): void {

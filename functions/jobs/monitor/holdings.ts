@@ -5,7 +5,7 @@
 import type { Quote } from '../../../gateway-container/bridge/contract';
 import type { PositionRecord } from '../../adapters/ports';
 import { describePosition, usd } from '../../core/alerts';
-import { hasAssignedHoldings, holdingCloseOrders, holdingsDue } from '../../core/holdings';
+import { describeHoldings, hasAssignedHoldings, holdingCloseOrders, holdingsDue } from '../../core/holdings';
 import type { HoldingOrder } from '../../core/holdings';
 import type { OrderIntent } from '../../core/intents';
 import { DEFAULT_TICK, intentKey } from '../../core/orders';
@@ -15,22 +15,6 @@ import { applyHoldingIntentFill, heldAtIbNow } from '../shared/holdings';
 import { nextAttempt, orderDeps, runOrder, ticketOf } from '../shared/order-workflow';
 import type { OrderTicket } from '../shared/order-workflow';
 import { optionQuoteRequest } from '../shared/quotes';
-
-/** "100 IWM shares at 205.00, orphaned P200 2026-07-17 ×1". */
-export function describeHoldings(position: StrategyPosition): string {
-  const parts: string[] = [];
-  if (position.stock) {
-    parts.push(
-      `${position.stock.shares} ${position.stock.symbol} shares at ${position.stock.averagePrice.toFixed(2)}`,
-    );
-  }
-  for (const leg of position.orphanLegs ?? []) {
-    parts.push(
-      `orphaned ${leg.contract.right}${leg.contract.strike} ${leg.contract.expiry} ×${leg.quantity}`,
-    );
-  }
-  return parts.join(', ');
-}
 
 /** Bid/ask by conId of the holdings, from a fresh, non-delayed quote; absent when unusable. */
 async function holdingQuotes(
