@@ -9,7 +9,7 @@
 //   3. a worthless expiry found by position-sync: realised = credit − commissions = the cash change.
 import { describe, expect, it } from 'vitest';
 import type { PositionRecord } from '../../functions/adapters/ports';
-import { nextTradingDay, nyDate, nyTimeToEpoch } from '../../functions/core/calendar';
+import { addDays, nextTradingDay, nyDate, nyTimeToEpoch } from '../../functions/core/calendar';
 import { parseConfig } from '../../functions/core/config';
 import type { StrategyPosition } from '../../functions/core/types';
 import { handler as monitor } from '../../functions/jobs/monitor';
@@ -108,7 +108,7 @@ async function openBullPut(id: string, expiry: string, shortStrike: number) {
   };
   expect(position.entryCredit).toBeGreaterThan(0);
   await db.stores.positions.create(position, { source: 'SYSTEM', now: clock.now() });
-  return { short, long, cashBefore };
+  return { short, long, cashBefore, opened: position };
 }
 
 const runSync = () =>
@@ -122,15 +122,17 @@ const subjects = (from: number) =>
     .published()
     .slice(from)
     .map((p) => String(p.Subject));
-/** Every order that reached the broker since `from` (count of orders before). */
-const ordersSince = (from: number) => sim.orders().slice(from);
+/** The orderRefs at the broker now, and the orders that reached it since such a list was taken. */
+const orderRefs = () => new Set(sim.orders().map((o) => o.request.orderRef));
+const ordersSince = (before: ReadonlySet<string>) =>
+  sim.orders().filter((o) => !before.has(o.request.orderRef));
 
 const farExpiry = params.expirations.find((e) => iso(e) >= '2026-07-08')!;
 
 describe('early assignment: the stored position follows the broker', () => {
   it('assigned short removed and recorded, no order with a gone leg, the next session closes shares and hedge; realised = cash', async () => {
     const shortStrike = strikeNear(farExpiry, spot() * 1.02);
-    const { short, long, cashBefore } = await openBullPut('pos-assigned', farExpiry, shortStrike);
+    const { short, long, cashBefore, opened } = await openBullPut('pos-assigned', farExpiry, shortStrike);
     expect(shortStrike).toBeGreaterThan(spot()); // the short put is in the money
     expect(shortStrike - 5).toBeLessThan(spot()); // the hedge is not: OCC assigns only the short
 
@@ -143,7 +145,7 @@ describe('early assignment: the stored position follows the broker', () => {
     expect(synced.counts).toMatchObject({ assigned: 1, closedOutside: 0, external: 0, mismatches: 0 });
     // The same session: the monitor sends nothing (the holdings close at the next session's first cycle),
     // and certainly no combo that buys the assigned short.
-    const ordersBefore = sim.orders().length;
+    const ordersBefore = orderRefs();
     await runMonitor();
     const withGoneLeg = ordersSince(ordersBefore).filter((o) =>
       (o.request.contract.legs ?? [{ conId: o.request.contract.conId }]).some((l) => l.conId === short.conId),
@@ -170,7 +172,7 @@ describe('early assignment: the stored position follows the broker', () => {
       }),
     ]);
     // Realised at the assignment (core assignmentOutcome): the whole credit less the opening commissions.
-    const credit = Math.round((after.entryCredit * 100 - after.commissionsUsd) * 100) / 100;
+    const credit = Math.round((opened.entryCredit * 100 - opened.commissionsUsd) * 100) / 100;
     expect(after.realised).toEqual([expect.objectContaining({ kind: 'ASSIGNMENT', usd: credit })]);
     expect(after.realisedPnlUsd).toBe(credit);
     const critical = subjects(alertsBefore).filter((s) => s.startsWith('[CRITICAL] ASSIGNED'));
@@ -222,7 +224,7 @@ describe('early assignment: the stored position follows the broker', () => {
       sim.faults.earlyAssignment('IWM', { conId: short.conId });
       await runSync();
       await nextSessionAt('09:30');
-      const ordersBefore = sim.orders().length;
+      const ordersBefore = orderRefs();
       const alertsBefore = stack.published().length;
       await runMonitor();
       expect(ordersSince(ordersBefore)).toEqual([]);
@@ -237,8 +239,8 @@ describe('early assignment: the stored position follows the broker', () => {
 
   it('a worthless expiry found by position-sync closes the position with realised = credit − commissions', async () => {
     await nextSessionAt('10:30');
-    const expiry = params.expirations.find((e) => iso(e) >= today())!;
-    const shortStrike = strikeNear(expiry, spot() * 0.97);
+    const expiry = params.expirations.find((e) => iso(e) > addDays(today(), 1))!;
+    const shortStrike = strikeNear(expiry, spot() * 0.985);
     const { short, long, cashBefore } = await openBullPut('pos-expired', expiry, shortStrike);
     // Past the expiry's close: both puts expire worthless at the simulator.
     await clock.sleep(engine.expiryInstant(expiry) + 60 * 60_000 - clock.now());

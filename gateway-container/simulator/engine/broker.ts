@@ -13,8 +13,8 @@
 //     BUY legs − Σ ask of SELL legs. Mid = signed sum of leg mids.
 // Fill rules: a limit at or better than natural fills at once, at natural; a limit between mid and
 // natural fills at the limit with a probability rising from 10% at mid to 100% at natural, tried once
-// per simulated minute (seeded); a limit worse than mid waits. Orders above CHUNK contracts fill
-// CHUNK at a time, one chunk per minute. Market orders on combos are rejected (201), as a safety; a
+// per simulated minute (seeded); a limit worse than mid waits. Option orders above CHUNK contracts fill
+// CHUNK at a time, one chunk per minute (stock orders fill whole). Market orders on combos are rejected (201), as a safety; a
 // single-leg market order fills at natural.
 import type {
   SimAction,
@@ -542,7 +542,9 @@ export class Broker {
       }
     }
     if (price === undefined) return;
-    const quantity = order.request.quantity > CHUNK ? Math.min(CHUNK, order.remaining) : order.remaining;
+    // Option orders above CHUNK contracts fill in chunks; a stock order (shares of a liquid ETF) at once.
+    const chunked = order.request.quantity > CHUNK && order.request.contract.secType !== 'STK';
+    const quantity = chunked ? Math.min(CHUNK, order.remaining) : order.remaining;
     this.fill(order, prices, round2(price), quantity, at);
   }
 
