@@ -108,6 +108,12 @@ function deliveries(gone: readonly GoneLeg[], shares: number, view: BrokerView):
       : g.leg.contract.right === 'P'
         ? g.leg.contract.strike - view.underlyingPrice >= 0.01
         : view.underlyingPrice - g.leg.contract.strike >= 0.01;
+  const farOutOfTheMoney = (g: GoneLeg) => {
+    if (view.underlyingPrice === undefined) return false;
+    const k = g.leg.contract.strike;
+    const otm = g.leg.contract.right === 'P' ? view.underlyingPrice - k : k - view.underlyingPrice;
+    return otm > 0.01 * view.underlyingPrice;
+  };
   let best: { counts: number[]; score: number } | undefined;
   const counts = gone.map(() => 0);
   const visit = (i: number, sum: number): void => {
@@ -123,7 +129,9 @@ function deliveries(gone: readonly GoneLeg[], shares: number, view: BrokerView):
       if (!best || score < best.score) best = { counts: [...counts], score };
       return;
     }
-    for (let n = 0; n <= gone[i]!.contracts; n++) {
+    // A leg well out of the money (over 1% of the price) is never delivered: nobody exercises it.
+    const limit = farOutOfTheMoney(gone[i]!) ? 0 : gone[i]!.contracts;
+    for (let n = 0; n <= limit; n++) {
       counts[i] = n;
       visit(i + 1, sum + n * perContract[i]!);
     }
@@ -257,6 +265,13 @@ export function reconcileWithBroker(position: StrategyPosition, view: BrokerView
   } else if (cost !== 0) {
     // Deliveries that cancel out in shares still moved cash (bought at one strike, sold at another).
     stockRealised = -cost;
+  }
+  // Legs that left unexplained while the holding's shares left too: all of it happened outside.
+  if (!explained && holding && Math.sign(view.newShares) === -Math.sign(holding.shares)) {
+    const left =
+      holding.shares +
+      Math.sign(holding.shares) * -Math.min(Math.abs(view.newShares), Math.abs(holding.shares));
+    holding = left === 0 ? undefined : { ...holding, shares: left };
   }
 
   const assignments: LegAssignment[] = [];
