@@ -217,7 +217,12 @@ export function consistencyChecks(summary: DaySummary): Expectation[] {
       },
     ),
     expect(summary, 'the broker has no order the system does not know', ['execute-strategies'], () => {
-      const known = new Set(summary.orders.map((o) => o.intentKey));
+      // The day's intents, and the opening orders of the positions recorded (a position's id is its
+      // opening intent's key, which may be an earlier day's).
+      const known = new Set([
+        ...summary.orders.map((o) => o.intentKey),
+        ...summary.positions.map((p) => p.id),
+      ]);
       const unknown = summary.simulator.orders.filter((o) => !known.has(o.orderRef));
       return {
         ok: unknown.length === 0,

@@ -11,7 +11,6 @@ import type { FillSummary } from '../core/lifecycle';
 import type {
   AlertSeverity,
   IsoDate,
-  OptionContract,
   RealisedEntry,
   RealisedKind,
   ScoreBreakdown,

@@ -199,7 +199,7 @@ describe('position-sync against trades made outside the system', () => {
     expect(opened).toMatchObject({ source: 'EXTERNAL', strategy: 'BULL_PUT', quantity: 1 });
 
     // Past the expiry's close: the simulator settles the options the way OCC would.
-    engine.setTime(engine.expiryInstant(nearExpiry) + 30 * 60_000);
+    await stack.clock.sleep(engine.expiryInstant(nearExpiry) + 30 * 60_000 - stack.clock.now());
     const settled = engine.settlements(account).filter((x) => x.conId === short.conId);
     expect(settled.map((x) => x.kind)).toEqual(['assigned']);
     expect(engine.positions(account).find((p) => p.contract.secType === 'STK')?.position).toBe(100);
