@@ -15,7 +15,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { nyTimeToEpoch, sessionFor } from '../functions/core/calendar';
+import { addDays, nyTimeToEpoch, previousTradingDay, sessionFor } from '../functions/core/calendar';
+import { intentKey } from '../functions/core/orders';
 import { JOB_NAMES, parseConfig } from '../functions/core/config';
 import type { JobName } from '../functions/core/config';
 import type { AlertSeverity, IsoDate } from '../functions/core/types';
@@ -156,6 +157,8 @@ export interface Scenario {
   name: string;
   description: string;
   config?: LocalStackOptions['config'];
+  /** When the stack starts (default 08:00 of the day): a scenario that needs the day before starts then. */
+  start?(date: IsoDate): number;
   /** Before the first job (08:00). */
   setup?(ctx: ScenarioContext): void | Promise<void>;
   /** Things that happen to the market or the gateway during the day. */
@@ -163,7 +166,7 @@ export interface Scenario {
   /** A reason when a run's failure or refusal is what the scenario provokes; undefined otherwise. */
   tolerate?(run: RunRecord): string | undefined;
   /** What the day must show for the scenario to have made its point. */
-  check?(summary: DaySummary, ctx: ScenarioContext): Expectation[];
+  check?(summary: DaySummary, ctx: ScenarioContext): Expectation[] | Promise<Expectation[]>;
 }
 
 const within = (run: { time: string }, from: string, to: string) =>
@@ -214,7 +217,12 @@ export function consistencyChecks(summary: DaySummary): Expectation[] {
       },
     ),
     expect(summary, 'the broker has no order the system does not know', ['execute-strategies'], () => {
-      const known = new Set(summary.orders.map((o) => o.intentKey));
+      // The day's intents, and the opening orders of the positions recorded (a position's id is its
+      // opening intent's key, which may be an earlier day's).
+      const known = new Set([
+        ...summary.orders.map((o) => o.intentKey),
+        ...summary.positions.map((p) => p.id),
+      ]);
       const unknown = summary.simulator.orders.filter((o) => !known.has(o.orderRef));
       return {
         ok: unknown.length === 0,
@@ -223,13 +231,13 @@ export function consistencyChecks(summary: DaySummary): Expectation[] {
     }),
     expect(
       summary,
-      "open positions' legs equal the broker's positions",
+      "open positions' legs and holdings equal the broker's positions",
       ['execute-strategies', 'position-sync'],
       () => {
+        // Spread legs, orphaned legs and shares an assignment left: everything a position owns.
         const ours = new Map<number, number>();
         for (const p of summary.positions.filter((x) => x.status === 'OPEN')) {
-          for (const leg of p.legs)
-            if (leg.conId !== undefined) ours.set(leg.conId, (ours.get(leg.conId) ?? 0) + leg.quantity);
+          for (const leg of p.holdings) ours.set(leg.conId, (ours.get(leg.conId) ?? 0) + leg.quantity);
         }
         const conIds = new Set([...ours.keys(), ...brokerPositions.keys()]);
         const diff = [...conIds].filter((id) => (ours.get(id) ?? 0) !== (brokerPositions.get(id) ?? 0));
@@ -257,6 +265,99 @@ export function shockUnderlying(
 ): void {
   // The simulator's own fault (also scriptable with --faults): pushes the new prices to every line.
   stack.simulator.faults.priceShock(symbol, returnPct, volLogBump);
+}
+
+/** The assigned position of the early-assignment scenario, set up the day before. */
+const EARLY_ASSIGNMENT_SUBJECT = 'scenario-early-assignment';
+
+/**
+ * The day before: an IWM bull put whose short is 2% in the money, opened through an intent and its
+ * fill (position-sync applies it, as after a run that crashed), then OCC assigns the short after the
+ * close (the earlyAssignment fault). Returns the opening intent key.
+ */
+async function openAndAssignTheDayBefore(ctx: ScenarioContext): Promise<string> {
+  const { stack } = ctx;
+  const engine = stack.simulator.engine;
+  const calendar = parseConfig({}).calendar;
+  const dayBefore = previousTradingDay(ctx.date, calendar);
+  const stock = engine.findContracts({ symbol: 'IWM', secType: 'STK' })[0]!;
+  const spot = engine.quote(stock.conId)!.last!;
+  const params = engine.optionParams('IWM')[0]!;
+  const expiry = params.expirations.find((e) => e >= addDays(dayBefore, 30).replaceAll('-', ''))!;
+  const put = (strike: number) =>
+    engine.findContracts({ symbol: 'IWM', secType: 'OPT', lastTradeDate: expiry, strike, right: 'P' })[0];
+  const shortStrike = [...params.strikes]
+    .sort((a, b) => Math.abs(a - spot * 1.02) - Math.abs(b - spot * 1.02))
+    .find((k) => put(k) && put(k - 5))!;
+  const contract = (strike: number) => ({
+    symbol: 'IWM',
+    expiry: `${expiry.slice(0, 4)}-${expiry.slice(4, 6)}-${expiry.slice(6)}`,
+    strike,
+    right: 'P' as const,
+    conId: put(strike)!.conId,
+    multiplier: 100,
+  });
+  const key = intentKey({ tradeDate: dayBefore, subjectId: EARLY_ASSIGNMENT_SUBJECT, purpose: 'OPEN' });
+  const legs = [
+    { contract: contract(shortStrike), action: 'SELL' as const, ratio: 1 },
+    { contract: contract(shortStrike - 5), action: 'BUY' as const, ratio: 1 },
+  ];
+  await stack.stores.intents.create(
+    {
+      intentKey: key,
+      tradeDate: dayBefore,
+      purpose: 'OPEN',
+      strategy: 'BULL_PUT',
+      symbol: 'IWM',
+      positionId: key,
+      legs,
+      action: 'SELL',
+      quantity: 1,
+      limitPrice: 0.05,
+      dryRun: false,
+      reason: 'scenario early-assignment: an IWM bull put opened the day before, its short 2% in the money',
+      createdBy: 'scenario',
+    },
+    stack.clock.now(),
+  );
+  // A credit of at least 0.05 is marketable: it fills at once at natural.
+  await stack.context.bridge(26).placeOrder({
+    orderRef: key,
+    legs: legs.map((l) => ({
+      conId: l.contract.conId,
+      action: l.action === 'SELL' ? 'BUY' : 'SELL',
+      ratio: 1,
+    })),
+    action: 'SELL',
+    quantity: 1,
+    orderType: 'LMT',
+    limitPrice: 0.05,
+    tif: 'DAY',
+  });
+  stack.clock.advanceTo(stack.clock.now() + 60_000);
+  await stack.invoke('position-sync', scheduledEvent(stack.clock.now()));
+  // OCC assigns after the close; IB shows it the next morning.
+  stack.clock.advanceTo(nyTimeToEpoch(dayBefore, '17:00'));
+  ctx.log(`${dayBefore} 17:00  scenario: OCC assigns the short IWM P${shortStrike} early`);
+  stack.simulator.faults.earlyAssignment('IWM');
+  return key;
+}
+
+/** Cash the broker booked for a position: its orders' executions and its legs' deliveries. */
+function brokerCashOf(ctx: ScenarioContext, refs: ReadonlySet<string>, conIds: ReadonlySet<number>): number {
+  const sim = ctx.stack.simulator;
+  let cash = 0;
+  for (const { execution: e, commission } of sim.executions()) {
+    if (!refs.has(e.orderRef)) continue;
+    cash -= commission.commission;
+    if (e.contract.secType === 'BAG') continue; // the legs carry the cash
+    cash += (e.side === 'SLD' ? 1 : -1) * e.shares * e.price * e.contract.multiplier;
+  }
+  const account = sim.engine.accounts()[0]!;
+  for (const s of sim.engine.settlements(account)) {
+    if (conIds.has(s.conId)) cash -= s.stockQuantity * s.strike;
+  }
+  return Math.round(cash * 100) / 100;
 }
 
 export const SCENARIOS: Record<string, Scenario> = {
@@ -506,6 +607,84 @@ export const SCENARIOS: Record<string, Scenario> = {
       ];
     },
   },
+  'early-assignment': {
+    name: 'early-assignment',
+    description:
+      'an IWM bull put opened the day before is assigned early overnight; position-sync records it, the first monitor cycle closes the shares and the hedge',
+    start: (date) => nyTimeToEpoch(previousTradingDay(date, parseConfig({}).calendar), '15:00'),
+    setup: async (ctx) => {
+      await openAndAssignTheDayBefore(ctx);
+    },
+    check: async (summary, ctx) => {
+      const calendar = parseConfig({}).calendar;
+      const key = intentKey({
+        tradeDate: previousTradingDay(ctx.date, calendar),
+        subjectId: EARLY_ASSIGNMENT_SUBJECT,
+        purpose: 'OPEN',
+      });
+      const position = await ctx.stack.stores.positions.get(key);
+      const assigned = position?.assignments?.[0];
+      const intents = await ctx.stack.stores.intents.listByPosition(key);
+      const refs = new Set([key, ...intents.map((i) => i.intentKey)]);
+      const conIds = new Set(
+        [
+          ...(assigned ? [assigned.contract.conId] : []),
+          ...(position?.orphanLegs ?? []).map((l) => l.contract.conId),
+        ].filter((c): c is number => c !== undefined),
+      );
+      const gone = assigned?.contract.conId;
+      const badOrders = ctx.stack.simulator
+        .orders()
+        .filter((o) => o.request.orderRef !== key)
+        .filter((o) =>
+          (o.request.contract.legs ?? [{ conId: o.request.contract.conId }]).some((l) => l.conId === gone),
+        );
+      const critical = (title: string) =>
+        summary.alerts.some((a) => a.severity === 'CRITICAL' && a.title.startsWith(title));
+      const cash = position
+        ? brokerCashOf(ctx, refs, new Set([...conIds, ...position.legs.map((l) => l.contract.conId!)]))
+        : 0;
+      return [
+        {
+          description: 'position-sync recorded the assignment (contracts, strike, shares, cash)',
+          ...(assigned && assigned.contracts === 1 && assigned.shares === 100
+            ? {
+                status: 'met' as const,
+                detail: `${assigned.contracts} × P${assigned.strike}: +${assigned.shares} shares, cash ${assigned.cashUsd}`,
+              }
+            : { status: 'not met' as const, detail: 'no assignment on the position' }),
+        },
+        {
+          description: 'no order with a leg IB no longer holds',
+          ...(badOrders.length === 0
+            ? { status: 'met' as const }
+            : { status: 'not met' as const, detail: badOrders.map((o) => o.request.orderRef).join(', ') }),
+        },
+        {
+          description: 'the shares and the hedge were closed with limit orders; the position is closed',
+          ...(position?.status === 'CLOSED' &&
+          intents.some((i) => i.holding?.kind === 'STOCK' && i.status === 'FILLED')
+            ? { status: 'met' as const, detail: position.closeReason ?? '' }
+            : { status: 'not met' as const, detail: `position ${position?.status ?? 'missing'}` }),
+        },
+        {
+          description: "realised P&L equals the broker's cash ledger for the position, to the cent",
+          ...(position?.realisedPnlUsd === cash
+            ? { status: 'met' as const, detail: `$${cash.toFixed(2)}` }
+            : {
+                status: 'not met' as const,
+                detail: `realised ${position?.realisedPnlUsd}, broker cash ${cash}`,
+              }),
+        },
+        {
+          description: 'CRITICAL alerts: the assignment, and the holdings being closed',
+          ...(critical('ASSIGNED') && critical('Closing assigned holdings')
+            ? { status: 'met' as const }
+            : { status: 'not met' as const, detail: summary.alerts.map((a) => a.title).join('; ') }),
+        },
+      ];
+    },
+  },
   'corrupt-config': {
     name: 'corrupt-config',
     description:
@@ -700,7 +879,7 @@ export async function runDay(options: RunDayOptions = {}): Promise<DaySummary> {
   const stack = await startLocalStack({
     seed,
     speed,
-    start: at('08:00'),
+    start: scenario.start?.(date) ?? at('08:00'),
     write: (line) => write(line),
     ...(options.dynamoEndpoint ? { dynamoEndpoint: options.dynamoEndpoint } : {}),
     ...(options.tablePrefix ? { tablePrefix: options.tablePrefix } : {}),
@@ -862,7 +1041,7 @@ export async function runDay(options: RunDayOptions = {}): Promise<DaySummary> {
       alertCounts,
       expectations: [],
     };
-    summary.expectations = [...(scenario.check?.(summary, ctx) ?? []), ...consistencyChecks(summary)];
+    summary.expectations = [...((await scenario.check?.(summary, ctx)) ?? []), ...consistencyChecks(summary)];
     for (const e of summary.expectations.filter((x) => x.status === 'not met')) {
       problems.push(`scenario check not met: ${e.description}${e.detail ? ` (${e.detail})` : ''}`);
     }

@@ -161,6 +161,9 @@ export function describeSpread(
 }
 
 export function describePosition(position: StrategyPosition): string {
+  // No whole spread left (an assignment broke it): name the position by its id instead.
+  if (position.legs.length === 0)
+    return `${position.symbol} ${position.strategy} ${position.id} (no spread left)`;
   return describeSpread(
     position.symbol,
     position.strategy,

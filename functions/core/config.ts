@@ -355,6 +355,12 @@ export const exitsSchema = z
       .describe(
         'ex-dividend dates per underlying, e.g. {"SPY": [{"exDate": "2026-06-18", "amount": 1.78}]}: rule 6 closes an ITM short call whose extrinsic is below the next dividend',
       ),
+    assignedHoldings: z
+      .enum(['close', 'alert'])
+      .default('close')
+      .describe(
+        "shares and orphaned legs left by an assignment: 'close' them at the next session's first monitor cycle (limit orders), or only 'alert'",
+      ),
   })
   .strict();
 

@@ -54,6 +54,11 @@ export interface OrderIntent {
   rule?: number;
   /** Job that wrote the intent. */
   createdBy: string;
+  /**
+   * A CLOSE_HOLDING order: the one instrument it trades (shares or an orphaned option leg of the
+   * position), what it does to it and how many shares or contracts. Shares have no option `legs`.
+   */
+  holding?: { kind: 'STOCK' | 'OPTION'; conId: number; action: Side; quantity: number };
 }
 
 export interface IntentHistoryEntry {

@@ -40,7 +40,7 @@ export function ticketLegsOf(intent: Pick<OrderIntent, 'purpose' | 'legs' | 'lim
   spreadLegs: SpreadLeg[];
 } {
   const spreadLegs = spreadLegsOf(intent.legs);
-  const purpose = intent.purpose === 'CLOSE' ? 'CLOSE' : 'OPEN';
+  const purpose = intent.purpose === 'CLOSE' || intent.purpose === 'CLOSE_HOLDING' ? 'CLOSE' : 'OPEN';
   return { purpose, comboLegs: comboOrderFor(purpose, spreadLegs, intent.limitPrice).legs, spreadLegs };
 }
 

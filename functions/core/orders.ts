@@ -22,7 +22,8 @@ import type { OrderIntentStatus } from './intents';
 import type { IsoDate, OptionQuote, Side, StrategyPosition } from './types';
 
 export type ComboPurpose = 'OPEN' | 'CLOSE';
-export type OrderPurpose = ComboPurpose;
+/** CLOSE_HOLDING: a single-leg order closing shares or an orphaned leg an assignment left (core holdings). */
+export type OrderPurpose = ComboPurpose | 'CLOSE_HOLDING';
 
 /** SPY, QQQ and IWM options are in the penny pilot: combos trade in $0.01 increments. */
 export const DEFAULT_TICK = 0.01;

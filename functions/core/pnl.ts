@@ -231,7 +231,8 @@ export interface AssignmentOutcome {
   alert: { severity: AlertSeverity; reason: string };
 }
 
-function stockDirection(right: Right, short: boolean): 1 | -1 {
+/** +1 when delivering the leg buys shares for this account, −1 when it sells them. */
+export function stockDirection(right: Right, short: boolean): 1 | -1 {
   // A put delivers stock to its holder's counterparty: the put writer buys, the put holder sells.
   // A call: the writer sells, the holder buys.
   const buys = right === 'P' ? short : !short;

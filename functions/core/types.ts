@@ -152,6 +152,41 @@ export interface StrategyPosition {
   openedAt: number;
   /** Commissions paid so far, in dollars. */
   commissionsUsd: number;
+  /**
+   * Option legs left over when a partner leg of theirs was assigned or exercised (the hedge of an assigned
+   * short): no longer part of a whole spread, carried at a cost of 0 (see core `holdings.ts`).
+   */
+  orphanLegs?: PositionLeg[];
+  /** Shares an assignment or exercise delivered to this position; the system closes them. */
+  stock?: StockHolding;
+  /** Every assignment or exercise of this position's legs, oldest first. */
+  assignments?: LegAssignment[];
+}
+
+/** Shares held by a position, delivered by an assignment or exercise of its options. */
+export interface StockHolding {
+  symbol: string;
+  /** IB contract id of the stock. */
+  conId: number;
+  /** Signed: positive long, negative short. */
+  shares: number;
+  /** Per share: the strike(s) the shares were delivered at. */
+  averagePrice: number;
+}
+
+/** One option leg turned into stock: a short assigned, or a long exercised. */
+export interface LegAssignment {
+  /** Epoch ms the system found it (position-sync). */
+  at: number;
+  kind: 'ASSIGNED' | 'EXERCISED';
+  contract: OptionContract;
+  /** Option contracts delivered, positive. */
+  contracts: number;
+  strike: number;
+  /** Shares delivered to the account, signed (+ bought, − sold). */
+  shares: number;
+  /** Cash the delivery moved, dollars, signed: −shares · strike (a put writer pays for the shares). */
+  cashUsd: number;
 }
 
 /**

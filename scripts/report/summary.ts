@@ -2,6 +2,7 @@
 // the tests read. Everything comes from the records the jobs wrote (DynamoDB) and from the simulator's
 // own view of the broker (orders, positions, account), side by side, so they can be compared.
 import { nyClockTime } from '../../functions/core/calendar';
+import { heldInstruments } from '../../functions/core/holdings';
 import type { JobName } from '../../functions/core/config';
 import { dayPnl, marksFrom } from '../../functions/core/day-pnl';
 import type { OrderIntentRecord } from '../../functions/core/intents';
@@ -106,6 +107,8 @@ export interface PositionView {
   entryCredit: number;
   width: number;
   legs: { conId?: number; right: string; strike: number; expiry: string; quantity: number }[];
+  /** Everything the position owns at IB by conId: spread legs, orphaned legs, assigned shares. */
+  holdings: { conId: number; quantity: number }[];
   openedAt: number;
   closedAt?: number;
   closeReason?: string;
@@ -304,6 +307,7 @@ function positionView(p: PositionRecord, pnl: PnlSnapshot[], decisions: Decision
       expiry: leg.contract.expiry,
       quantity: leg.quantity,
     })),
+    holdings: [...heldInstruments(p)].map(([conId, quantity]) => ({ conId, quantity })),
     openedAt: p.openedAt,
     ...(p.closedAt === undefined ? {} : { closedAt: p.closedAt }),
     ...(p.closeReason === undefined ? {} : { closeReason: p.closeReason }),

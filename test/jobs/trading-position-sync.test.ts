@@ -128,12 +128,13 @@ describe('position-sync against trades made outside the system', () => {
     expect(alerts[0]).toMatchObject(critical('Position gone at IB: IWM'));
   }, 60_000);
 
-  it('early assignment (short put gone, long put still held, stock appeared): CRITICAL at once, kept open', async () => {
+  it('early assignment (short put gone, long put still held, stock appeared): CRITICAL at once, the position follows IB', async () => {
     // IB's state after an early assignment, produced in TWS: a bull put, then its short put bought back
     // alone and 100 shares bought, so the short leg is gone, the long leg held and the stock there.
+    // The short 2% in the money (OCC assigns only those); the wing far below, never worth exercising.
     const s = spot();
-    const short = option(nearestStrike(s * 0.96), 'P', farExpiry);
-    const long = option(nearestStrike(s * 0.96) - 5, 'P', farExpiry);
+    const short = option(nearestStrike(s * 1.02), 'P', farExpiry);
+    const long = option(nearestStrike(s * 0.9), 'P', farExpiry);
     tradeSpread(short, long, 'open', 1);
     await run();
     const opened = (await db.stores.positions.listOpen()).find((p) =>
@@ -162,13 +163,19 @@ describe('position-sync against trades made outside the system', () => {
     const before = stack.published().length;
     const result = await run();
     expect(result.counts).toMatchObject({ assigned: 1, closedOutside: 0, external: 0 });
-    expect(await db.stores.positions.get(opened.id)).toMatchObject({ status: 'OPEN' });
+    // The assigned short left the position; the long put is its orphaned hedge, the shares its holding.
+    expect(await db.stores.positions.get(opened.id)).toMatchObject({
+      status: 'OPEN',
+      legs: [],
+      orphanLegs: [{ quantity: 1 }],
+      stock: { shares: 100, averagePrice: short.strike },
+    });
     const alerts = stack.published().slice(before);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject(critical('ASSIGNED early: IWM'));
-    expect(String(alerts[0]!.Message)).toContain(`short P${short.strike} assigned, 100 IWM shares`);
+    expect(String(alerts[0]!.Message)).toContain(`1 × P${short.strike} assigned: +100 shares`);
 
-    // The operator sells the stock and the long put: the position is gone at IB, closed here.
+    // The operator sells the stock and the long put in TWS: gone at IB, closed here as closed outside.
     single(iwm.conId, 'STK', 'SELL', 100);
     single(long.conId, 'OPT', 'SELL', 1);
     sim.advance(25 * 60_000);
@@ -192,7 +199,7 @@ describe('position-sync against trades made outside the system', () => {
     expect(opened).toMatchObject({ source: 'EXTERNAL', strategy: 'BULL_PUT', quantity: 1 });
 
     // Past the expiry's close: the simulator settles the options the way OCC would.
-    engine.setTime(engine.expiryInstant(nearExpiry) + 30 * 60_000);
+    await stack.clock.sleep(engine.expiryInstant(nearExpiry) + 30 * 60_000 - stack.clock.now());
     const settled = engine.settlements(account).filter((x) => x.conId === short.conId);
     expect(settled.map((x) => x.kind)).toEqual(['assigned']);
     expect(engine.positions(account).find((p) => p.contract.secType === 'STK')?.position).toBe(100);
@@ -215,9 +222,12 @@ describe('position-sync against trades made outside the system', () => {
       lambdaContext('position-sync'),
     );
     expect(result.counts).toMatchObject({ assigned: 1 });
+    // The shares are the position's holding now (the monitor closes them); the long put expired worthless.
     expect(await db.stores.positions.get(opened.id)).toMatchObject({
-      status: 'CLOSED',
-      closeReason: 'assigned: 100 IWM shares now held where the short option was',
+      status: 'OPEN',
+      legs: [],
+      stock: { shares: 100, averagePrice: shortStrike },
+      assignments: [{ kind: 'ASSIGNED', contracts: 1, strike: shortStrike, shares: 100 }],
     });
     const alerts = stack.published().slice(before);
     expect(alerts).toHaveLength(1);

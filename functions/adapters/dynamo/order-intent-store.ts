@@ -49,7 +49,9 @@ function checkIntent(intent: OrderIntent): void {
   if (!Number.isFinite(intent.limitPrice)) {
     throw new RangeError(`order intent ${intent.intentKey}: limitPrice must be a finite number`);
   }
-  if (intent.legs.length === 0) throw new RangeError(`order intent ${intent.intentKey}: no legs`);
+  // Only the shares of an assigned holding trade without an option leg (their conId is in `holding`).
+  if (intent.legs.length === 0 && intent.holding?.kind !== 'STOCK')
+    throw new RangeError(`order intent ${intent.intentKey}: no legs`);
 }
 
 /** The SET / REMOVE clauses of a status change, shared by transition() and the fill transactions. */

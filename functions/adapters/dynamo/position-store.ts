@@ -43,6 +43,13 @@ const POSITION_FIELDS = [
   'commissionsUsd',
 ] as const satisfies readonly (keyof StrategyPosition)[];
 
+/** What an assignment leaves on a position (absent when there is none): written or removed by `update`. */
+const HOLDING_FIELDS = [
+  'orphanLegs',
+  'stock',
+  'assignments',
+] as const satisfies readonly (keyof StrategyPosition)[];
+
 /** A closing fill (close or reduce) must come from a closing intent. */
 function refuseOpeningIntent(intent: OrderIntentRecord, verb: 'close' | 'reduce'): void {
   if (intent.purpose === 'OPEN') {
@@ -85,12 +92,12 @@ function strategyFields(position: StrategyPosition): StrategyPosition {
   if (!Number.isFinite(position.openedAt)) {
     throw new RangeError(`position ${position.id}: openedAt must be epoch ms, got ${position.openedAt}`);
   }
+  const holdings = HOLDING_FIELDS.filter((field) => position[field] !== undefined);
   return {
     id: position.id,
-    ...(Object.fromEntries(POSITION_FIELDS.map((field) => [field, position[field]])) as Omit<
-      StrategyPosition,
-      'id'
-    >),
+    ...(Object.fromEntries(
+      [...POSITION_FIELDS, ...holdings].map((field) => [field, position[field]]),
+    ) as unknown as Omit<StrategyPosition, 'id'>),
   };
 }
 
@@ -267,22 +274,27 @@ export function dynamoPositionStore(
     async update(position, { expectedVersion, now, realised }) {
       const fields = strategyFields(position);
       const ledger = realised ? realisedChange(realised, now) : undefined;
-      const sets = POSITION_FIELDS.map((field) => `#${field} = :${field}`);
+      // Holdings an assignment left are set when present and removed when gone (closed or never there).
+      const present = HOLDING_FIELDS.filter((field) => fields[field] !== undefined);
+      const absent = HOLDING_FIELDS.filter((field) => fields[field] === undefined);
+      const written = [...POSITION_FIELDS, ...present];
+      const sets = written.map((field) => `#${field} = :${field}`);
       if (ledger) sets.push(ledger.expression);
+      const removes = absent.length > 0 ? ` REMOVE ${absent.map((field) => `#${field}`).join(', ')}` : '';
       try {
         const result = await doc.send(
           new UpdateCommand({
             TableName: table,
             Key: { id: position.id },
-            UpdateExpression: `SET ${[...sets, '#version = #version + :one', '#updatedAt = :now'].join(', ')}`,
+            UpdateExpression: `SET ${[...sets, '#version = #version + :one', '#updatedAt = :now'].join(', ')}${removes}`,
             ConditionExpression: 'attribute_exists(id) AND #version = :expected',
             ExpressionAttributeNames: {
-              ...Object.fromEntries(POSITION_FIELDS.map((field) => [`#${field}`, field])),
+              ...Object.fromEntries([...written, ...absent].map((field) => [`#${field}`, field])),
               '#version': 'version',
               '#updatedAt': 'updatedAt',
             },
             ExpressionAttributeValues: {
-              ...Object.fromEntries(POSITION_FIELDS.map((field) => [`:${field}`, toStored(fields[field])])),
+              ...Object.fromEntries(written.map((field) => [`:${field}`, toStored(fields[field])])),
               ':one': 1,
               ':now': now,
               ':expected': expectedVersion,

@@ -19,9 +19,13 @@ import type { CloseAttempt } from '../../core/orders';
 import { legKey } from '../../core/chain';
 import { ivSourceStrikes } from '../../core/model-price';
 import { legQuoteProblem, unrealisedPnl } from '../../core/pnl';
+import { closableSpread } from '../../core/holdings';
+import type { StrategyPosition } from '../../core/types';
 import type { OptionContract, OptionQuote } from '../../core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 import { orderDeps, runOrder, ticketOf } from '../shared/order-workflow';
+import { heldAtIbNow } from '../shared/holdings';
+import { manageAssignedHoldings } from './holdings';
 import type { OrderOutcome } from '../shared/order-workflow';
 import {
   checkUnderlyingQuote,
@@ -174,6 +178,10 @@ export async function runMonitor(input: MonitorInput, ctx: RunContext): Promise<
   for (const listed of positions) {
     const position = await reconcilePartialCloses(ctx, listed, reasons);
     if (!position) continue;
+    // Shares and orphaned legs an assignment left: closed at the next session's first cycle.
+    const holdingsWork = await manageAssignedHoldings(ctx, position, dryRun, counts, reasons);
+    if (holdingsWork) exits.push(holdingsWork);
+    if (position.quantity === 0 || position.legs.length === 0) continue; // no spread left to judge
     const order = working.find((r) => r.positionId === position.id && r.purpose === 'CLOSE');
     const workingOrder: WorkingOrder | undefined = order && {
       orderId: order.orderId ?? 0,
@@ -257,10 +265,6 @@ export async function runMonitor(input: MonitorInput, ctx: RunContext): Promise<
         const next = await closeAttempt(ctx, position.id, dryRun);
         // Legs the data guard priced from the model stand in at that price (see decision.modelled).
         const modelled = new Map(decision.modelled?.legs.map((l) => [l.key, { bid: l.price, ask: l.price }]));
-        const priced = positionSpreadLegs(
-          position,
-          (leg) => modelled.get(legKey(leg.contract)) ?? quoteMap.get(legKey(leg.contract)),
-        );
         if (next.kind === 'WORKING') {
           // A close is already working (not yet seen by rule 2): manage it, never a second order.
           counts.manage += 1;
@@ -270,58 +274,83 @@ export async function runMonitor(input: MonitorInput, ctx: RunContext): Promise<
           record.reason = `${record.reason} — NOT closed: ${next.text}`;
           reasons.push(`${position.id}: rule ${decision.rule} wants to close, ${next.text}`);
           await alertExitsExhausted(ctx, position, `rule ${decision.rule} ${decision.ruleName}`, next);
-        } else if (!priced.ok) {
-          reasons.push(`${position.id}: cannot price the exit: ${priced.missing.join(', ')}`);
         } else {
-          const attempt = next.attempt;
-          const plan = planCombo(
-            {
-              purpose: 'CLOSE',
-              subjectId: position.id,
-              symbol: position.symbol,
-              tradeDate,
-              legs: priced.legs,
-              quantity: position.quantity,
-              urgent: decision.urgent,
-              dryRun,
-              attempt,
-            },
-            config.orders,
-          );
-          const key = dryRun
-            ? intentKey({ tradeDate, subjectId: `${position.id}|dry-run`, purpose: 'CLOSE', attempt })
-            : plan.intentKey;
-          record.intentKey = key;
-          exits.push(
-            closePosition(
-              ctx,
-              position,
-              decision,
+          // Just before the order: only legs IB holds now, in the quantities it holds (an assignment or a
+          // trade in TWS may have taken one since position-sync last ran). Never a combo with a gone leg.
+          const closable = await closableNow(ctx, position);
+          const target = closable.position;
+          if (closable.problem) {
+            reasons.push(`${position.id}: ${closable.problem}`);
+            record.reason = `${record.reason} — ${closable.problem}`;
+            await ctx.alert({
+              subject: position.id,
+              rule: 'leg-missing',
+              severity: 'CRITICAL',
+              positionId: position.id,
+              title: `Exit limited to what IB holds: ${position.symbol}`,
+              message: `${describePosition(position)}: ${closable.problem}. position-sync records what became of the missing legs.`,
+            });
+          }
+          const priced =
+            target.quantity > 0
+              ? positionSpreadLegs(
+                  target,
+                  (leg) => modelled.get(legKey(leg.contract)) ?? quoteMap.get(legKey(leg.contract)),
+                )
+              : ({ ok: false, missing: ['no whole spread held at IB'] } as const);
+          if (!priced.ok) {
+            reasons.push(`${position.id}: cannot price the exit: ${priced.missing.join(', ')}`);
+          } else {
+            const attempt = next.attempt;
+            const plan = planCombo(
               {
-                intentKey: key,
-                tradeDate,
                 purpose: 'CLOSE',
-                strategy: position.strategy,
+                subjectId: position.id,
                 symbol: position.symbol,
-                positionId: position.id,
-                legs: position.legs.map((l) => ({
-                  contract: l.contract,
-                  action: l.quantity < 0 ? 'SELL' : 'BUY',
-                  ratio: Math.abs(l.quantity) / position.quantity,
-                })),
-                action: plan.action,
-                quantity: plan.quantity,
-                // A close on a model price goes at the protective limit (never above the width).
-                limitPrice: decision.modelled?.limit ?? plan.limitPrice,
+                tradeDate,
+                legs: priced.legs,
+                quantity: target.quantity,
+                urgent: decision.urgent,
                 dryRun,
-                reason: `rule ${decision.rule} ${decision.ruleName}: ${decision.reason}`,
-                rule: decision.rule,
-                createdBy: JOB,
+                attempt,
               },
-              counts,
-              reasons,
-            ),
-          );
+              config.orders,
+            );
+            const key = dryRun
+              ? intentKey({ tradeDate, subjectId: `${position.id}|dry-run`, purpose: 'CLOSE', attempt })
+              : plan.intentKey;
+            record.intentKey = key;
+            exits.push(
+              closePosition(
+                ctx,
+                position,
+                decision,
+                {
+                  intentKey: key,
+                  tradeDate,
+                  purpose: 'CLOSE',
+                  strategy: position.strategy,
+                  symbol: position.symbol,
+                  positionId: position.id,
+                  legs: target.legs.map((l) => ({
+                    contract: l.contract,
+                    action: l.quantity < 0 ? 'SELL' : 'BUY',
+                    ratio: Math.abs(l.quantity) / target.quantity,
+                  })),
+                  action: plan.action,
+                  quantity: plan.quantity,
+                  // A close on a model price goes at the protective limit (never above the width).
+                  limitPrice: decision.modelled?.limit ?? plan.limitPrice,
+                  dryRun,
+                  reason: `rule ${decision.rule} ${decision.ruleName}: ${decision.reason}`,
+                  rule: decision.rule,
+                  createdBy: JOB,
+                },
+                counts,
+                reasons,
+              ),
+            );
+          }
         }
       }
     } else if (decision.action === 'MANAGE' && order) {
@@ -581,4 +610,30 @@ async function reconcilePartialCloses(
     current = reduced;
   }
   return current;
+}
+
+/**
+ * The spreads of the position IB holds right now (bridge /positions), for the closing combo; `problem`
+ * says what differs (a leg IB holds less of, or /positions unreadable: then nothing is closable).
+ */
+async function closableNow(
+  ctx: RunContext,
+  position: PositionRecord,
+): Promise<{ position: StrategyPosition; problem?: string }> {
+  let atIb: Map<number, number>;
+  try {
+    atIb = await heldAtIbNow(ctx);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return {
+      position: { ...position, quantity: 0, legs: [] },
+      problem: `not closed: IB's positions could not be read just before the order (${why})`,
+    };
+  }
+  const closable = closableSpread(position, atIb);
+  if (closable.missing.length === 0) return { position };
+  return {
+    position: closable.position,
+    problem: `IB no longer holds every leg: ${closable.missing.join(', ')}; closing ${closable.position.quantity} of ${position.quantity} spread(s)`,
+  };
 }

@@ -12,9 +12,17 @@
 //      - quantities that differ: a mismatch, alerted; verify-positions repairs on request.
 // It runs at the edges of the day and on the bridge's OrderFilled / PositionChanged events.
 import type { ExecutionView, PositionView } from '../../../gateway-container/bridge/contract';
-import { IntentConflictError, PositionConflictError } from '../../adapters/ports';
-import { describePosition, describeSpread } from '../../core/alerts';
-import { nyTimeToEpoch } from '../../core/calendar';
+import { IntentConflictError, PositionConflictError, VersionConflictError } from '../../adapters/ports';
+import type { PositionRecord } from '../../adapters/ports';
+import { describePosition, describeSpread, usd } from '../../core/alerts';
+import { nyTimeToEpoch, sessionFor } from '../../core/calendar';
+import {
+  describeAssignment,
+  describeHoldings,
+  heldInstruments,
+  reconcileWithBroker,
+} from '../../core/holdings';
+import type { StrategyPosition } from '../../core/types';
 import type { OrderIntentRecord } from '../../core/intents';
 import {
   closeRealisedUsd,
@@ -28,6 +36,7 @@ import type { HeldLeg } from '../../core/lifecycle';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 import { DONE_AT_IB } from '../shared/order-workflow';
 import { applyOpenFill } from '../shared/positions';
+import { applyHoldingIntentFill } from '../shared/holdings';
 
 export type SyncInput = Record<string, never>;
 
@@ -38,6 +47,16 @@ async function applyFills(
   reasons: string[],
 ): Promise<'opened' | 'closed' | 'none'> {
   if (intent.appliedAt !== undefined || intent.dryRun) return 'none';
+  if (intent.holding) {
+    // Shares or an orphaned leg of an assigned holding: applied once (the ledger entry carries the key).
+    const own = executions.filter((e) => e.contract.conId === intent.holding!.conId);
+    const quantity = own.reduce((s, e) => s + e.shares, 0);
+    const price = quantity > 0 ? own.reduce((s, e) => s + e.shares * e.price, 0) / quantity : 0;
+    const commissionsUsd = Math.round(own.reduce((s, e) => s + (e.commission ?? 0), 0) * 100) / 100;
+    const applied = await applyHoldingIntentFill(ctx, intent, { quantity, price, commissionsUsd });
+    if (applied) reasons.push(`${intent.intentKey}: assigned holding closed from its fill`);
+    return applied ? 'closed' : 'none';
+  }
   const fill = summariseFills(executions, intent);
   if (fill.filledQuantity < intent.quantity) return 'none'; // partial: the run working the order applies it
   const now = ctx.clock.now();
@@ -195,85 +214,65 @@ export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promi
     reasons.push(`${intent.intentKey}: ${reason}`);
   }
 
-  // 2. IB against our open positions, leg by leg.
-  const open = await stores.positions.listOpen();
-  const expected = new Map<number, number>();
-  for (const p of open)
-    for (const l of p.legs)
-      if (l.contract.conId !== undefined)
-        expected.set(l.contract.conId, (expected.get(l.contract.conId) ?? 0) + l.quantity);
+  // 2. IB against our open positions, leg by leg: the stored position follows the broker.
+  const listed = await stores.positions.listOpen();
   const actual = new Map<number, PositionView>();
-  const stock = new Map<string, number>();
+  const atIb = new Map<number, number>();
+  const stock = new Map<string, { shares: number; conId: number }>();
   for (const v of ibPositions) {
     if (v.quantity === 0) continue;
+    atIb.set(v.contract.conId, v.quantity);
     if (v.contract.secType === 'OPT') actual.set(v.contract.conId, v);
-    if (v.contract.secType === 'STK')
-      stock.set(v.contract.symbol, (stock.get(v.contract.symbol) ?? 0) + v.quantity);
+    if (v.contract.secType === 'STK') {
+      const held = stock.get(v.contract.symbol)?.shares ?? 0;
+      stock.set(v.contract.symbol, { shares: held + v.quantity, conId: v.contract.conId });
+    }
   }
+  // Shares per symbol no position's holding explains yet: deliveries of gone legs must account for them.
+  const newShares = new Map<string, number>();
+  for (const [symbol, s] of stock) newShares.set(symbol, s.shares);
+  for (const p of listed)
+    if (p.stock) newShares.set(p.symbol, (newShares.get(p.symbol) ?? 0) - p.stock.shares);
   const now = ctx.clock.now();
+  const open: StrategyPosition[] = [];
 
-  for (const p of open) {
-    const remaining = p.legs.filter((l) => l.contract.conId !== undefined && actual.has(l.contract.conId));
-    if (remaining.length > 0) {
-      // Early assignment: a short leg gone while the rest is still held, and stock appeared. Alert at
-      // once; the position stays open (its long leg still hedges) until the operator acts.
-      const shortsGone = p.legs.filter(
-        (l) => l.quantity < 0 && l.contract.conId !== undefined && !actual.has(l.contract.conId),
-      );
-      const shares = stock.get(p.symbol);
-      if (shortsGone.length > 0 && shares !== undefined) {
-        counts.assigned += 1;
-        const gone = shortsGone.map((l) => `${l.contract.right}${l.contract.strike}`).join(', ');
-        reasons.push(`${p.id}: short ${gone} assigned early; ${shares} ${p.symbol} shares held`);
-        await ctx.alert({
-          subject: p.id,
-          rule: 'assignment',
-          severity: 'CRITICAL',
-          positionId: p.id,
-          title: `ASSIGNED early: ${p.symbol}`,
-          message: `${describePosition(p)}: short ${gone} assigned, ${shares} ${p.symbol} shares now held; the other legs are still open. Close or hedge the stock.`,
-          numbers: { shares },
-        });
-      }
+  for (const p of listed) {
+    const result = await followBroker(ctx, p, {
+      atIb,
+      newShares: newShares.get(p.symbol) ?? 0,
+      stockConId: stock.get(p.symbol)?.conId ?? p.stock?.conId ?? 0,
+      now,
+    });
+    if (!result) {
+      open.push(p);
       continue;
     }
-    const shortGone = p.legs.some((l) => l.quantity < 0);
-    const shares = stock.get(p.symbol);
-    let reason: string;
-    if (shortGone && shares !== undefined) {
-      reason = `assigned: ${shares} ${p.symbol} shares now held where the short option was`;
-      counts.assigned += 1;
-      await ctx.alert({
-        subject: p.id,
-        rule: 'assignment',
-        severity: 'CRITICAL',
-        positionId: p.id,
-        title: `ASSIGNED: ${p.symbol}`,
-        message: `${describePosition(p)}: ${reason}. Close or hedge the stock.`,
-        numbers: { shares },
-      });
-    } else if (p.expiry < tradeDate) {
-      reason = 'expired';
-      counts.expired += 1;
-    } else {
-      reason = 'closed outside the system';
-      counts.closedOutside += 1;
-      await ctx.alert({
-        subject: p.id,
-        rule: 'position-mismatch',
-        severity: 'CRITICAL',
-        positionId: p.id,
-        title: `Position gone at IB: ${p.symbol}`,
-        message: `${describePosition(p)}: no longer held at IB and no order of ours closed it.`,
-      });
-    }
-    try {
-      await stores.positions.markClosed(p.id, { reason, now });
-      reasons.push(`${p.id}: ${reason}`);
-    } catch (error) {
-      if (!(error instanceof PositionConflictError)) throw error;
-    }
+    newShares.set(p.symbol, (newShares.get(p.symbol) ?? 0) - result.deliveredShares);
+    reasons.push(`${p.id}: ${result.reason}`);
+    if (result.counted === 'assigned') counts.assigned += 1;
+    if (result.counted === 'expired') counts.expired += 1;
+    if (result.counted === 'closedOutside') counts.closedOutside += 1;
+    if (result.position.status === 'OPEN') open.push(result.position);
   }
+
+  // IB's shares that no position owns (nor an assignment explains): a mismatch, alerted.
+  for (const [symbol, shares] of newShares) {
+    if (shares === 0) continue;
+    counts.mismatches += 1;
+    const text = `IB holds ${stock.get(symbol)?.shares ?? 0} ${symbol} shares, positions own ${(stock.get(symbol)?.shares ?? 0) - shares}`;
+    reasons.push(`mismatch: ${text}`);
+    await ctx.alert({
+      subject: `stock-${symbol}`,
+      rule: 'position-mismatch',
+      severity: 'CRITICAL',
+      title: `Position mismatch: ${symbol} shares`,
+      message: `${text}. Run verify-positions; close or assign them by hand.`,
+    });
+  }
+  const expected = new Map<number, number>();
+  for (const p of open)
+    for (const [conId, quantity] of heldInstruments(p))
+      expected.set(conId, (expected.get(conId) ?? 0) + quantity);
 
   // Legs at IB that none of our positions explains.
   const unexplained = new Map<string, HeldLeg[]>();
@@ -325,11 +324,147 @@ export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promi
     });
   }
 
-  const did = `synced ${open.length} open position(s) with ${ibPositions.length} IB position(s): ${counts.opened} opened and ${counts.closedFromFill} closed from fills, ${counts.assigned} assigned, ${counts.closedOutside} closed outside, ${counts.external} opened outside`;
+  const did = `synced ${listed.length} open position(s) with ${ibPositions.length} IB position(s): ${counts.opened} opened and ${counts.closedFromFill} closed from fills, ${counts.assigned} assigned, ${counts.closedOutside} closed outside, ${counts.external} opened outside`;
   return {
     did,
     counts,
     reasons,
     ok: counts.mismatches === 0 && counts.closedOutside === 0 && counts.assigned === 0,
   };
+}
+
+/** What following the broker did to one position, for the run's counts and reasons. */
+interface Followed {
+  position: PositionRecord;
+  reason: string;
+  counted: 'assigned' | 'expired' | 'closedOutside' | 'none';
+  /** Shares the position's assignments and exercises delivered (signed). */
+  deliveredShares: number;
+}
+
+/** True once the options of `expiry` stopped trading (after the options close on expiration day). */
+function pastExpiry(ctx: RunContext, expiry: string, now: number): boolean {
+  if (expiry < ctx.tradeDate) return true;
+  if (expiry > ctx.tradeDate) return false;
+  const session = sessionFor(expiry, ctx.config.calendar);
+  return session === undefined || now >= session.optionsClose;
+}
+
+/**
+ * Brings one open position in line with IB (core `reconcileWithBroker`): a leg IB no longer holds leaves
+ * it as expired, assigned or exercised with its cash, the shares and orphaned legs stay as holdings the
+ * monitor closes, and the realised P&L joins the ledger; a leg gone with no explanation was closed outside
+ * the system. Undefined when IB holds every leg.
+ */
+async function followBroker(
+  ctx: RunContext,
+  position: PositionRecord,
+  ib: { atIb: ReadonlyMap<number, number>; newShares: number; stockConId: number; now: number },
+): Promise<Followed | undefined> {
+  const view = {
+    options: ib.atIb,
+    newShares: ib.newShares,
+    stockConId: ib.stockConId,
+    pastExpiry: pastExpiry(ctx, position.expiry, ib.now),
+    now: ib.now,
+  };
+  const first = reconcileWithBroker(position, view);
+  if (first.gone.length === 0) return undefined;
+  // The underlying's price tells an in-the-money leg (delivered) from one that expired or was closed.
+  const price = await underlyingPrice(ctx, position.symbol);
+  const result =
+    price === undefined ? first : reconcileWithBroker(position, { ...view, underlyingPrice: price });
+  const { now } = ib;
+  try {
+    if (result.unexplained.length > 0) {
+      const gone = result.unexplained.map(
+        (g) => `${g.contracts} × ${g.leg.contract.right}${g.leg.contract.strike}`,
+      );
+      const reason = result.finished
+        ? 'closed outside the system'
+        : `${gone.join(', ')} closed outside the system; the rest follows IB`;
+      const stored = result.finished
+        ? await ctx.stores.positions.markClosed(position.id, { reason, now })
+        : await ctx.stores.positions.update(result.position, { expectedVersion: position.version, now });
+      await ctx.alert({
+        subject: position.id,
+        rule: 'position-mismatch',
+        severity: 'CRITICAL',
+        positionId: position.id,
+        title: `Position gone at IB: ${position.symbol}`,
+        message: `${describePosition(position)}: ${gone.join(', ')} no longer held at IB and no order of ours closed it${result.finished ? '' : '; the position now holds only what IB holds'}.`,
+      });
+      return { position: stored, reason, counted: 'closedOutside', deliveredShares: 0 };
+    }
+    const ref = `${result.kind.toLowerCase()}-${ctx.tradeDate}`;
+    const assigned = result.assignments.map(describeAssignment);
+    const holdings = describeHoldings(result.position);
+    const reason =
+      result.kind === 'EXPIRY'
+        ? `expired: ${result.gone.map((g) => `${g.contracts} × ${g.leg.contract.right}${g.leg.contract.strike}`).join(', ')} worthless, realised ${usd(result.realisedUsd)}`
+        : `${assigned.join('; ')}; realised ${usd(result.realisedUsd)}${holdings ? `; holds ${holdings}` : ''}`;
+    let stored: PositionRecord;
+    if (result.finished) {
+      if (result.assignments.length > 0) {
+        await ctx.stores.positions.update(result.position, { expectedVersion: position.version, now });
+      }
+      stored = await ctx.stores.positions.markClosed(position.id, {
+        reason,
+        realisedPnlUsd: result.realisedUsd,
+        kind: result.kind,
+        ref,
+        now,
+      });
+    } else {
+      stored = await ctx.stores.positions.update(result.position, {
+        expectedVersion: position.version,
+        now,
+        realised: { usd: result.realisedUsd, kind: result.kind, ref },
+      });
+    }
+    if (result.assignments.length > 0) {
+      const early = !view.pastExpiry;
+      const next =
+        holdings === ''
+          ? 'nothing left to close'
+          : ctx.config.exits.assignedHoldings === 'close'
+            ? "the monitor closes them at the next session's first cycle with limit orders"
+            : "exits.assignedHoldings is 'alert': close them by hand";
+      await ctx.alert({
+        subject: position.id,
+        rule: 'assignment',
+        severity: 'CRITICAL',
+        positionId: position.id,
+        title: `ASSIGNED${early ? ' early' : ''}: ${position.symbol}`,
+        message: `${describePosition(position)}: ${assigned.join('; ')}. Realised ${usd(result.realisedUsd)}${holdings ? `; now holds ${holdings}` : ''}; ${next}.`,
+        numbers: {
+          shares: result.assignments.reduce((sum, a) => sum + a.shares, 0),
+          cashUsd: result.assignments.reduce((sum, a) => sum + a.cashUsd, 0),
+          realisedUsd: result.realisedUsd,
+        },
+      });
+    }
+    return {
+      position: stored,
+      reason,
+      counted: result.kind === 'EXPIRY' ? 'expired' : 'assigned',
+      deliveredShares: result.assignments.reduce((sum, a) => sum + a.shares, 0),
+    };
+  } catch (error) {
+    // Another run changed or closed it first; the next sync sees the result.
+    if (error instanceof PositionConflictError || error instanceof VersionConflictError) return undefined;
+    throw error;
+  }
+}
+
+/** The underlying's last price (or mid), or undefined when the bridge has none. */
+async function underlyingPrice(ctx: RunContext, symbol: string): Promise<number | undefined> {
+  try {
+    const [quote] = await ctx.bridge.quotes([{ secType: 'STK', symbol }]);
+    if (!quote || quote.error) return undefined;
+    if (quote.last !== undefined && quote.last > 0) return quote.last;
+    return quote.bid !== undefined && quote.ask !== undefined ? (quote.bid + quote.ask) / 2 : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -194,6 +194,8 @@ async function findOrder(deps: OrderDeps, key: string, orderId?: number): Promis
 /** Natural price of the combo now, from fresh quotes of its legs; undefined when any is unusable. */
 async function naturalNow(deps: OrderDeps, ticket: OrderTicket): Promise<number | undefined> {
   const legs = ticket.intent.legs;
+  // Shares of an assigned holding have no option leg to quote here: their marketable limit stays.
+  if (legs.length !== ticket.spreadLegs.length) return undefined;
   const quotes = await deps.bridge.quotes(legs.map((l) => optionQuoteRequest(l.contract)));
   const now = deps.clock.now();
   const priced = [];

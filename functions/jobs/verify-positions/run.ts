@@ -33,12 +33,13 @@ export type Difference =
 
 /** Every leg-level difference between our open positions and IB's option positions. Pure. */
 export function comparePositions(
-  open: readonly Pick<PositionRecord, 'id' | 'legs'>[],
+  open: readonly Pick<PositionRecord, 'id' | 'legs' | 'orphanLegs'>[],
   ib: readonly PositionView[],
 ): Difference[] {
   const ours = new Map<string, { quantity: number; positionIds: string[] }>();
   for (const p of open)
-    for (const l of p.legs) {
+    // An assignment's orphaned legs are the position's too.
+    for (const l of [...p.legs, ...(p.orphanLegs ?? [])]) {
       const id = legId(l.contract);
       const entry = ours.get(id) ?? { quantity: 0, positionIds: [] };
       entry.quantity += l.quantity;
@@ -129,7 +130,8 @@ export async function runVerifyPositions(input: VerifyInput, ctx: RunContext): P
       ib.flatMap((v) => (heldOptionContract(v) && v.quantity !== 0 ? [legId(heldOptionContract(v)!)] : [])),
     );
     for (const p of open) {
-      if (p.legs.some((l) => atIb.has(legId(l.contract)))) continue;
+      // Shares an assignment left are the position's until the monitor closes them.
+      if (p.stock || [...p.legs, ...(p.orphanLegs ?? [])].some((l) => atIb.has(legId(l.contract)))) continue;
       try {
         await ctx.stores.positions.markClosed(p.id, { reason: 'gone at IB (verify-positions repair)', now });
         counts.closed += 1;

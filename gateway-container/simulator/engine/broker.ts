@@ -13,8 +13,8 @@
 //     BUY legs − Σ ask of SELL legs. Mid = signed sum of leg mids.
 // Fill rules: a limit at or better than natural fills at once, at natural; a limit between mid and
 // natural fills at the limit with a probability rising from 10% at mid to 100% at natural, tried once
-// per simulated minute (seeded); a limit worse than mid waits. Orders above CHUNK contracts fill
-// CHUNK at a time, one chunk per minute. Market orders on combos are rejected (201), as a safety; a
+// per simulated minute (seeded); a limit worse than mid waits. Option orders above CHUNK contracts fill
+// CHUNK at a time, one chunk per minute (stock orders fill whole). Market orders on combos are rejected (201), as a safety; a
 // single-leg market order fills at natural.
 import type {
   SimAction,
@@ -542,7 +542,9 @@ export class Broker {
       }
     }
     if (price === undefined) return;
-    const quantity = order.request.quantity > CHUNK ? Math.min(CHUNK, order.remaining) : order.remaining;
+    // Option orders above CHUNK contracts fill in chunks; a stock order (shares of a liquid ETF) at once.
+    const chunked = order.request.quantity > CHUNK && order.request.contract.secType !== 'STK';
+    const quantity = chunked ? Math.min(CHUNK, order.remaining) : order.remaining;
     this.fill(order, prices, round2(price), quantity, at);
   }
 
@@ -693,6 +695,71 @@ export class Broker {
       equityWithLoanAfter: equityAfter,
       commission: round2(commission),
     };
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Early assignment
+
+  /**
+   * OCC assigns short in-the-money options of `symbol` before expiry (an exercise notice): every short
+   * option at least a cent in the money at spot `spot`, or only contract `conId`, up to `quantity`
+   * contracts in all (deepest in the money first). As IB books it: the option leaves at price 0 with no
+   * commission (its premium becomes realised P&L) and 100 shares per contract change hands at the
+   * strike, also without commission: a put writer buys them, a call writer sells them.
+   * Returns the settlement records written.
+   */
+  assignEarly(
+    symbol: string,
+    spot: number,
+    at: number,
+    narrow: { conId?: number; quantity?: number } = {},
+  ): SettlementRecord[] {
+    const out: SettlementRecord[] = [];
+    let left = narrow.quantity ?? Number.POSITIVE_INFINITY;
+    const intrinsic = (c: BaseContract) => (c.right === 'C' ? spot - c.strike : c.strike - spot);
+    for (const account of Object.values(this.state.accounts)) {
+      const shorts = Object.values(account.positions)
+        .filter(
+          (p) =>
+            p.contract.secType === 'OPT' &&
+            p.contract.symbol === symbol &&
+            p.position < 0 &&
+            (narrow.conId === undefined || p.contract.conId === narrow.conId) &&
+            intrinsic(p.contract) >= 0.01 - EPS,
+        )
+        .sort((a, b) => intrinsic(b.contract) - intrinsic(a.contract));
+      for (const pos of shorts) {
+        if (left <= 0) break;
+        const c = pos.contract;
+        const contracts = Math.min(-pos.position, left);
+        left -= contracts;
+        const realized = this.book(account, c, contracts, 0, 0) ?? 0;
+        const stockQuantity = contracts * c.multiplier * (c.right === 'P' ? 1 : -1);
+        const stock = this.market.underlyingContract(c.symbol);
+        if (!stock) throw new RangeError(`no stock contract for ${c.symbol}`);
+        this.book(account, stock, stockQuantity, c.strike, 0);
+        const record: SettlementRecord = {
+          account: account.id,
+          conId: c.conId,
+          localSymbol: c.localSymbol,
+          kind: 'assigned',
+          quantity: -contracts,
+          stockQuantity,
+          strike: c.strike,
+          settlementPrice: spot,
+          realizedPnl: realized,
+          time: at,
+        };
+        this.state.settlements.push(record);
+        out.push(record);
+        this.emit({ type: 'positionChanged', position: this.toSimPosition(account.id, pos) });
+        this.emit({
+          type: 'positionChanged',
+          position: this.toSimPosition(account.id, account.positions[String(stock.conId)]!),
+        });
+      }
+    }
+    return out;
   }
 
   // -------------------------------------------------------------------------------------------------

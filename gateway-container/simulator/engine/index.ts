@@ -92,6 +92,8 @@ export interface SimEngineControls extends SimEngine {
    * follow) and raises its volatility by `volLogBump` (log units, as a jump does). Quotes change now.
    */
   shockPrice(symbol: string, returnPct: number, volLogBump?: number): void;
+  /** OCC assigns short in-the-money options of `symbol` now (see Broker.assignEarly). */
+  assignEarly(symbol: string, narrow?: { conId?: number; quantity?: number }): SettlementRecord[];
   /** Filled, cancelled and rejected orders. */
   completedOrders(): SimOrderState[];
   /** Options settled at expiry (expired worthless, exercised or assigned). */
@@ -694,6 +696,11 @@ export function createSimEngine(options: SimEngineOptions = {}): SimEngineContro
     },
     shockPrice(symbol, returnPct, volLogBump = 0) {
       world.shockPrice(symbol, returnPct, volLogBump);
+    },
+    assignEarly(symbol, narrow = {}) {
+      const upper = symbol.toUpperCase();
+      if (!world.specs.has(upper)) throw new RangeError(`the simulator has no underlying ${symbol}`);
+      return world.broker.assignEarly(upper, world.market.quotedSpot(upper), world.now, narrow);
     },
     settlements: (account) =>
       world.broker.state.settlements

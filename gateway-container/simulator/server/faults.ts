@@ -10,7 +10,8 @@
 //    { "fault": "quotes", "mode": "stale", "target": "SPY" }, { "fault": "quotes", "mode": "normal" },
 //    { "fault": "partialFills", "neverComplete": true }, { "fault": "slow", "delayMs": 2000 },
 //    { "fault": "orderStatusLag", "delayMs": 200 }, { "fault": "delayedData", "on": true },
-//    { "at": "2026-11-24T12:00", "fault": "priceShock", "symbol": "SPY", "pct": -12, "volBump": 0.6 }]
+//    { "at": "2026-11-24T12:00", "fault": "priceShock", "symbol": "SPY", "pct": -12, "volBump": 0.6 },
+//    { "at": "2026-11-24T17:00", "fault": "earlyAssignment", "symbol": "IWM", "conId": 12345, "quantity": 1 }]
 
 import { z } from 'zod';
 import { nyTimeToEpoch } from '../../../functions/core/calendar';
@@ -37,7 +38,12 @@ export type FaultAction =
    */
   | { fault: 'delayedData'; on: boolean }
   /** The underlying gaps by `pct` percent (its options follow); `volBump` raises its log-volatility. */
-  | { fault: 'priceShock'; symbol: string; pct: number; volBump?: number };
+  | { fault: 'priceShock'; symbol: string; pct: number; volBump?: number }
+  /**
+   * OCC assigns every short in-the-money option of `symbol` now, as an early exercise by the holder
+   * would; `conId` narrows it to one contract, `quantity` to that many contracts in all.
+   */
+  | { fault: 'earlyAssignment'; symbol: string; conId?: number; quantity?: number };
 
 export interface ScheduledFault {
   /** Simulated epoch ms; undefined = at start. */
@@ -73,6 +79,12 @@ const actionSchema = z.discriminatedUnion('fault', [
     symbol: z.string().min(1),
     pct: z.number().gt(-100, 'pct must be above -100'),
     volBump: z.number().min(-2).max(2).optional(),
+  }),
+  z.object({
+    fault: z.literal('earlyAssignment'),
+    symbol: z.string().min(1),
+    conId: z.number().int().positive().optional(),
+    quantity: z.number().int().positive().optional(),
   }),
 ]);
 

@@ -50,6 +50,7 @@ export interface EngineFaultHooks {
   setPartialFillsNeverComplete?(neverComplete: boolean): void;
   setTime?(ms: number): void;
   shockPrice?(symbol: string, returnPct: number, volLogBump?: number): void;
+  assignEarly?(symbol: string, narrow?: { conId?: number; quantity?: number }): unknown;
 }
 
 export type ServerEngine = SimEngine & EngineFaultHooks;
@@ -107,6 +108,11 @@ export interface FaultControls {
   delayedData(on: boolean): void;
   /** The underlying gaps by `pct` percent now (options follow); `volBump` raises its log-volatility. */
   priceShock(symbol: string, pct: number, volBump?: number): void;
+  /**
+   * OCC assigns every short in-the-money option of `symbol` now; `conId` narrows it to one contract,
+   * `quantity` to that many contracts in all. Positions change; clients see POSITION updates.
+   */
+  earlyAssignment(symbol: string, narrow?: { conId?: number; quantity?: number }): void;
   /** Applies `action` when the simulated clock reaches `at` (now or earlier: at once). */
   schedule(at: number | undefined, action: FaultAction): void;
   /** The current state of the switches. */
@@ -370,6 +376,8 @@ export class TwsServer {
     delayedData: (on) => this.applyFault({ fault: 'delayedData', on }),
     priceShock: (symbol, pct, volBump) =>
       this.applyFault({ fault: 'priceShock', symbol, pct, ...(volBump === undefined ? {} : { volBump }) }),
+    earlyAssignment: (symbol, narrow = {}) =>
+      this.applyFault({ fault: 'earlyAssignment', symbol, ...narrow }),
     schedule: (at, action) => {
       this.pending.push({ at, action });
       if (at === undefined || at <= this.engine.now()) this.runDueFaults();
@@ -460,6 +468,14 @@ export class TwsServer {
         this.engine.shockPrice(action.symbol, action.pct, action.volBump ?? 0);
         this.pushMarketData();
         break;
+      case 'earlyAssignment': {
+        if (!this.engine.assignEarly) throw new Error('the engine has no early-assignment hook');
+        this.engine.assignEarly(action.symbol, {
+          ...(action.conId === undefined ? {} : { conId: action.conId }),
+          ...(action.quantity === undefined ? {} : { quantity: action.quantity }),
+        });
+        break;
+      }
     }
   }
 
