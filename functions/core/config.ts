@@ -483,13 +483,16 @@ export class ConfigError extends Error {
   }
 }
 
-/** Fields that existed once: an old config item naming one is told what to do instead. */
-const RETIRED_KEYS: Record<string, string> = {
-  'exits.minExtrinsic': 'renamed: use exits.assignmentExtrinsicUsd',
-  'exits.rollEnabled': 'removed with rule 11 (the iron condor roll): delete this field',
-  'exits.rollTestedDelta': 'removed with rule 11 (the iron condor roll): delete this field',
-  'exits.rollMinExtraCreditPct': 'removed with rule 11 (the iron condor roll): delete this field',
-};
+/**
+ * Fields that existed once: an old config item naming one is told what to do instead. A Map, so an
+ * unknown key named like an Object.prototype member (`valueOf`) is not mistaken for one.
+ */
+const RETIRED_KEYS: ReadonlyMap<string, string> = new Map([
+  ['exits.minExtrinsic', 'renamed: use exits.assignmentExtrinsicUsd'],
+  ['exits.rollEnabled', 'removed with rule 11 (the iron condor roll): delete this field'],
+  ['exits.rollTestedDelta', 'removed with rule 11 (the iron condor roll): delete this field'],
+  ['exits.rollMinExtraCreditPct', 'removed with rule 11 (the iron condor roll): delete this field'],
+]);
 
 /** Validates a whole config; throws ConfigError naming every bad field. */
 export function parseConfig(input: unknown): Config {
@@ -501,7 +504,7 @@ export function parseConfig(input: unknown): Config {
         issue.code === 'unrecognized_keys'
           ? issue.keys.map((key) => {
               const path = [...issue.path, key].join('.');
-              return { path, message: RETIRED_KEYS[path] ?? `Unrecognized key: "${key}"` };
+              return { path, message: RETIRED_KEYS.get(path) ?? `Unrecognized key: "${key}"` };
             })
           : [{ path: issue.path.join('.') || '(root)', message: issue.message }],
       ),

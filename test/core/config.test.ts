@@ -309,6 +309,13 @@ describe('exits: rule 6 and the data guard', () => {
       ]),
     );
   });
+
+  it.each(['valueOf', 'toString', 'constructor', 'hasOwnProperty'])(
+    'an unknown key named like an Object member (%s) is an unknown key, not a retired field',
+    (key) => {
+      expect(issuesOf({ [key]: {} })).toEqual([{ path: key, message: `Unrecognized key: "${key}"` }]);
+    },
+  );
 });
 
 describe('cross-field rules are named', () => {
