@@ -90,8 +90,11 @@ export interface GuardedOrder {
 export type PositionEffect = 'OPEN' | 'CLOSE';
 
 export interface PriceBand {
-  mid: number;
-  natural: number;
+  /** What bounds the limit: the bridge's own quotes, or only the spread's width (a leg without a quote). */
+  basis: 'quotes' | 'width';
+  /** From the bridge's own quotes; undefined when the band is the width alone. */
+  mid?: number;
+  natural?: number;
   /** Largest strike distance between two legs of one right; undefined for a single leg. */
   width?: number;
   /** What the band is widened by on each side: fraction × width (or × the price for a single leg) + a tick. */
@@ -220,6 +223,7 @@ export function priceBand(
   const scale = width ?? Math.abs(natural);
   const tolerance = r4(fraction * scale + PRICE_BAND_TICK);
   return {
+    basis: 'quotes',
     mid: r4(mid),
     natural: r4(natural),
     ...(width === undefined ? {} : { width }),
@@ -233,6 +237,27 @@ function isRefusal(x: PriceBand | GuardRefusal): x is GuardRefusal {
   return 'rule' in x;
 }
 
+/**
+ * The band an order's limit must lie in. When a leg has no usable quote the band cannot be measured. A
+ * closing spread is still bounded by its structure: it is never worth more than its width, so a limit
+ * in −width..width cannot act as a market order, and it goes ahead rather than block a protective exit
+ * whose missing wing the monitor priced from the model (the lifecycle's data guard). An opening order or
+ * a single leg without a quote is refused.
+ */
+export function bandFor(
+  order: Pick<GuardedOrder, 'legs' | 'action'>,
+  contracts: readonly LegContract[],
+  quotes: readonly LegQuote[],
+  fraction: number,
+  effect: PositionEffect,
+): PriceBand | GuardRefusal {
+  const band = priceBand(order, contracts, quotes, fraction);
+  if (!isRefusal(band) || effect !== 'CLOSE' || order.legs.length < 2) return band;
+  const width = widthOf(contracts);
+  if (width === undefined) return band;
+  return { basis: 'width', width, tolerance: 0, low: -width, high: width };
+}
+
 /** The limit against the band, and for a spread the credit rules: a credit to open, at most the width to close. */
 export function checkPrice(
   order: Pick<GuardedOrder, 'action' | 'limitPrice'>,
@@ -242,9 +267,13 @@ export function checkPrice(
   const L = order.limitPrice;
   if (L < band.low || L > band.high) {
     const widthText = band.width === undefined ? 'the price' : `width ${band.width}`;
+    const basis =
+      band.basis === 'width'
+        ? `a leg has no quote, so only the width ${band.width} bounds a close`
+        : `mid ${band.mid}, natural ${band.natural}, ± ${band.tolerance} = fraction of ${widthText} + a tick`;
     return {
       rule: 'PRICE_BAND',
-      message: `${order.action} limit ${L} is outside ${band.low}..${band.high} (mid ${band.mid}, natural ${band.natural}, ± ${band.tolerance} = fraction of ${widthText} + a tick)`,
+      message: `${order.action} limit ${L} is outside ${band.low}..${band.high} (${basis})`,
     };
   }
   if (band.width === undefined) return undefined;
@@ -310,7 +339,7 @@ export function guardOrder(input: GuardInput): GuardResult {
       rule: 'MAX_CONTRACTS_PER_DAY',
       message: `${input.placedToday} contracts opened today + ${contracts} exceed BRIDGE_MAX_CONTRACTS_PER_DAY ${limits.maxContractsPerDay}`,
     });
-  const band = priceBand(order, input.contracts, input.quotes, limits.priceBandWidthFraction);
+  const band = bandFor(order, input.contracts, input.quotes, limits.priceBandWidthFraction, effect);
   if (isRefusal(band)) return no(band);
   const price = checkPrice(order, band, effect);
   if (price) return no(price);
@@ -325,7 +354,13 @@ export function guardModification(input: {
   effect: PositionEffect;
   limits: OrderLimits;
 }): GuardRefusal | undefined {
-  const band = priceBand(input.order, input.contracts, input.quotes, input.limits.priceBandWidthFraction);
+  const band = bandFor(
+    input.order,
+    input.contracts,
+    input.quotes,
+    input.limits.priceBandWidthFraction,
+    input.effect,
+  );
   if (isRefusal(band)) return band;
   return checkPrice(input.order, band, input.effect);
 }

@@ -23,6 +23,7 @@ import {
   type LegContract,
   limitsForContractsPerTrade,
   positionEffect,
+  bandFor,
   priceBand,
   type PriceBand,
 } from '../../gateway-container/bridge/order-guard';
@@ -212,7 +213,15 @@ describe('price band', () => {
   it('is natural..mid widened by fraction × width + a tick, from the bridge’s own quotes', () => {
     // SELL (open): mid 1.25, natural 1.10; ± 0.1 × 5 + 0.01 = 0.51 → 0.59..1.76
     const band = priceBand({ legs: BULL_PUT_LEGS, action: 'SELL' }, [SHORT, LONG], QUOTES, 0.1) as PriceBand;
-    expect(band).toEqual({ mid: 1.25, natural: 1.1, width: 5, tolerance: 0.51, low: 0.59, high: 1.76 });
+    expect(band).toEqual({
+      basis: 'quotes',
+      mid: 1.25,
+      natural: 1.1,
+      width: 5,
+      tolerance: 0.51,
+      low: 0.59,
+      high: 1.76,
+    });
     // BUY (close): natural debit 2.20 − 0.80 = 1.40 → 0.74..1.91
     const close = priceBand({ legs: BULL_PUT_LEGS, action: 'BUY' }, [SHORT, LONG], QUOTES, 0.1) as PriceBand;
     expect(close).toMatchObject({ mid: 1.25, natural: 1.4, low: 0.74, high: 1.91 });
@@ -277,6 +286,25 @@ describe('price band', () => {
     expect(noAsk).toMatchObject({ rule: 'PRICE_BAND' });
   });
 
+  it('a close whose wing has no quote is bounded by the width alone; an opening order is refused', () => {
+    const wingSilent = [QUOTES[0]!, {}];
+    // closing the bull put: BUY the long-the-spread combo at a debit
+    const close = bandFor({ legs: BULL_PUT_LEGS, action: 'BUY' }, [SHORT, LONG], wingSilent, 0.1, 'CLOSE');
+    expect(close).toEqual({ basis: 'width', width: 5, tolerance: 0, low: -5, high: 5 });
+    expect(checkPrice({ action: 'BUY', limitPrice: 4.2 }, close as PriceBand, 'CLOSE')).toBeUndefined();
+    expect(checkPrice({ action: 'BUY', limitPrice: 5.01 }, close as PriceBand, 'CLOSE')).toMatchObject({
+      rule: 'PRICE_BAND',
+      message: 'BUY limit 5.01 is outside -5..5 (a leg has no quote, so only the width 5 bounds a close)',
+    });
+    expect(
+      bandFor({ legs: BULL_PUT_LEGS, action: 'SELL' }, [SHORT, LONG], wingSilent, 0.1, 'OPEN'),
+    ).toMatchObject({ rule: 'PRICE_BAND', message: expect.stringContaining('no ask for leg 2') });
+    // a single leg has no width to bound it
+    expect(
+      bandFor({ legs: [{ conId: 2, action: 'SELL', ratio: 1 }], action: 'SELL' }, [LONG], [{}], 0.1, 'CLOSE'),
+    ).toMatchObject({ rule: 'PRICE_BAND' });
+  });
+
   it.each([
     ['the mid', 'SELL', 1.25, 'OPEN', undefined],
     ['natural', 'SELL', 1.1, 'OPEN', undefined],
@@ -290,12 +318,28 @@ describe('price band', () => {
 
   it('never a debit to open a credit spread, never more than the width to close it', () => {
     // a far spread worth almost nothing: mid 0.03, band ± 0.51
-    const cheap = { mid: 0.03, natural: 0.01, width: 5, tolerance: 0.51, low: -0.5, high: 0.54 };
+    const cheap = {
+      basis: 'quotes' as const,
+      mid: 0.03,
+      natural: 0.01,
+      width: 5,
+      tolerance: 0.51,
+      low: -0.5,
+      high: 0.54,
+    };
     expect(checkPrice({ action: 'SELL', limitPrice: -0.05 }, cheap, 'OPEN')?.rule).toBe('CREDIT_TO_OPEN');
     expect(checkPrice({ action: 'SELL', limitPrice: 0 }, cheap, 'OPEN')?.rule).toBe('CREDIT_TO_OPEN');
     expect(checkPrice({ action: 'SELL', limitPrice: 0.01 }, cheap, 'OPEN')).toBeUndefined();
     // deep in the money: worth about the width
-    const deep = { mid: 4.9, natural: 4.98, width: 5, tolerance: 0.51, low: 4.39, high: 5.49 };
+    const deep = {
+      basis: 'quotes' as const,
+      mid: 4.9,
+      natural: 4.98,
+      width: 5,
+      tolerance: 0.51,
+      low: 4.39,
+      high: 5.49,
+    };
     expect(checkPrice({ action: 'BUY', limitPrice: 5.1 }, deep, 'CLOSE')?.rule).toBe('DEBIT_TO_CLOSE');
     expect(checkPrice({ action: 'BUY', limitPrice: 5 }, deep, 'CLOSE')).toBeUndefined();
   });
