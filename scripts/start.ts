@@ -298,6 +298,11 @@ async function openAndAssignTheDayBefore(ctx: ScenarioContext): Promise<string> 
     multiplier: 100,
   });
   const key = intentKey({ tradeDate: dayBefore, subjectId: EARLY_ASSIGNMENT_SUBJECT, purpose: 'OPEN' });
+  // Priced at the spread's natural credit (short bid − long ask): marketable, so it fills at once, and
+  // inside the bridge's price band (a token credit far below natural would be refused there).
+  const natural =
+    engine.quote(put(shortStrike)!.conId)!.bid! - engine.quote(put(shortStrike - 5)!.conId)!.ask!;
+  const limitPrice = Math.floor(natural * 100) / 100;
   const legs = [
     { contract: contract(shortStrike), action: 'SELL' as const, ratio: 1 },
     { contract: contract(shortStrike - 5), action: 'BUY' as const, ratio: 1 },
@@ -313,14 +318,13 @@ async function openAndAssignTheDayBefore(ctx: ScenarioContext): Promise<string> 
       legs,
       action: 'SELL',
       quantity: 1,
-      limitPrice: 0.05,
+      limitPrice,
       dryRun: false,
       reason: 'scenario early-assignment: an IWM bull put opened the day before, its short 2% in the money',
       createdBy: 'scenario',
     },
     stack.clock.now(),
   );
-  // A credit of at least 0.05 is marketable: it fills at once at natural.
   await stack.context.bridge(26).placeOrder({
     orderRef: key,
     legs: legs.map((l) => ({
@@ -331,7 +335,7 @@ async function openAndAssignTheDayBefore(ctx: ScenarioContext): Promise<string> 
     action: 'SELL',
     quantity: 1,
     orderType: 'LMT',
-    limitPrice: 0.05,
+    limitPrice,
     tif: 'DAY',
   });
   stack.clock.advanceTo(stack.clock.now() + 60_000);
