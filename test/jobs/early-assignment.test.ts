@@ -14,9 +14,10 @@ import { parseConfig } from '../../functions/core/config';
 import type { StrategyPosition } from '../../functions/core/types';
 import { handler as monitor } from '../../functions/jobs/monitor';
 import { handler as sync } from '../../functions/jobs/position-sync';
-import type { SimContract, SimOrderState } from '../../gateway-container/simulator/engine-api';
+import type { SimContract } from '../../gateway-container/simulator/engine-api';
 import '../support/dynamodb';
 import { lambdaContext, startJobStack } from './support';
+import { placeSpreadAtBroker } from './broker-spread';
 
 const stack = await startJobStack({ seed: 5 });
 const { db, sim, clock } = stack;
@@ -59,27 +60,16 @@ async function openBullPut(id: string, expiry: string, shortStrike: number) {
   const long = listed(expiry, shortStrike - 5)!;
   const cashBefore = cash();
   const ref = `setup-${id}`;
-  const state = engine.placeOrder({
+  const state = placeSpreadAtBroker(engine, {
     orderId: manualId++,
-    clientId: 0,
     account,
-    contract: {
-      secType: 'BAG',
-      symbol: 'IWM',
-      legs: [
-        { conId: short.conId, ratio: 1, action: 'SELL' },
-        { conId: long.conId, ratio: 1, action: 'BUY' },
-      ],
-    },
-    action: 'BUY',
+    symbol: 'IWM',
+    short,
+    long,
+    purpose: 'open',
     quantity: 1,
-    orderType: 'LMT',
-    limitPrice: 100,
-    tif: 'DAY',
     orderRef: ref,
-    transmit: true,
-    whatIf: false,
-  }) as SimOrderState;
+  });
   expect(state.status).toBe('Filled');
   const executions = sim.executions().filter((e) => e.execution.orderRef === ref);
   const commissionsUsd = executions.reduce((s, e) => s + e.commission.commission, 0);

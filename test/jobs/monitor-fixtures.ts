@@ -1,8 +1,9 @@
 // Positions for the monitor's exit tests: a bull put opened at the simulator's broker (so an exit closes
 // something real) and recorded as ours in DynamoDB, plus readers of what IB and the store hold after.
 import type { StrategyPosition } from '../../functions/core/types';
-import type { SimContract, SimOrderState } from '../../gateway-container/simulator/engine-api';
+import type { SimContract } from '../../gateway-container/simulator/engine-api';
 import type { JobStack } from './support';
+import { placeSpreadAtBroker } from './broker-spread';
 
 const iso = (yyyymmdd: string) => `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6)}`;
 
@@ -37,27 +38,16 @@ export function monitorFixtures(stack: JobStack) {
   async function openBullPut(id: string, shortStrike: number, quantity: number, entryCredit: number) {
     const short = option(shortStrike, 'P');
     const long = option(shortStrike - 5, 'P');
-    const state = engine.placeOrder({
+    const state = placeSpreadAtBroker(engine, {
       orderId: manualId++,
-      clientId: 0,
       account,
-      contract: {
-        secType: 'BAG',
-        symbol: 'IWM',
-        legs: [
-          { conId: short.conId, ratio: 1, action: 'SELL' },
-          { conId: long.conId, ratio: 1, action: 'BUY' },
-        ],
-      },
-      action: 'BUY',
+      symbol: 'IWM',
+      short,
+      long,
+      purpose: 'open',
       quantity,
-      orderType: 'LMT',
-      limitPrice: 100,
-      tif: 'DAY',
       orderRef: `setup-${id}`,
-      transmit: true,
-      whatIf: false,
-    }) as SimOrderState;
+    });
     for (let i = 0; i < 3 && state.status !== 'Filled'; i++) sim.advance(61_000);
     const contract = (c: SimContract) => ({
       symbol: 'IWM',

@@ -3,9 +3,10 @@
 // outside the system, and an assignment. DynamoDB Local, the real bridge; SNS the only mock.
 import { describe, expect, it } from 'vitest';
 import { handler as sync } from '../../functions/jobs/position-sync';
-import type { SimContract, SimOrderState } from '../../gateway-container/simulator/engine-api';
+import type { SimContract } from '../../gateway-container/simulator/engine-api';
 import '../support/dynamodb';
 import { lambdaContext, startJobStack, TOPIC } from './support';
+import { placeSpreadAtBroker } from './broker-spread';
 
 const stack = await startJobStack({ seed: 11 });
 const { db, sim } = stack;
@@ -26,28 +27,16 @@ const iso = (yyyymmdd: string) => `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6
 let manualId = 900_000;
 /** A bull put (sell `short`, buy `long`) or its closing order, as a trader would send it from TWS. */
 function tradeSpread(short: SimContract, long: SimContract, purpose: 'open' | 'close', quantity = 1) {
-  const state = engine.placeOrder({
+  const state = placeSpreadAtBroker(engine, {
     orderId: manualId++,
-    clientId: 0,
     account,
-    contract: {
-      secType: 'BAG',
-      symbol: 'IWM',
-      legs: [
-        { conId: short.conId, ratio: 1, action: purpose === 'open' ? 'SELL' : 'BUY' },
-        { conId: long.conId, ratio: 1, action: purpose === 'open' ? 'BUY' : 'SELL' },
-      ],
-    },
-    // IB combo semantics: BUY legs +, SELL legs −; a BUY at +100 is marketable either way.
-    action: 'BUY',
+    symbol: 'IWM',
+    short,
+    long,
+    purpose,
     quantity,
-    orderType: 'LMT',
-    limitPrice: 100,
-    tif: 'DAY',
     orderRef: `tws-manual-${manualId}`,
-    transmit: true,
-    whatIf: false,
-  }) as SimOrderState;
+  });
   if (state.status !== 'Filled') sim.advance(1000);
   expect(engine.openOrders().filter((o) => o.request.orderId === state.request.orderId)).toHaveLength(0);
 }

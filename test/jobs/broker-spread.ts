@@ -1,0 +1,41 @@
+// A vertical spread's combo placed straight at the simulated broker, as a trader would send it from TWS
+// (no intent, no bridge): the tests' way to put a position at IB before a job looks at it.
+import type { SimContract, SimEngine, SimOrderState } from '../../gateway-container/simulator/engine-api';
+
+export interface BrokerSpreadOrder {
+  account: string;
+  orderId: number;
+  symbol: string;
+  short: SimContract;
+  long: SimContract;
+  /** open: sell the short, buy the long; close: the reverse. */
+  purpose: 'open' | 'close';
+  quantity: number;
+  orderRef: string;
+}
+
+/** Places the combo at a marketable limit (IB combo semantics: a BUY at +100 crosses either way). */
+export function placeSpreadAtBroker(engine: SimEngine, order: BrokerSpreadOrder): SimOrderState {
+  const open = order.purpose === 'open';
+  return engine.placeOrder({
+    orderId: order.orderId,
+    clientId: 0,
+    account: order.account,
+    contract: {
+      secType: 'BAG',
+      symbol: order.symbol,
+      legs: [
+        { conId: order.short.conId, ratio: 1, action: open ? 'SELL' : 'BUY' },
+        { conId: order.long.conId, ratio: 1, action: open ? 'BUY' : 'SELL' },
+      ],
+    },
+    action: 'BUY',
+    quantity: order.quantity,
+    orderType: 'LMT',
+    limitPrice: 100,
+    tif: 'DAY',
+    orderRef: order.orderRef,
+    transmit: true,
+    whatIf: false,
+  }) as SimOrderState;
+}
