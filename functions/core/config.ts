@@ -307,7 +307,7 @@ export const exitsSchema = z
       .max(20)
       .default(3)
       .describe(
-        'exit orders per position per day that may fail (rejected, or cancelled with nothing filled) before a CRITICAL alert and no further exit that day',
+        'exit orders per position per day that may fail (rejected, or never reached IB) before a CRITICAL alert and no further exit that day',
       ),
     expiryCloseMinutesBeforeClose: z
       .number()
