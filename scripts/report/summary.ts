@@ -120,6 +120,13 @@ export interface PositionView {
   >;
   /** Decisions of the day: how many per rule, and every one that was not a plain HOLD. */
   decisionsByRule: Record<string, number>;
+  /**
+   * The day's P&L path (realised so far + unrealised at mid), one point per P&L snapshot, oldest first;
+   * the report joins the days of a position into its line from entry to exit.
+   */
+  pnlPath?: { at: number; pnlUsd: number }[];
+  /** What closed it, in the words of `closesByRule` ("profit target", "expiry", ...), for the chart marker. */
+  closedBy?: string;
   notableDecisions: DecisionView[];
   lastDecision?: DecisionView;
 }
@@ -188,6 +195,10 @@ export interface DaySummary {
     rejectionReasons: Record<string, number>;
     /** Every re-evaluation execute-strategies recorded on a candidate, oldest first. */
     reevaluations: ReevaluationView[];
+    /** Every scored candidate's score (the archive), for the distribution chart. */
+    scores?: number[];
+    /** The candidates an opening order was placed for, with their factor breakdown. */
+    chosen?: CandidateView[];
   };
   orders: OrderView[];
   orderCounts: {
@@ -213,6 +224,66 @@ export interface DaySummary {
   alerts: PublishedAlert[];
   alertCounts: Record<AlertSeverity, number>;
   expectations: Expectation[];
+  /** The five counts checked after the day; each must be 0. */
+  checks?: DayChecks;
+  /** Positions closed that day by what closed them: "profit target", "DTE exit", "expiry", "assignment", ... */
+  closesByRule?: Record<string, number>;
+  /** The account at the day's end, for the equity curve. */
+  equity?: EquityPoint;
+}
+
+/** Checked after every simulated day (and summed for a run): each must be 0. */
+export interface DayChecks {
+  /** Broker orders sharing an orderRef, or two broker orders for one intent. */
+  duplicateOrders: number;
+  /** Broker orders, executions or positions with no record in DynamoDB. */
+  lostRecords: number;
+  /** Legs where the system's open positions and the broker's positions differ. */
+  unreconciledPositions: number;
+  /** Broker option legs or shares no open position owns. */
+  orphanLegs: number;
+  /** |system realised P&L since the run's start − broker realised from its cash ledger|, dollars, to the cent. */
+  pnlMismatchUsd: number;
+  /** One line per thing counted (which order, which leg, the two P&L figures); empty when all are 0. */
+  details: string[];
+}
+
+export interface EquityPoint {
+  date: IsoDate;
+  /** The broker's net liquidation at the day's end (absent from the AWS source when not recorded). */
+  netLiquidation?: number;
+  /** The system's realised P&L from the run's (or report's) first day to this day's end, dollars. */
+  realisedToDateUsd: number;
+  /** The broker's own figure for the same, from its cash ledger (local runs only). */
+  brokerRealisedToDateUsd?: number;
+  /** How far net liquidation (or, without it, realised to date) is below its running peak; ≤ 0. */
+  drawdownUsd: number;
+}
+
+/** One day as the report draws it: a local day, or a day read back from the deployed tables. */
+export type ReportDay = Omit<DaySummary, 'simulator' | 'runs' | 'jobs'> &
+  Partial<Pick<DaySummary, 'simulator' | 'runs' | 'jobs'>>;
+
+/** out/summary.json: a run of one or many trading days. One renderer for both sources. */
+export interface RunSummary {
+  source: 'local' | 'aws';
+  scenario: { name: string; description: string };
+  seed?: number;
+  from: IsoDate;
+  to: IsoDate;
+  /** Real time of the run. */
+  startedAt: string;
+  realDurationMs: number;
+  /** True when every day completed and every count is 0. */
+  completed: boolean;
+  /** Each day's problems, prefixed with its date. */
+  problems: string[];
+  days: ReportDay[];
+  totals: Omit<DayChecks, 'details'> & {
+    closesByRule: Record<string, number>;
+    alertCounts: Record<AlertSeverity, number>;
+    realisedUsd: number;
+  };
 }
 
 export const hhmm = nyClockTime;
