@@ -148,6 +148,8 @@ export interface ScenarioContext {
 }
 
 export interface ScenarioEvent {
+  /** Trading day of the run the event happens on: 0 = the first (default), 4 = the fifth. */
+  day?: number;
   time: string;
   label: string;
   apply(ctx: ScenarioContext): void | Promise<void>;
@@ -156,6 +158,8 @@ export interface ScenarioEvent {
 export interface Scenario {
   name: string;
   description: string;
+  /** Trading days the scenario needs to make its point (default 1); `--days` below it is raised to it. */
+  days?: number;
   config?: LocalStackOptions['config'];
   /** When the stack starts (default 08:00 of the day): a scenario that needs the day before starts then. */
   start?(date: IsoDate): number;
@@ -165,8 +169,15 @@ export interface Scenario {
   events?: ScenarioEvent[];
   /** A reason when a run's failure or refusal is what the scenario provokes; undefined otherwise. */
   tolerate?(run: RunRecord): string | undefined;
-  /** What the day must show for the scenario to have made its point. */
-  check?(summary: DaySummary, ctx: ScenarioContext): Expectation[] | Promise<Expectation[]>;
+  /**
+   * What the run must show for the scenario to have made its point, judged once after its last event's
+   * day: `summary` is that day, `days` every day run so far (oldest first, `summary` included).
+   */
+  check?(
+    summary: DaySummary,
+    ctx: ScenarioContext,
+    days: readonly DaySummary[],
+  ): Expectation[] | Promise<Expectation[]>;
 }
 
 const within = (run: { time: string }, from: string, to: string) =>

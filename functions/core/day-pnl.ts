@@ -165,3 +165,17 @@ export function marksFrom(
   }
   return marks;
 }
+
+/**
+ * Realised P&L dated `from`..`to` (trade dates, inclusive) over the given positions' ledgers, to the
+ * cent: the equity curve's cumulative realised line and the figure a run compares with the broker's.
+ */
+export function realisedBetween(positions: readonly LedgerPosition[], from: IsoDate, to: IsoDate): number {
+  let usd = 0;
+  for (const position of positions) {
+    for (const entry of realisedEntries(position)) {
+      if (entry.tradeDate >= from && entry.tradeDate <= to) usd += entry.usd;
+    }
+  }
+  return cents(usd);
+}

@@ -1,9 +1,9 @@
 // The day's P&L by hand: which realised entries and which marks count, and which do not.
 import { describe, expect, it } from 'vitest';
 import { nyTimeToEpoch } from '../../functions/core/calendar';
-import { dayPnl, latestPerPosition, marksFrom } from '../../functions/core/day-pnl';
+import { dayPnl, latestPerPosition, marksFrom, realisedBetween } from '../../functions/core/day-pnl';
 import type { LedgerPosition, PositionMark } from '../../functions/core/day-pnl';
-import type { RealisedEntry, RealisedKind } from '../../functions/core/types';
+import type { IsoDate, RealisedEntry, RealisedKind } from '../../functions/core/types';
 
 const DAY = '2026-06-01';
 const at = (hhmm: string, date = DAY) => nyTimeToEpoch(date, hhmm);
@@ -130,5 +130,26 @@ describe('dayPnl', () => {
       ]),
     );
     expect(marksFrom(snapshots, 'natural').get('x')).toEqual({ at: 2, unrealisedUsd: -9 });
+  });
+});
+
+describe('realisedBetween', () => {
+  const entry = (tradeDate: IsoDate, usd: number, kind: RealisedKind = 'CLOSE') => ({
+    at: Date.parse(`${tradeDate}T20:00:00Z`),
+    tradeDate,
+    usd,
+    kind,
+  });
+  const positions = [
+    { id: 'a', status: 'CLOSED' as const, realised: [entry('2026-11-02', 10.1), entry('2026-11-04', -3.3)] },
+    { id: 'b', status: 'OPEN' as const, realised: [entry('2026-11-03', 0.2, 'PARTIAL_CLOSE')] },
+    // Closed before the ledger existed: its whole P&L on its closing date.
+    { id: 'c', status: 'CLOSED' as const, closedAt: Date.parse('2026-11-05T20:00:00Z'), realisedPnlUsd: 7 },
+  ];
+
+  it('sums the ledger entries dated inside the range, both ends included, to the cent', () => {
+    expect(realisedBetween(positions, '2026-11-02', '2026-11-05')).toBe(14);
+    expect(realisedBetween(positions, '2026-11-03', '2026-11-04')).toBe(-3.1);
+    expect(realisedBetween(positions, '2026-11-06', '2026-11-30')).toBe(0);
   });
 });
