@@ -1056,7 +1056,10 @@ export async function runDay(options: RunDayOptions = {}): Promise<DaySummary> {
       alertCounts,
       expectations: [],
     };
-    summary.expectations = [...((await scenario.check?.(summary, ctx)) ?? []), ...consistencyChecks(summary)];
+    summary.expectations = [
+      ...((await scenario.check?.(summary, ctx, [summary])) ?? []),
+      ...consistencyChecks(summary),
+    ];
     for (const e of summary.expectations.filter((x) => x.status === 'not met')) {
       problems.push(`scenario check not met: ${e.description}${e.detail ? ` (${e.detail})` : ''}`);
     }
