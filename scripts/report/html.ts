@@ -2,7 +2,7 @@
 // resource) that a trader can read top to bottom: what happened, the candidates and why they scored
 // what they did, the orders, every position's decisions with the rule and numbers, and the alerts.
 import { hhmm } from './summary';
-import type { DaySummary, DecisionView, Expectation, RunRecord } from './summary';
+import type { DaySummary, DecisionView, Expectation, RunRecord, RunSummary } from './summary';
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(value: unknown): string {
@@ -343,4 +343,12 @@ ${alerts}
 ${runsSection(s.runs)}
 </body></html>
 `;
+}
+
+/**
+ * out/report.html for a run of one or many days. Until the charts land this shows the last day only
+ * (a local day always carries its broker view and runs).
+ */
+export function renderRunReport(run: RunSummary): string {
+  return renderReport(run.days.at(-1) as DaySummary);
 }
