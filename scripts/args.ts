@@ -2,11 +2,15 @@
 // parseArgs for the grammar (--flag value, --flag=value, -h, unknown flags, missing values), and one
 // validator per kind of value, so the three scripts word the same mistake the same way
 // (`--seed: expected a whole number, got "x"`). Each script states its options and keeps its own rules.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
-import { addDays, sessionFor } from '../functions/core/calendar';
+import { addDays, nextTradingDay, sessionFor } from '../functions/core/calendar';
 import { parseConfig } from '../functions/core/config';
 import type { IsoDate } from '../functions/core/types';
+import { parseFaultScript } from '../gateway-container/simulator/server/faults';
+import type { ScheduledFault } from '../gateway-container/simulator/server/faults';
 
 /** A command-line mistake: the script prints the message (and its help) and exits with status 2. */
 export class UsageError extends Error {
@@ -138,6 +142,54 @@ export function tradingDay(flag: string, raw: string): IsoDate {
     throw new UsageError(`${flag}: ${raw} is not a trading day (weekend or NYSE holiday)`);
   }
   return raw;
+}
+
+/**
+ * A real date YYYY-MM-DD; a weekend or NYSE holiday moves to the next trading day, with a note saying so
+ * (a run of many days starts on the first session on or after the date asked for).
+ */
+export function firstTradingDay(flag: string, raw: string): { date: IsoDate; note?: string } {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || !isRealDate(raw)) {
+    throw new UsageError(`${flag}: expected a date YYYY-MM-DD, ${got(raw)}`);
+  }
+  const calendar = parseConfig({}).calendar;
+  if (sessionFor(raw, calendar)) return { date: raw };
+  const date = nextTradingDay(raw, calendar);
+  return { date, note: `${flag} ${raw} is not a trading day (weekend or NYSE holiday): starting on ${date}` };
+}
+
+/** A whole number from `min` to `max` (a count of days). */
+export function wholeNumberIn(flag: string, raw: string, min: number, max: number): number {
+  const value = Number(raw);
+  if (!/^\d{1,9}$/.test(raw) || value < min || value > max) {
+    throw new UsageError(`${flag}: expected a whole number from ${min} to ${max}, ${got(raw)}`);
+  }
+  return value;
+}
+
+/** A fault script file in the simulator's format (a JSON list); the message names the file, entry and field. */
+export function faultScriptFile(flag: string, raw: string): { file: string; faults: ScheduledFault[] } {
+  const file = resolve(raw);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new UsageError(
+      code === 'ENOENT' ? `${flag}: no such file ${file}` : `${flag}: cannot read ${file} (${String(code)})`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${flag}: ${file} is not JSON: ${(error as Error).message}`);
+  }
+  try {
+    return { file, faults: parseFaultScript(json) };
+  } catch (error) {
+    throw new UsageError(`${flag}: ${file}: ${(error as Error).message}`);
+  }
 }
 
 function isRealDate(date: string): boolean {

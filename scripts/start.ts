@@ -1,12 +1,16 @@
-// `npm start`: one simulated trading day through the real job handlers, with no AWS and no IB account.
+// `npm start`: simulated trading days through the real job handlers, with no AWS and no IB account.
 //
 // Starts the local stack (DynamoDB Local, the TWS-protocol simulator, the bridge), walks the job
 // schedule from 08:00 New York (position-sync pre-market, strategy-analysis 09:45,
 // execute-strategies 10:00 on the paper account, monitor every 5 minutes until the close,
 // position-sync 16:15, ...) by jumping the simulator's clock from one run to the next, prints a line
-// per run, and writes out/summary.json and out/report.html.
+// per run, and writes out/summary.json and out/report.html. `--days N` walks N trading days on the same
+// stack (the night between: expiries settle, IB Gateway restarts at 23:45) and checks five counts after
+// each day (scripts/report/reconcile.ts).
 //
 //   npm start                                   # the normal day
+//   npm start -- --days 20                      # twenty trading days, checked after each
+//   npm start -- --faults my-faults.json        # a fault script in the simulator's format
 //   npm start -- --scenario sell-off --seed 7   # a named fault scenario
 //   npm start -- --help                         # the scenarios and flags
 //
@@ -15,12 +19,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { addDays, nyTimeToEpoch, previousTradingDay, sessionFor } from '../functions/core/calendar';
+import {
+  addDays,
+  nextTradingDay,
+  nyDate,
+  nyTimeToEpoch,
+  previousTradingDay,
+  sessionFor,
+} from '../functions/core/calendar';
 import { intentKey } from '../functions/core/orders';
 import { JOB_NAMES, parseConfig } from '../functions/core/config';
 import type { JobName } from '../functions/core/config';
 import type { AlertSeverity, IsoDate } from '../functions/core/types';
 import type { BridgeEvent } from '../gateway-container/bridge/contract';
+import type { ScheduledFault } from '../gateway-container/simulator/server/faults';
 import {
   bridgeEventEnvelope,
   DEFAULT_DATE,
@@ -33,17 +45,27 @@ import {
 import type { LocalStack, LocalStackOptions } from './local/stack';
 import {
   clockTime,
+  faultScriptFile,
+  firstTradingDay,
   minutesStep,
   numberAbove,
   oneOf,
   parseFlags,
-  tradingDay,
   UsageError,
   wholeNumber,
+  wholeNumberIn,
 } from './args';
-import { renderReport } from './report/html';
+import { renderRunReport } from './report/html';
+import { brokerBook, checksClean, equityPoint, reconcile } from './report/reconcile';
 import { collectDayRecords, hhmm } from './report/summary';
-import type { DaySummary, Expectation, PositionView, RunRecord, RunStatus } from './report/summary';
+import type {
+  DaySummary,
+  Expectation,
+  PositionView,
+  RunRecord,
+  RunStatus,
+  RunSummary,
+} from './report/summary';
 
 // ---------------------------------------------------------------------------------------------------
 // The schedule (lib/jobs-table.ts)
@@ -738,6 +760,11 @@ export interface StartArgs {
   scenario: string;
   seed: number;
   date: IsoDate;
+  /** Set when --date was a weekend or holiday and the run starts on the next trading day. */
+  dateNote?: string;
+  days: number;
+  faults?: ScheduledFault[];
+  faultsFile?: string;
   speed: number;
   outDir: string;
   until?: string;
@@ -756,6 +783,8 @@ const START_OPTIONS = {
   scenario: { type: 'string' },
   seed: { type: 'string' },
   date: { type: 'string' },
+  days: { type: 'string' },
+  faults: { type: 'string' },
   speed: { type: 'string' },
   until: { type: 'string' },
   'collect-every': { type: 'string' },
@@ -764,11 +793,16 @@ const START_OPTIONS = {
 
 export function parseStartArgs(argv: readonly string[]): StartArgs {
   const { values } = parseFlags(argv, START_OPTIONS);
+  const date = values.date === undefined ? { date: DEFAULT_DATE } : firstTradingDay('--date', values.date);
+  const script = values.faults === undefined ? undefined : faultScriptFile('--faults', values.faults);
   return {
     scenario:
       values.scenario === undefined ? 'normal' : oneOf('scenario', values.scenario, Object.keys(SCENARIOS)),
     seed: values.seed === undefined ? 1 : wholeNumber('--seed', values.seed),
-    date: values.date === undefined ? DEFAULT_DATE : tradingDay('--date', values.date),
+    date: date.date,
+    ...(date.note ? { dateNote: date.note } : {}),
+    days: values.days === undefined ? 1 : wholeNumberIn('--days', values.days, 1, MAX_DAYS),
+    ...(script ? { faults: script.faults, faultsFile: script.file } : {}),
     speed: values.speed === undefined ? 1 : numberAbove('--speed', values.speed, 0, 1000),
     outDir: resolve(values.out ?? resolve(REPO_ROOT, 'out')),
     ...(values.until === undefined ? {} : { until: clockTime('--until', values.until) }),
@@ -784,12 +818,14 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
 export function helpText(): string {
   const width = Math.max(...Object.keys(SCENARIOS).map((n) => n.length));
   return [
-    'npm start [-- options]: one simulated trading day through the real job handlers (no AWS, no IB account).',
+    'npm start [-- options]: simulated trading days through the real job handlers (no AWS, no IB account).',
     '',
     'Options:',
     '  --scenario NAME   a named fault scenario (default normal)',
     '  --seed N          market seed; the same seed replays the same day (default 1)',
-    `  --date YYYY-MM-DD a trading day (default ${DEFAULT_DATE})`,
+    `  --date YYYY-MM-DD the first trading day (default ${DEFAULT_DATE}; a weekend or holiday moves to the next one)`,
+    `  --days N          consecutive trading days on one stack, checked after each (default 1, at most ${MAX_DAYS})`,
+    "  --faults FILE     a fault script in the simulator's format (a JSON list; see the README)",
     '  --speed N         simulator ms per real ms while a job runs (default 1; the clock jumps between runs)',
     '  --until HH:MM     stop the day early (New York time)',
     '  --collect-every N minutes between data-collection runs (default 5, as scheduled in AWS)',
@@ -869,19 +905,117 @@ function progressLine(run: RunRecord): string {
   return `${run.time}  ${what.padEnd(34)} ${status.padEnd(15)} ${text}${took}`;
 }
 
-export async function runDay(options: RunDayOptions = {}): Promise<DaySummary> {
+/** The most trading days one run walks (about a year of sessions). */
+export const MAX_DAYS = 250;
+/** IBC restarts IB Gateway every night at 23:45 New York (lib/gateway-service.ts). */
+export const NIGHTLY_RESTART_TIME = '23:45';
+
+export interface RunDaysOptions extends RunDayOptions {
+  /** Consecutive NYSE trading days from `date` (default 1, at most MAX_DAYS; a scenario may need more). */
+  days?: number;
+  /** A fault script in the simulator's format (`--faults FILE`), applied at its simulated times. */
+  faults?: ScheduledFault[];
+}
+
+/** `count` consecutive trading days from `first` (itself a trading day). */
+export function tradingDays(first: IsoDate, count: number): IsoDate[] {
+  const calendar = parseConfig({}).calendar;
+  const days = [first];
+  while (days.length < count) days.push(nextTradingDay(days.at(-1) as IsoDate, calendar));
+  return days;
+}
+
+/** The day a scenario is judged after: its last event's day, or the last day it says it needs. */
+export function checkDayOf(scenario: Scenario, dayCount: number): number {
+  const lastEvent = Math.max(0, ...(scenario.events ?? []).map((e) => e.day ?? 0));
+  return Math.min(dayCount - 1, Math.max(lastEvent, (scenario.days ?? 1) - 1));
+}
+
+const COUNT_NAMES = [
+  'duplicateOrders',
+  'lostRecords',
+  'unreconciledPositions',
+  'orphanLegs',
+  'pnlMismatchUsd',
+] as const;
+
+/** The run's totals: counts are the worst day's (they describe the state, which carries from day to day). */
+export function runTotals(days: readonly DaySummary[]): RunSummary['totals'] {
+  const closesByRule: Record<string, number> = {};
+  const alertCounts: Record<AlertSeverity, number> = { INFO: 0, WARNING: 0, CRITICAL: 0 };
+  for (const day of days) {
+    for (const [rule, n] of Object.entries(day.closesByRule ?? {}))
+      closesByRule[rule] = (closesByRule[rule] ?? 0) + n;
+    for (const severity of Object.keys(alertCounts) as AlertSeverity[])
+      alertCounts[severity] += day.alertCounts[severity];
+  }
+  const worst = (name: (typeof COUNT_NAMES)[number]) =>
+    Math.max(0, ...days.map((d) => d.checks?.[name] ?? 0));
+  return {
+    duplicateOrders: worst('duplicateOrders'),
+    lostRecords: worst('lostRecords'),
+    unreconciledPositions: worst('unreconciledPositions'),
+    orphanLegs: worst('orphanLegs'),
+    pnlMismatchUsd: worst('pnlMismatchUsd'),
+    closesByRule,
+    alertCounts,
+    realisedUsd: days.at(-1)?.equity?.realisedToDateUsd ?? 0,
+  };
+}
+
+/** The one-line close of a day in the progress output. */
+export function dayCloseLine(day: DaySummary, index: number, count: number): string {
+  const c = day.checks;
+  const counts = c
+    ? `duplicate ${c.duplicateOrders}, lost ${c.lostRecords}, unreconciled ${c.unreconciledPositions}, orphan ${c.orphanLegs}, P&L mismatch $${c.pnlMismatchUsd.toFixed(2)}`
+    : 'not checked';
+  const closes = Object.entries(day.closesByRule ?? {})
+    .map(([rule, n]) => `${rule} ×${n}`)
+    .join(', ');
+  return (
+    `${day.date} close (day ${index + 1}/${count}, ${(day.realDurationMs / 1000).toFixed(1)} s): ${counts}; ` +
+    `realised today $${day.pnl.realisedUsd.toFixed(2)}, to date $${(day.equity?.realisedToDateUsd ?? 0).toFixed(2)}` +
+    (day.equity?.netLiquidation === undefined ? '' : `; net liq $${day.equity.netLiquidation.toFixed(2)}`) +
+    (closes ? `; closes: ${closes}` : '') +
+    (day.completed ? '' : ' — NOT completed')
+  );
+}
+
+/** One trading day, as a run of one (tests and `npm start` without --days). */
+export function runDay(options: RunDayOptions = {}): Promise<RunSummary> {
+  return runDays({ ...options, days: 1 });
+}
+
+/**
+ * Walks `days` consecutive trading days on ONE local stack, as they would pass in AWS: the records, the
+ * broker's positions and the market carry over; between two days the simulator runs through the night
+ * (DAY orders expire, expiries settle at the options close) and IB Gateway restarts at 23:45 as IBC
+ * makes it. After every day the five counts (scripts/report/reconcile.ts) compare DynamoDB with the broker.
+ */
+export async function runDays(options: RunDaysOptions = {}): Promise<RunSummary> {
   const scenario = SCENARIOS[options.scenario ?? 'normal'];
   if (!scenario) throw new UsageError(`unknown scenario "${options.scenario}"`);
   const write = options.write ?? ((line: string) => console.log(line));
-  const date = options.date ?? DEFAULT_DATE;
+  const first = options.date ?? DEFAULT_DATE;
   const seed = options.seed ?? 1;
   const speed = options.speed ?? 1;
   const calendar = parseConfig({}).calendar;
-  const session = sessionFor(date, calendar);
-  if (!session) throw new UsageError(`${date} is not a trading day`);
+  if (!sessionFor(first, calendar)) throw new UsageError(`${first} is not a trading day`);
+  const asked = options.days ?? 1;
+  if (!Number.isInteger(asked) || asked < 1 || asked > MAX_DAYS) {
+    throw new UsageError(`--days: expected a whole number from 1 to ${MAX_DAYS}, got "${asked}"`);
+  }
+  const dayCount = Math.min(MAX_DAYS, Math.max(asked, scenario.days ?? 1));
+  const dates = tradingDays(first, dayCount);
+  const checkDay = checkDayOf(scenario, dayCount);
   const realStart = Date.now();
   const startedAt = new Date(realStart).toISOString();
-  const at = (time: string) => nyTimeToEpoch(date, time);
+  const contextFor = (stack: LocalStack, date: IsoDate): ScenarioContext => ({
+    stack,
+    date,
+    at: (time) => nyTimeToEpoch(date, time),
+    log: write,
+  });
 
   const available: JobName[] = [];
   const notAvailableYet: JobName[] = [];
@@ -891,196 +1025,279 @@ export async function runDay(options: RunDayOptions = {}): Promise<DaySummary> {
   }
 
   write(`Local stack: DynamoDB Local, simulator (seed ${seed}), bridge …`);
+  const stackStart = scenario.start?.(first) ?? nyTimeToEpoch(first, '08:00');
   const stack = await startLocalStack({
     seed,
     speed,
-    start: scenario.start?.(date) ?? at('08:00'),
+    start: stackStart,
     write: (line) => write(line),
     ...(options.dynamoEndpoint ? { dynamoEndpoint: options.dynamoEndpoint } : {}),
     ...(options.tablePrefix ? { tablePrefix: options.tablePrefix } : {}),
     config: { ...scenario.config, ...options.config },
+    ...(options.faults?.length ? { simulator: { faults: options.faults } } : {}),
   });
   options.onStack?.(stack);
-  const ctx: ScenarioContext = { stack, date, at, log: write };
+  // "Since the start": the broker's book before anything happened (a scenario's set-up included).
+  const baseline = brokerBook(stack.simulator);
+  const from = nyDate(stackStart);
+  const days: DaySummary[] = [];
   try {
-    write(`Trading day ${date}, scenario ${scenario.name}: ${scenario.description}`);
+    write(
+      `Scenario ${scenario.name}: ${scenario.description}\n` +
+        `Trading days: ${dates.length === 1 ? first : `${dates.length} from ${first} to ${dates.at(-1)}`}` +
+        (dayCount > asked ? ` (the scenario needs ${dayCount})` : ''),
+    );
     if (notAvailableYet.length > 0)
       write(`Jobs not available yet (listed, not run): ${notAvailableYet.join(', ')}`);
-    await scenario.setup?.(ctx);
+    await scenario.setup?.(contextFor(stack, first));
 
     const pendingEvents: BridgeEvent[] = [];
     stack.onBridgeEvent((event) => pendingEvents.push(event));
-    const runs: RunRecord[] = [];
-    const problems: string[] = [];
+    let alertsSeen = 0;
+    let ordersSeen = new Set<number>();
+    let peak: number | undefined;
+    let interrupted = false;
 
-    const execute = async (
-      job: JobName,
-      event: unknown,
-      meta: Pick<RunRecord, 'trigger'> & { label?: string },
-    ): Promise<RunRecord> => {
-      const startedAtSim = stack.clock.now();
-      const base = {
-        at: startedAtSim,
-        time: hhmm(startedAtSim),
-        job,
-        trigger: meta.trigger,
-        ...(meta.label ? { label: meta.label } : {}),
-        bridge: stack.bridge.connection.state,
-      };
-      let record: RunRecord;
-      try {
-        const outcome = await stack.invoke(job, event);
-        const { status, record: fields } = classify(outcome.result);
-        record = { ...base, ...fields, status, elapsedMs: outcome.elapsedMs };
-      } catch (error) {
-        record = {
-          ...base,
-          status: 'failed',
-          error: error instanceof Error ? error.message : String(error),
-          elapsedMs: 0,
+    for (const [index, date] of dates.entries()) {
+      const dayStartReal = Date.now();
+      const session = sessionFor(date, calendar) as NonNullable<ReturnType<typeof sessionFor>>;
+      const ctx = contextFor(stack, date);
+      const at = ctx.at;
+      const events = (scenario.events ?? []).filter((e) => (e.day ?? 0) === index);
+      const runs: RunRecord[] = [];
+      const problems: string[] = [];
+      if (dates.length > 1) write(`\n── ${date} (day ${index + 1} of ${dates.length}) ──`);
+
+      const execute = async (
+        job: JobName,
+        event: unknown,
+        meta: Pick<RunRecord, 'trigger'> & { label?: string },
+      ): Promise<RunRecord> => {
+        const startedAtSim = stack.clock.now();
+        const base = {
+          at: startedAtSim,
+          time: hhmm(startedAtSim),
+          job,
+          trigger: meta.trigger,
+          ...(meta.label ? { label: meta.label } : {}),
+          bridge: stack.bridge.connection.state,
         };
-      }
-      const tolerated =
-        record.status === 'failed' || record.status === 'refused' ? scenario.tolerate?.(record) : undefined;
-      if (tolerated) record.tolerated = tolerated;
-      else if (record.status === 'failed') problems.push(`${record.time} ${job} failed: ${record.error}`);
-      else if (record.status === 'refused')
-        problems.push(`${record.time} ${job} refused to run: ${record.error}`);
-      return record;
-    };
-    const report = (record: RunRecord) => {
-      runs.push(record);
-      write(progressLine(record));
-    };
+        let record: RunRecord;
+        try {
+          const outcome = await stack.invoke(job, event);
+          const { status, record: fields } = classify(outcome.result);
+          record = { ...base, ...fields, status, elapsedMs: outcome.elapsedMs };
+        } catch (error) {
+          record = {
+            ...base,
+            status: 'failed',
+            error: error instanceof Error ? error.message : String(error),
+            elapsedMs: 0,
+          };
+        }
+        const tolerated =
+          record.status === 'failed' || record.status === 'refused' ? scenario.tolerate?.(record) : undefined;
+        if (tolerated) record.tolerated = tolerated;
+        else if (record.status === 'failed') problems.push(`${record.time} ${job} failed: ${record.error}`);
+        else if (record.status === 'refused')
+          problems.push(`${record.time} ${job} refused to run: ${record.error}`);
+        return record;
+      };
+      const report = (record: RunRecord) => {
+        runs.push(record);
+        write(progressLine(record));
+      };
 
-    // Fill and position events reach position-sync at once (EventBridge in AWS), between scheduled runs.
-    const drainEvents = async () => {
-      if (pendingEvents.length === 0) return;
-      const batch = pendingEvents.splice(0);
-      if (!available.includes('position-sync')) return;
-      const first = batch.find((e) => e.type === 'OrderFilled') ?? (batch[0] as BridgeEvent);
-      report(
-        await execute('position-sync', bridgeEventEnvelope(first, stack.clock.now()), {
-          trigger: 'event',
-          label: `event: ${summarizeEvents(batch)}`,
-        }),
-      );
-    };
+      // Fill and position events reach position-sync at once (EventBridge in AWS), between scheduled runs.
+      const drainEvents = async () => {
+        if (pendingEvents.length === 0) return;
+        const batch = pendingEvents.splice(0);
+        if (!available.includes('position-sync')) return;
+        const firstEvent = batch.find((e) => e.type === 'OrderFilled') ?? (batch[0] as BridgeEvent);
+        report(
+          await execute('position-sync', bridgeEventEnvelope(firstEvent, stack.clock.now()), {
+            trigger: 'event',
+            label: `event: ${summarizeEvents(batch)}`,
+          }),
+        );
+      };
 
-    // The gateway's reconnect backoff runs on real timers while the day jumps minutes at a time: give
-    // the bridge the few real seconds it would have had, once the gateway accepts connections again.
-    const settleBridge = async () => {
-      const restartUntil = stack.simulator.faults.state().restartUntil;
-      const gatewayDown = restartUntil !== undefined && restartUntil > stack.clock.now();
-      if (!gatewayDown && stack.bridge.connection.state !== 'ready') {
-        await stack.bridge.ready(5000).catch(() => undefined);
-      }
-    };
+      // The gateway's reconnect backoff runs on real timers while the day jumps minutes at a time: give
+      // the bridge the few real seconds it would have had, once the gateway accepts connections again.
+      const settleBridge = async (timeoutMs = 5000) => {
+        const restartUntil = stack.simulator.faults.state().restartUntil;
+        const gatewayDown = restartUntil !== undefined && restartUntil > stack.clock.now();
+        if (!gatewayDown && stack.bridge.connection.state !== 'ready') {
+          await stack.bridge.ready(timeoutMs).catch(() => undefined);
+        }
+      };
 
-    const schedule = daySchedule({
-      open: hhmm(session.open),
-      close: hhmm(session.close),
-      ...(options.collectEveryMinutes ? { collectEveryMinutes: options.collectEveryMinutes } : {}),
-      ...(options.monitorEveryMinutes ? { monitorEveryMinutes: options.monitorEveryMinutes } : {}),
-      ...(options.until ? { until: options.until } : {}),
-      analysisMaxQuotes: options.analysisMaxQuotes ?? DEFAULT_ANALYSIS_MAX_QUOTES,
-    });
-    // Scenario events first, then the runs of each minute. Runs of the same minute start together, as
-    // their schedules would start separate Lambdas in AWS; the bridge's queue orders them by priority.
-    const minutes = [
-      ...new Set([...(scenario.events ?? []).map((e) => e.time), ...schedule.map((r) => r.time)]),
-    ]
-      .filter((time) => !options.until || minutesOf(time) <= minutesOf(options.until))
-      .sort((a, b) => minutesOf(a) - minutesOf(b));
+      const schedule = daySchedule({
+        open: hhmm(session.open),
+        close: hhmm(session.close),
+        ...(options.collectEveryMinutes ? { collectEveryMinutes: options.collectEveryMinutes } : {}),
+        ...(options.monitorEveryMinutes ? { monitorEveryMinutes: options.monitorEveryMinutes } : {}),
+        ...(options.until ? { until: options.until } : {}),
+        analysisMaxQuotes: options.analysisMaxQuotes ?? DEFAULT_ANALYSIS_MAX_QUOTES,
+      });
+      // Scenario events first, then the runs of each minute. Runs of the same minute start together, as
+      // their schedules would start separate Lambdas in AWS; the bridge's queue orders them by priority.
+      const minutes = [...new Set([...events.map((e) => e.time), ...schedule.map((r) => r.time)])]
+        .filter((time) => !options.until || minutesOf(time) <= minutesOf(options.until))
+        .sort((a, b) => minutesOf(a) - minutesOf(b));
 
-    let completed = true;
-    for (const time of minutes) {
-      if (options.aborted?.()) {
-        completed = false;
-        problems.push('stopped before the end of the day (interrupted)');
-        break;
-      }
-      stack.clock.advanceTo(at(time));
-      for (const event of (scenario.events ?? []).filter((e) => e.time === time)) {
-        write(`${time}  scenario: ${event.label}`);
-        await event.apply(ctx);
-      }
-      await drainEvents();
-      await settleBridge();
-      // Listed once in the summary (jobs.notAvailableYet) rather than at every scheduled time.
-      const due = schedule.filter((r) => r.time === time && available.includes(r.job));
-      const records = await Promise.all(
-        due.map((run) =>
-          execute(
-            run.job,
-            scheduledEvent(stack.clock.now(), { ...run.payload, ...options.payloads?.[run.job] }),
-            {
-              trigger: 'schedule',
-              ...(run.label ? { label: run.label } : {}),
-            },
+      let completed = true;
+      for (const [n, time] of minutes.entries()) {
+        if (options.aborted?.()) {
+          completed = false;
+          interrupted = true;
+          problems.push('stopped before the end of the day (interrupted)');
+          break;
+        }
+        stack.clock.advanceTo(at(time));
+        if (n === 0 && index > 0) {
+          // After the nightly restart: the morning's first run needs the bridge back on the gateway.
+          await settleBridge(20_000);
+          const state = stack.bridge.connection.state;
+          write(
+            `${time}  bridge ${state === 'ready' ? 'reconnected after the nightly restart' : `NOT ready (${state})`}`,
+          );
+          if (state !== 'ready')
+            problems.push(`${time} the bridge was not ready after the nightly restart (${state})`);
+        }
+        for (const event of events.filter((e) => e.time === time)) {
+          write(`${time}  scenario: ${event.label}`);
+          await event.apply(ctx);
+        }
+        await drainEvents();
+        await settleBridge();
+        // Listed once in the summary (jobs.notAvailableYet) rather than at every scheduled time.
+        const due = schedule.filter((r) => r.time === time && available.includes(r.job));
+        const records = await Promise.all(
+          due.map((run) =>
+            execute(
+              run.job,
+              scheduledEvent(stack.clock.now(), { ...run.payload, ...options.payloads?.[run.job] }),
+              {
+                trigger: 'schedule',
+                ...(run.label ? { label: run.label } : {}),
+              },
+            ),
           ),
-        ),
-      );
-      for (const record of records) report(record);
-    }
-    if (completed) await drainEvents();
+        );
+        for (const record of records) report(record);
+      }
+      if (completed) await drainEvents();
 
-    // Let the last fills and events land before reading the records.
-    await new Promise((done) => setTimeout(done, 100));
-    const records = await collectDayRecords({
-      stores: stack.stores,
-      simulator: stack.simulator,
-      tradeDate: date,
-      dayStart: at('00:00'),
-    });
-    const alertCounts: Record<AlertSeverity, number> = { INFO: 0, WARNING: 0, CRITICAL: 0 };
-    for (const alert of stack.alerts) alertCounts[alert.severity]++;
-    const summary: DaySummary = {
+      // Let the last fills and events land before reading the records.
+      await new Promise((done) => setTimeout(done, 100));
+      const { minScoreFallback: _fallback, ...records } = await collectDayRecords({
+        stores: stack.stores,
+        simulator: stack.simulator,
+        tradeDate: date,
+        dayStart: at('00:00'),
+      });
+      const reconciliation = await reconcile({
+        stores: stack.stores,
+        simulator: stack.simulator,
+        from,
+        date,
+        baseline,
+      });
+      const equity = equityPoint(date, reconciliation, peak);
+      peak = Math.max(peak ?? equity.netLiquidation!, equity.netLiquidation!);
+      const alerts = stack.alerts.slice(alertsSeen);
+      alertsSeen = stack.alerts.length;
+      const alertCounts: Record<AlertSeverity, number> = { INFO: 0, WARNING: 0, CRITICAL: 0 };
+      for (const alert of alerts) alertCounts[alert.severity]++;
+      const summary: DaySummary = {
+        scenario: { name: scenario.name, description: scenario.description },
+        seed,
+        date,
+        speed,
+        startedAt: new Date(dayStartReal).toISOString(),
+        realDurationMs: 0,
+        completed,
+        problems,
+        jobs: { available, notAvailableYet },
+        runs,
+        // Whatever the day's records hold (closes by rule, chosen candidates, ... as they are added).
+        ...records,
+        alerts,
+        alertCounts,
+        expectations: [],
+        checks: reconciliation.checks,
+        equity,
+      };
+      // The consistency checks judge the day's own broker orders (earlier days' are the counts' business).
+      const newOrders = summary.simulator.orders.filter((o) => !ordersSeen.has(o.orderId));
+      ordersSeen = new Set(summary.simulator.orders.map((o) => o.orderId));
+      const judged =
+        index === checkDay ? await scenario.check?.(summary, ctx, [...days, summary]) : undefined;
+      summary.expectations = [
+        ...(judged ?? []),
+        ...consistencyChecks({ ...summary, simulator: { ...summary.simulator, orders: newOrders } }),
+      ];
+      for (const e of summary.expectations.filter((x) => x.status === 'not met')) {
+        problems.push(`scenario check not met: ${e.description}${e.detail ? ` (${e.detail})` : ''}`);
+      }
+      if (!checksClean(reconciliation.checks)) {
+        problems.push(`the day's checks are not all 0: ${reconciliation.checks.details.join('; ')}`);
+      }
+      summary.completed = completed && problems.length === 0;
+      summary.realDurationMs = Date.now() - dayStartReal;
+      days.push(summary);
+      write(dayCloseLine(summary, index, dates.length));
+      if (interrupted) break;
+
+      if (index < dates.length - 1) {
+        // The night: DAY orders expire and expiries settle as the clock passes the options close; IBC
+        // restarts the gateway at 23:45 and the bridge reconnects on its own once it is back.
+        stack.clock.advanceTo(at(NIGHTLY_RESTART_TIME));
+        stack.simulator.faults.restart();
+        await waitUntil(() => stack.bridge.connection.state !== 'ready', 5000);
+        write(
+          `${NIGHTLY_RESTART_TIME}  IB Gateway nightly restart (IBC): bridge ${stack.bridge.connection.state}`,
+        );
+      }
+    }
+
+    const run: RunSummary = {
+      source: 'local',
       scenario: { name: scenario.name, description: scenario.description },
       seed,
-      date,
-      speed,
+      from: first,
+      to: days.at(-1)?.date ?? first,
       startedAt,
-      realDurationMs: 0,
-      completed,
-      problems,
-      jobs: { available, notAvailableYet },
-      runs,
-      candidates: records.candidates,
-      orders: records.orders,
-      orderCounts: records.orderCounts,
-      positions: records.positions,
-      pnl: records.pnl,
-      simulator: records.simulator,
-      alerts: [...stack.alerts],
-      alertCounts,
-      expectations: [],
+      realDurationMs: Date.now() - realStart,
+      completed: !interrupted && days.length === dates.length && days.every((d) => d.completed),
+      problems: days.flatMap((d) => d.problems.map((p) => `${d.date}: ${p}`)),
+      days,
+      totals: runTotals(days),
     };
-    summary.expectations = [
-      ...((await scenario.check?.(summary, ctx, [summary])) ?? []),
-      ...consistencyChecks(summary),
-    ];
-    for (const e of summary.expectations.filter((x) => x.status === 'not met')) {
-      problems.push(`scenario check not met: ${e.description}${e.detail ? ` (${e.detail})` : ''}`);
-    }
-    summary.completed = completed && problems.length === 0;
-    summary.realDurationMs = Date.now() - realStart;
-    if (options.outDir) writeOutputs(summary, options.outDir);
-    return summary;
+    if (options.outDir) writeOutputs(run, options.outDir);
+    return run;
   } finally {
     await stack.stop();
   }
 }
 
-export function writeOutputs(
-  summary: DaySummary,
-  outDir: string,
-): { summaryFile: string; reportFile: string } {
+/** Polls `done` every 20 real ms until it holds or `timeoutMs` passes. */
+async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > until) return false;
+    await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+  }
+  return true;
+}
+
+export function writeOutputs(run: RunSummary, outDir: string): { summaryFile: string; reportFile: string } {
   mkdirSync(outDir, { recursive: true });
   const summaryFile = resolve(outDir, 'summary.json');
   const reportFile = resolve(outDir, 'report.html');
-  writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
-  writeFileSync(reportFile, renderReport(summary));
+  writeFileSync(summaryFile, `${JSON.stringify(run, null, 2)}\n`);
+  writeFileSync(reportFile, renderRunReport(run));
   return { summaryFile, reportFile };
 }
 
@@ -1105,6 +1322,35 @@ export function closingLines(summary: DaySummary): string[] {
   for (const e of summary.expectations)
     lines.push(`  [${e.status}] ${e.description}${e.detail ? ` – ${e.detail}` : ''}`);
   for (const p of summary.problems) lines.push(`  PROBLEM: ${p}`);
+  return lines;
+}
+
+/** What `npm start` prints at the end: the last day in full (one day) or the run's totals (many). */
+export function runClosingLines(run: RunSummary): string[] {
+  const last = run.days.at(-1) as DaySummary | undefined;
+  const t = run.totals;
+  const lines: string[] = [];
+  if (run.days.length === 1 && last) lines.push(...closingLines(last));
+  else {
+    lines.push(
+      '',
+      `Run ${run.from} to ${run.to} (${run.days.length} trading days, ${run.scenario.name}) ${run.completed ? 'completed' : 'did NOT complete'} in ${(run.realDurationMs / 1000).toFixed(1)} s`,
+      `  realised since the start: $${t.realisedUsd.toFixed(2)}; alerts: ${t.alertCounts.CRITICAL} critical, ${t.alertCounts.WARNING} warning, ${t.alertCounts.INFO} info`,
+    );
+    for (const day of run.days)
+      for (const e of day.expectations.filter(
+        (x) => x.status !== 'met' || !/^(every order|the broker has|open positions')/.test(x.description),
+      ))
+        lines.push(`  ${day.date} [${e.status}] ${e.description}${e.detail ? ` – ${e.detail}` : ''}`);
+    for (const p of run.problems) lines.push(`  PROBLEM: ${p}`);
+  }
+  const closes = Object.entries(t.closesByRule)
+    .map(([rule, n]) => `${rule} ×${n}`)
+    .join(', ');
+  lines.push(
+    `  checks (worst day): duplicateOrders ${t.duplicateOrders}, lostRecords ${t.lostRecords}, unreconciledPositions ${t.unreconciledPositions}, orphanLegs ${t.orphanLegs}, pnlMismatchUsd ${t.pnlMismatchUsd.toFixed(2)}`,
+    `  closes by rule: ${closes || 'none'}`,
+  );
   return lines;
 }
 
@@ -1144,10 +1390,14 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   try {
-    const summary = await runDay({
+    if (args.dateNote) console.log(args.dateNote);
+    if (args.faultsFile) console.log(`Fault script: ${args.faultsFile} (${args.faults?.length ?? 0} faults)`);
+    const run = await runDays({
       scenario: args.scenario,
       seed: args.seed,
       date: args.date,
+      days: args.days,
+      ...(args.faults ? { faults: args.faults } : {}),
       speed: args.speed,
       ...(args.until ? { until: args.until } : {}),
       collectEveryMinutes: args.collectEvery,
@@ -1157,9 +1407,9 @@ async function main(argv: string[]): Promise<number> {
         stack = s;
       },
     });
-    for (const line of closingLines(summary)) console.log(line);
+    for (const line of runClosingLines(run)) console.log(line);
     console.log(`  wrote ${resolve(args.outDir, 'summary.json')} and ${resolve(args.outDir, 'report.html')}`);
-    return summary.completed ? 0 : 1;
+    return run.completed ? 0 : 1;
   } catch (error) {
     console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
     return 1;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createDynamoStores, localDynamoClient, tableNames } from '../../functions/adapters/dynamo';
 import type { LocalStack } from '../../scripts/local/stack';
-import type { DaySummary } from '../../scripts/report/summary';
+import type { DaySummary, RunSummary } from '../../scripts/report/summary';
 import { quietJobLogs, runDay } from '../../scripts/start';
 import { dynamoEndpoint } from '../support/dynamodb';
 
@@ -31,8 +31,22 @@ describe('npm start day runner', () => {
         stack = s;
       },
     });
-    const summary = JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8')) as DaySummary;
-    expect(summary).toEqual(JSON.parse(JSON.stringify(returned)));
+    const run = JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8')) as RunSummary;
+    expect(run).toEqual(JSON.parse(JSON.stringify(returned)));
+    // One day: the run is that day, and the five counts are 0 on it.
+    expect(run.days.length).toBe(1);
+    const summary = run.days[0] as DaySummary;
+    expect(run.from).toBe(summary.date);
+    expect(run.to).toBe(summary.date);
+    expect(summary.checks).toEqual({
+      duplicateOrders: 0,
+      lostRecords: 0,
+      unreconciledPositions: 0,
+      orphanLegs: 0,
+      pnlMismatchUsd: 0,
+      details: [],
+    });
+    expect(run.completed).toBe(summary.completed);
     const sim = (stack as LocalStack).simulator;
 
     // Jobs without a handler are listed, never run; every run belongs to the shortened day, in order.

@@ -100,8 +100,16 @@ export function nyDateTimeToEpoch(text: string): number {
 export function parseFaultScript(json: unknown): ScheduledFault[] {
   const parsed = scriptSchema.safeParse(json);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new Error(`invalid fault script: ${issues.join('; ')}`);
+    // A trader writes these by hand: name the entry as they count it (1-based) and the field.
+    const issues = parsed.error.issues.map((i) => {
+      const [entry, ...field] = i.path;
+      if (typeof entry !== 'number') return `expected a JSON list of faults (${i.message})`;
+      const where = `entry ${entry + 1}`;
+      return field.length > 0
+        ? `${where}, field "${field.join('.')}": ${i.message}`
+        : `${where}: ${i.message}`;
+    });
+    throw new Error(`invalid fault script: ${[...new Set(issues)].join('; ')}`);
   }
   return parsed.data.map((entry) => {
     const { at, ...action } = entry;
