@@ -1,6 +1,8 @@
 // The command lines of `npm run invoke`, `npm start` and `npm run local:up`, the day's schedule, and the
 // pieces of the local stack that need no servers (the continuous clock, HTML escaping).
-import { resolve } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JOB_NAMES } from '../../functions/core/config';
@@ -189,11 +191,90 @@ describe('npm start arguments', () => {
     }
   });
 
-  it('refuses dates that are not trading days', () => {
-    // Saturday; Independence Day 2026 is observed on Friday 2026-07-03; 2026-02-30 does not exist.
-    expect(() => parseStartArgs(['--date', '2026-06-06'])).toThrow(/not a trading day/);
-    expect(() => parseStartArgs(['--date', '2026-07-03'])).toThrow(/not a trading day/);
-    expect(() => parseStartArgs(['--date', '2026-02-30'])).toThrow(/expected a date/);
+  it('moves a --date on a weekend or holiday to the next trading day and says so', () => {
+    // Saturday → Monday; Independence Day 2026 is observed on Friday 2026-07-03 → Monday 07-06.
+    expect(parseStartArgs(['--date', '2026-06-06'])).toMatchObject({
+      date: '2026-06-08',
+      dateNote: '--date 2026-06-06 is not a trading day (weekend or NYSE holiday): starting on 2026-06-08',
+    });
+    expect(parseStartArgs(['--date', '2026-07-03'])).toMatchObject({
+      date: '2026-07-06',
+      dateNote: '--date 2026-07-03 is not a trading day (weekend or NYSE holiday): starting on 2026-07-06',
+    });
+    expect(parseStartArgs(['--date', '2026-06-02']).dateNote).toBeUndefined();
+    expect(() => parseStartArgs(['--date', '2026-02-30'])).toThrow(
+      new UsageError('--date: expected a date YYYY-MM-DD, got "2026-02-30"'),
+    );
+  });
+
+  it('--days: 1 by default, 1 to 250, refused outside with the range', () => {
+    expect(parseStartArgs([]).days).toBe(1);
+    expect(parseStartArgs(['--days', '20']).days).toBe(20);
+    expect(parseStartArgs(['--days', '250']).days).toBe(250);
+    for (const raw of ['0', '1000', '251', '2.5', 'five', '-3']) {
+      expect(() => parseStartArgs(['--days', raw]), raw).toThrow(
+        new UsageError(`--days: expected a whole number from 1 to 250, got "${raw}"`),
+      );
+    }
+  });
+
+  describe('--faults FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faults-'));
+    const file = (name: string, text: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    };
+
+    it('reads a script in the simulator format', () => {
+      const path = file(
+        'ok.json',
+        JSON.stringify([
+          { at: '2026-06-01T12:00', fault: 'priceShock', symbol: 'SPY', pct: -5 },
+          { fault: 'rejectOrders', reason: 'margin' },
+        ]),
+      );
+      const args = parseStartArgs(['--faults', path]);
+      expect(args.faultsFile).toBe(path);
+      expect(args.faults).toEqual([
+        { at: Date.parse('2026-06-01T16:00:00Z'), action: { fault: 'priceShock', symbol: 'SPY', pct: -5 } },
+        { at: undefined, action: { fault: 'rejectOrders', reason: 'margin' } },
+      ]);
+    });
+
+    it('refuses a missing file, bad JSON and a bad entry, naming the file, the entry and the field', () => {
+      const missing = join(dir, 'nope.json');
+      expect(() => parseStartArgs(['--faults', missing])).toThrow(
+        new UsageError(`--faults: no such file ${missing}`),
+      );
+      const bad = file('bad.json', '[{"fault": "disconnect",}]');
+      expect(() => parseStartArgs(['--faults', bad])).toThrow(new RegExp(`^--faults: ${bad} is not JSON: `));
+      const wrong = file(
+        'wrong.json',
+        JSON.stringify([
+          { fault: 'disconnect' },
+          { fault: 'restart', durationMinutes: 5 },
+          { fault: 'priceShock', symbol: 'SPY', pct: 'lots' },
+        ]),
+      );
+      expect(() => parseStartArgs(['--faults', wrong])).toThrow(
+        new UsageError(
+          `--faults: ${wrong}: invalid fault script: entry 3, field "pct": Invalid input: expected number, received string`,
+        ),
+      );
+      const unknown = file('unknown.json', JSON.stringify([{ fault: 'disconnect' }, { fault: 'explode' }]));
+      expect(() => parseStartArgs(['--faults', unknown])).toThrow(
+        new RegExp(
+          `^--faults: ${unknown}: invalid fault script: entry 2, field "fault": Invalid discriminator value`,
+        ),
+      );
+      const notList = file('object.json', JSON.stringify({ fault: 'disconnect' }));
+      expect(() => parseStartArgs(['--faults', notList])).toThrow(
+        new UsageError(
+          `--faults: ${notList}: invalid fault script: expected a JSON list of faults (Invalid input: expected array, received object)`,
+        ),
+      );
+    });
   });
 
   it('refuses nonsense speeds and seeds', () => {

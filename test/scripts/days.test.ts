@@ -1,0 +1,97 @@
+// `npm start -- --days N` on short days: one stack over three trading days that span a weekend, the
+// nightly gateway restart between them, and the five counts after each day.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../scripts/local/stack';
+import type { RunSummary } from '../../scripts/report/summary';
+import { quietJobLogs, runDays, tradingDays } from '../../scripts/start';
+import { dynamoEndpoint } from '../support/dynamodb';
+
+quietJobLogs(false);
+
+describe('npm start --days', () => {
+  it('walks three trading days across a weekend on one stack, state carried, checked after each day', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'days-'));
+    const lines: string[] = [];
+    const bridgeStates: string[] = [];
+    let stack: LocalStack | undefined;
+    const returned = await runDays({
+      // A Thursday: Friday, then the weekend, then Monday.
+      date: '2026-06-04',
+      days: 3,
+      until: '10:30',
+      monitorEveryMinutes: 30,
+      collectEveryMinutes: 60,
+      analysisMaxQuotes: 40,
+      payloads: { 'execute-strategies': { maxOrders: 1 } },
+      outDir,
+      dynamoEndpoint: dynamoEndpoint(),
+      tablePrefix: `days-${Date.now().toString(36)}`,
+      write: (line) => lines.push(line),
+      onStack: (s) => {
+        stack = s;
+        s.bridge.connection.on('state', (state: string) => bridgeStates.push(state));
+      },
+    });
+    const run = JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8')) as RunSummary;
+    expect(run).toEqual(JSON.parse(JSON.stringify(returned)));
+
+    // The calendar's trading days: the weekend skipped.
+    expect(tradingDays('2026-06-04', 3)).toEqual(['2026-06-04', '2026-06-05', '2026-06-08']);
+    expect(run.days.map((d) => d.date)).toEqual(['2026-06-04', '2026-06-05', '2026-06-08']);
+    expect([run.from, run.to]).toEqual(['2026-06-04', '2026-06-08']);
+
+    // State carried: the position opened on day 1 is still open, and monitored, on days 2 and 3.
+    const opened = run.days[0]!.orders.find((o) => o.purpose === 'OPEN' && o.status === 'FILLED');
+    expect(opened, 'day 1 opened a position').toBeDefined();
+    for (const day of run.days.slice(1)) {
+      const position = day.positions.find((p) => p.id === opened!.intentKey);
+      expect(position?.status, day.date).toBe('OPEN');
+      const decisions = Object.values(position!.decisionsByRule).reduce((a, b) => a + b, 0);
+      expect(decisions, `${day.date}: monitor decisions`).toBeGreaterThan(0);
+      expect(day.runs!.some((r) => r.job === 'monitor' && /checked [1-9]/.test(r.did ?? ''))).toBe(true);
+    }
+
+    // The nightly restart: the gateway dropped the bridge each night and it was back for the morning.
+    expect(lines.filter((l) => l.startsWith('23:45  IB Gateway nightly restart'))).toHaveLength(2);
+    expect(lines.filter((l) => l === '08:00  bridge reconnected after the nightly restart')).toHaveLength(2);
+    expect(bridgeStates.filter((s) => s === 'ready').length).toBeGreaterThanOrEqual(2);
+    expect(bridgeStates.filter((s) => s !== 'ready').length).toBeGreaterThanOrEqual(2);
+    for (const day of run.days.slice(1)) {
+      const first = day.runs!.find((r) => r.trigger === 'schedule');
+      expect(first?.bridge, day.date).toBe('ready');
+    }
+    expect(stack!.simulator.faults.state().restartUntil).toBeUndefined();
+
+    // The five counts, 0 on each day; equity from the broker; one close line per day.
+    for (const day of run.days) {
+      expect(day.checks, day.date).toEqual({
+        duplicateOrders: 0,
+        lostRecords: 0,
+        unreconciledPositions: 0,
+        orphanLegs: 0,
+        pnlMismatchUsd: 0,
+        details: [],
+      });
+      expect(day.equity?.date).toBe(day.date);
+      expect(day.equity?.realisedToDateUsd).toBe(day.equity?.brokerRealisedToDateUsd);
+      expect(day.equity!.drawdownUsd).toBeLessThanOrEqual(0);
+      expect(lines.some((l) => l.startsWith(`${day.date} close (day `))).toBe(true);
+    }
+    const account = stack!.simulator.engine.accounts()[0]!;
+    expect(run.days.at(-1)!.equity?.netLiquidation).toBe(
+      stack!.simulator.engine.accountSummary(account).netLiquidation,
+    );
+    expect(run.totals).toMatchObject({
+      duplicateOrders: 0,
+      lostRecords: 0,
+      unreconciledPositions: 0,
+      orphanLegs: 0,
+      pnlMismatchUsd: 0,
+    });
+    expect(run.completed).toBe(true);
+    expect(run.problems).toEqual([]);
+  }, 240_000);
+});
