@@ -59,6 +59,7 @@ import { renderRunReport } from './report/html';
 import { brokerBook, checksClean, equityPoint, reconcile } from './report/reconcile';
 import { collectDayRecords, hhmm } from './report/summary';
 import type {
+  DayChecks,
   DaySummary,
   Expectation,
   PositionView,
@@ -931,14 +932,6 @@ export function checkDayOf(scenario: Scenario, dayCount: number): number {
   return Math.min(dayCount - 1, Math.max(lastEvent, (scenario.days ?? 1) - 1));
 }
 
-const COUNT_NAMES = [
-  'duplicateOrders',
-  'lostRecords',
-  'unreconciledPositions',
-  'orphanLegs',
-  'pnlMismatchUsd',
-] as const;
-
 /** The run's totals: counts are the worst day's (they describe the state, which carries from day to day). */
 export function runTotals(days: readonly DaySummary[]): RunSummary['totals'] {
   const closesByRule: Record<string, number> = {};
@@ -949,7 +942,7 @@ export function runTotals(days: readonly DaySummary[]): RunSummary['totals'] {
     for (const severity of Object.keys(alertCounts) as AlertSeverity[])
       alertCounts[severity] += day.alertCounts[severity];
   }
-  const worst = (name: (typeof COUNT_NAMES)[number]) =>
+  const worst = (name: keyof Omit<DayChecks, 'details'>) =>
     Math.max(0, ...days.map((d) => d.checks?.[name] ?? 0));
   return {
     duplicateOrders: worst('duplicateOrders'),
