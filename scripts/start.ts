@@ -956,19 +956,23 @@ export function runTotals(days: readonly DaySummary[]): RunSummary['totals'] {
   };
 }
 
+/** Dollars as a trader writes them: -$672.00, $1,234.50. */
+const usd = (x: number) =>
+  `${x < 0 ? '-' : ''}$${Math.abs(x).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
 /** The one-line close of a day in the progress output. */
 export function dayCloseLine(day: DaySummary, index: number, count: number): string {
   const c = day.checks;
   const counts = c
-    ? `duplicate ${c.duplicateOrders}, lost ${c.lostRecords}, unreconciled ${c.unreconciledPositions}, orphan ${c.orphanLegs}, P&L mismatch $${c.pnlMismatchUsd.toFixed(2)}`
+    ? `duplicate ${c.duplicateOrders}, lost ${c.lostRecords}, unreconciled ${c.unreconciledPositions}, orphan ${c.orphanLegs}, P&L mismatch ${usd(c.pnlMismatchUsd)}`
     : 'not checked';
   const closes = Object.entries(day.closesByRule ?? {})
     .map(([rule, n]) => `${rule} ×${n}`)
     .join(', ');
   return (
     `${day.date} close (day ${index + 1}/${count}, ${(day.realDurationMs / 1000).toFixed(1)} s): ${counts}; ` +
-    `realised today $${day.pnl.realisedUsd.toFixed(2)}, to date $${(day.equity?.realisedToDateUsd ?? 0).toFixed(2)}` +
-    (day.equity?.netLiquidation === undefined ? '' : `; net liq $${day.equity.netLiquidation.toFixed(2)}`) +
+    `realised today ${usd(day.pnl.realisedUsd)}, to date ${usd(day.equity?.realisedToDateUsd ?? 0)}` +
+    (day.equity?.netLiquidation === undefined ? '' : `; net liq ${usd(day.equity.netLiquidation)}`) +
     (closes ? `; closes: ${closes}` : '') +
     (day.completed ? '' : ' — NOT completed')
   );
@@ -1328,7 +1332,7 @@ export function runClosingLines(run: RunSummary): string[] {
     lines.push(
       '',
       `Run ${run.from} to ${run.to} (${run.days.length} trading days, ${run.scenario.name}) ${run.completed ? 'completed' : 'did NOT complete'} in ${(run.realDurationMs / 1000).toFixed(1)} s`,
-      `  realised since the start: $${t.realisedUsd.toFixed(2)}; alerts: ${t.alertCounts.CRITICAL} critical, ${t.alertCounts.WARNING} warning, ${t.alertCounts.INFO} info`,
+      `  realised since the start: ${usd(t.realisedUsd)}; alerts: ${t.alertCounts.CRITICAL} critical, ${t.alertCounts.WARNING} warning, ${t.alertCounts.INFO} info`,
     );
     for (const day of run.days)
       for (const e of day.expectations.filter(

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseFaultScript } from '../../gateway-container/simulator/index';
 import type { LocalStack } from '../../scripts/local/stack';
 import type { RunSummary } from '../../scripts/report/summary';
 import { quietJobLogs, runDays, tradingDays } from '../../scripts/start';
@@ -27,6 +28,8 @@ describe('npm start --days', () => {
       // 40 quotes leave no expiry in the DTE window on this date; 60 (npm start's) reach IWM's July expiry.
       analysisMaxQuotes: 60,
       payloads: { 'execute-strategies': { maxOrders: 1 } },
+      // --faults: a script entry on the third day reaches the simulator at its simulated time.
+      faults: parseFaultScript([{ at: '2026-06-08T10:15', fault: 'orderStatusLag', delayMs: 5 }]),
       outDir,
       dynamoEndpoint: dynamoEndpoint(),
       tablePrefix: `days-${Date.now().toString(36)}`,
@@ -64,7 +67,7 @@ describe('npm start --days', () => {
       const first = day.runs!.find((r) => r.trigger === 'schedule');
       expect(first?.bridge, day.date).toBe('ready');
     }
-    expect(stack!.simulator.faults.state().restartUntil).toBeUndefined();
+    expect(stack!.simulator.faults.state()).toMatchObject({ restartUntil: undefined, orderStatusLagMs: 5 });
 
     // The five counts, 0 on each day; equity from the broker; one close line per day.
     for (const day of run.days) {
