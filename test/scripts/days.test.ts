@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { parseFaultScript } from '../../gateway-container/simulator/index';
 import type { LocalStack } from '../../scripts/local/stack';
 import type { RunSummary } from '../../scripts/report/summary';
-import { quietJobLogs, runDays, tradingDays } from '../../scripts/start';
+import type { DaySummary } from '../../scripts/report/summary';
+import { checkDayOf, quietJobLogs, runDays, runTotals, SCENARIOS, tradingDays } from '../../scripts/start';
+import type { Scenario } from '../../scripts/start';
 import { dynamoEndpoint } from '../support/dynamodb';
 
 quietJobLogs(false);
@@ -18,7 +20,22 @@ describe('npm start --days', () => {
     const lines: string[] = [];
     const bridgeStates: string[] = [];
     let stack: LocalStack | undefined;
+    // A scenario with an event on the second day: applied on that day's date, judged after it.
+    const applied: string[] = [];
+    const judged: { date: string; days: string[] }[] = [];
+    SCENARIOS['days-test'] = {
+      name: 'days-test',
+      description: 'an event on the second day',
+      events: [
+        { day: 1, time: '09:00', label: 'second-day event', apply: (ctx) => void applied.push(ctx.date) },
+      ],
+      check: (summary, ctx, days) => {
+        judged.push({ date: `${summary.date}/${ctx.date}`, days: days.map((d) => d.date) });
+        return [{ description: 'judged after the last event day', status: 'met' }];
+      },
+    };
     const returned = await runDays({
+      scenario: 'days-test',
       // A Thursday: Friday, then the weekend, then Monday.
       date: '2026-06-04',
       days: 3,
@@ -39,7 +56,15 @@ describe('npm start --days', () => {
         s.bridge.connection.on('state', (state: string) => bridgeStates.push(state));
       },
     });
+    delete SCENARIOS['days-test'];
     const run = JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8')) as RunSummary;
+    expect(applied).toEqual(['2026-06-05']);
+    expect(lines).toContain('09:00  scenario: second-day event');
+    expect(judged).toEqual([{ date: '2026-06-05/2026-06-05', days: ['2026-06-04', '2026-06-05'] }]);
+    expect(run.days[1]!.expectations[0]).toEqual({
+      description: 'judged after the last event day',
+      status: 'met',
+    });
     expect(run).toEqual(JSON.parse(JSON.stringify(returned)));
 
     // The calendar's trading days: the weekend skipped.
@@ -98,4 +123,54 @@ describe('npm start --days', () => {
     expect(run.completed).toBe(true);
     expect(run.problems).toEqual([]);
   }, 240_000);
+
+  it('judges a scenario after its last event day, or the last day it needs, within the run', () => {
+    const scenario = (days: number | undefined, eventDays: number[]): Scenario => ({
+      name: 'x',
+      description: 'x',
+      ...(days === undefined ? {} : { days }),
+      events: eventDays.map((day) => ({ day, time: '10:00', label: 'e', apply: () => undefined })),
+    });
+    expect(checkDayOf(scenario(undefined, []), 5)).toBe(0);
+    expect(checkDayOf(scenario(undefined, [0, 2]), 5)).toBe(2);
+    expect(checkDayOf(scenario(4, [1]), 5)).toBe(3);
+    expect(checkDayOf(scenario(undefined, [7]), 5)).toBe(4);
+  });
+
+  it("totals: each count is the worst day's, closes and alerts are summed, realised is the last day's to date", () => {
+    const day = (
+      checks: Partial<NonNullable<DaySummary['checks']>>,
+      closes: Record<string, number>,
+      realised: number,
+    ) =>
+      ({
+        alertCounts: { INFO: 1, WARNING: 0, CRITICAL: 2 },
+        closesByRule: closes,
+        checks: {
+          duplicateOrders: 0,
+          lostRecords: 0,
+          unreconciledPositions: 0,
+          orphanLegs: 0,
+          pnlMismatchUsd: 0,
+          details: [],
+          ...checks,
+        },
+        equity: { date: '2026-06-01', realisedToDateUsd: realised, drawdownUsd: 0 },
+      }) as unknown as DaySummary;
+    expect(
+      runTotals([
+        day({ duplicateOrders: 1, pnlMismatchUsd: 0.01 }, { 'profit target': 1 }, 120),
+        day({ duplicateOrders: 1, orphanLegs: 2 }, { 'profit target': 2, expiry: 1 }, 80.5),
+      ]),
+    ).toEqual({
+      duplicateOrders: 1,
+      lostRecords: 0,
+      unreconciledPositions: 0,
+      orphanLegs: 2,
+      pnlMismatchUsd: 0.01,
+      closesByRule: { 'profit target': 3, expiry: 1 },
+      alertCounts: { INFO: 2, WARNING: 0, CRITICAL: 4 },
+      realisedUsd: 80.5,
+    });
+  });
 });
