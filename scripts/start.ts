@@ -164,7 +164,10 @@ export function daySchedule(options: ScheduleOptions): ScheduledRun[] {
 
 export interface ScenarioContext {
   stack: LocalStack;
+  /** The run's (first) trading day, on every day of the run. */
   date: IsoDate;
+  /** The trading day being run (an event's day) or judged (the check's day). */
+  today: IsoDate;
   /** Epoch ms of a New York time on the run's date. */
   at(time: string): number;
   log(line: string): void;
@@ -1007,10 +1010,11 @@ export async function runDays(options: RunDaysOptions = {}): Promise<RunSummary>
   const checkDay = checkDayOf(scenario, dayCount);
   const realStart = Date.now();
   const startedAt = new Date(realStart).toISOString();
-  const contextFor = (stack: LocalStack, date: IsoDate): ScenarioContext => ({
+  const contextFor = (stack: LocalStack, today: IsoDate): ScenarioContext => ({
     stack,
-    date,
-    at: (time) => nyTimeToEpoch(date, time),
+    date: first,
+    today,
+    at: (time) => nyTimeToEpoch(first, time),
     log: write,
   });
 
@@ -1059,7 +1063,7 @@ export async function runDays(options: RunDaysOptions = {}): Promise<RunSummary>
       const dayStartReal = Date.now();
       const session = sessionFor(date, calendar) as NonNullable<ReturnType<typeof sessionFor>>;
       const ctx = contextFor(stack, date);
-      const at = ctx.at;
+      const at = (time: string) => nyTimeToEpoch(date, time);
       const events = (scenario.events ?? []).filter((e) => (e.day ?? 0) === index);
       const runs: RunRecord[] = [];
       const problems: string[] = [];

@@ -27,10 +27,15 @@ describe('npm start --days', () => {
       name: 'days-test',
       description: 'an event on the second day',
       events: [
-        { day: 1, time: '09:00', label: 'second-day event', apply: (ctx) => void applied.push(ctx.date) },
+        {
+          day: 1,
+          time: '09:00',
+          label: 'second-day event',
+          apply: (ctx) => void applied.push(`${ctx.today}/${ctx.date}`),
+        },
       ],
       check: (summary, ctx, days) => {
-        judged.push({ date: `${summary.date}/${ctx.date}`, days: days.map((d) => d.date) });
+        judged.push({ date: `${summary.date}/${ctx.today}/${ctx.date}`, days: days.map((d) => d.date) });
         return [{ description: 'judged after the last event day', status: 'met' }];
       },
     };
@@ -58,9 +63,12 @@ describe('npm start --days', () => {
     });
     delete SCENARIOS['days-test'];
     const run = JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8')) as RunSummary;
-    expect(applied).toEqual(['2026-06-05']);
+    // ctx.today is the event's day; ctx.date stays the run's first day (scenarios key their set-up on it).
+    expect(applied).toEqual(['2026-06-05/2026-06-04']);
     expect(lines).toContain('09:00  scenario: second-day event');
-    expect(judged).toEqual([{ date: '2026-06-05/2026-06-05', days: ['2026-06-04', '2026-06-05'] }]);
+    expect(judged).toEqual([
+      { date: '2026-06-05/2026-06-05/2026-06-04', days: ['2026-06-04', '2026-06-05'] },
+    ]);
     expect(run.days[1]!.expectations[0]).toEqual({
       description: 'judged after the last event day',
       status: 'met',
