@@ -981,9 +981,9 @@ export function dayCloseLine(day: DaySummary, index: number, count: number): str
   );
 }
 
-/** One trading day, as a run of one (tests and `npm start` without --days). */
-export function runDay(options: RunDayOptions = {}): Promise<RunSummary> {
-  return runDays({ ...options, days: 1 });
+/** One trading day: the day of a run of one (out/summary.json, when written, holds the run). */
+export async function runDay(options: RunDayOptions = {}): Promise<DaySummary> {
+  return (await runDays({ ...options, days: 1 })).days[0] as DaySummary;
 }
 
 /**
