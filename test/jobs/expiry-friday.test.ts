@@ -66,6 +66,8 @@ describe('expiration Friday with a short strike in the money', () => {
   let bullPut: OpenedSpread;
   let condor: OpenedSpread;
   let pinned: OpenedSpread;
+  /** A QQQ bull put both of whose puts end in the money: max loss, and its shares net to none. */
+  let maxLoss: OpenedSpread;
   /** Credit less opening commissions, dollars, per position: what its expiry or assignment realises. */
   const netCredit = new Map<string, number>();
 
@@ -82,17 +84,28 @@ describe('expiration Friday with a short strike in the money', () => {
         width: 5,
       });
     bullPut = await spread('IWM', 'BULL_PUT', 'expiry-bull-put');
+    // Opened before the condor, so position-sync meets it first among the QQQ positions.
+    maxLoss = await openSpreadThroughBridge(expiryStack, {
+      strategy: 'BULL_PUT',
+      symbol: 'QQQ',
+      expiry: EXPIRY,
+      tradeDate: '2026-06-01',
+      subjectId: 'expiry-max-loss',
+      shortOtmPct: -3,
+      width: 5,
+    });
     condor = await spread('QQQ', 'IRON_CONDOR', 'expiry-condor');
     pinned = await spread('SPY', 'BULL_PUT', 'expiry-pin');
     await clock.sleep(60_000);
     await runSync();
-    for (const opened of [bullPut, condor, pinned]) {
+    for (const opened of [bullPut, condor, pinned, maxLoss]) {
       const position = await db.stores.positions.get(opened.key);
       expect(position, opened.key).toMatchObject({ status: 'OPEN', expiry: '2026-06-05', quantity: 1 });
       expect(position!.entryCredit).toBe(opened.limitPrice);
       netCredit.set(opened.key, cents(position!.entryCredit * 100 - position!.commissionsUsd));
     }
     expect((await db.stores.positions.get(condor.key))!.legs).toHaveLength(4);
+    expect(maxLoss.longPut.strike).toBeGreaterThan(condor.shortPut.strike);
 
     const ordersBefore = sim.orders().length;
     await sleepUntil(at('2026-06-05', '15:55'));
@@ -133,6 +146,10 @@ describe('expiration Friday with a short strike in the money', () => {
       [condor.longCall!.strike, 'C', 'expired', 0],
     ]);
     // IB/OCC exercise an option 0.01 or more in the money; exactly at the money it expires.
+    expect(fates(maxLoss)).toEqual([
+      [maxLoss.shortPut.strike, 'P', 'assigned', 100],
+      [maxLoss.longPut.strike, 'P', 'exercised', -100],
+    ]);
     expect(fates(pinned)).toEqual([
       [pinned.shortPut.strike, 'P', 'expired', 0],
       [pinned.longPut.strike, 'P', 'expired', 0],
@@ -151,7 +168,7 @@ describe('expiration Friday with a short strike in the money', () => {
     const alertsBefore = stack.published().length;
     const friday = await runSync();
     expect(friday.counts).toMatchObject({
-      assigned: 2,
+      assigned: 3,
       expired: 1,
       closedOutside: 0,
       external: 0,
@@ -184,6 +201,18 @@ describe('expiration Friday with a short strike in the money', () => {
         expect.objectContaining({ kind: 'ASSIGNMENT', usd: netCredit.get(opened.key) }),
       ]);
     }
+    // Both puts in the money: assigned on the short, exercised on the long; the shares net to none and
+    // the loss is the width less the credit.
+    const lost = (await db.stores.positions.get(maxLoss.key))!;
+    expect(lost.assignments?.map((a) => [a.kind, a.strike, a.shares])).toEqual([
+      ['ASSIGNED', maxLoss.shortPut.strike, 100],
+      ['EXERCISED', maxLoss.longPut.strike, -100],
+    ]);
+    expect(lost).toMatchObject({
+      status: 'CLOSED',
+      realisedPnlUsd: cents(netCredit.get(maxLoss.key)! - 500),
+    });
+    expect(lost.stock).toBeUndefined();
     const expired = (await db.stores.positions.get(pinned.key))!;
     const pinCredit = netCredit.get(pinned.key)!;
     expect(expired).toMatchObject({ status: 'CLOSED', realisedPnlUsd: pinCredit });
@@ -191,7 +220,11 @@ describe('expiration Friday with a short strike in the money', () => {
     expect(expired.assignments).toBeUndefined();
     const assignedAlerts = subjects(alertsBefore).filter((s) => s.startsWith('[CRITICAL] ASSIGNED'));
     // At expiry, not early: the alert says so by leaving "early" out.
-    expect(assignedAlerts.sort()).toEqual(['[CRITICAL] ASSIGNED: IWM', '[CRITICAL] ASSIGNED: QQQ']);
+    expect(assignedAlerts.sort()).toEqual([
+      '[CRITICAL] ASSIGNED: IWM',
+      '[CRITICAL] ASSIGNED: QQQ',
+      '[CRITICAL] ASSIGNED: QQQ',
+    ]);
 
     await sleepUntil(at('2026-06-08', '08:00'));
     const monday = await runSync();
@@ -211,7 +244,7 @@ describe('expiration Friday with a short strike in the money', () => {
     expect(
       subjects(alertsBefore).filter((s) => s.startsWith('[CRITICAL] Closing assigned holdings')),
     ).toHaveLength(2);
-    for (const opened of [bullPut, condor, pinned]) {
+    for (const opened of [bullPut, condor, pinned, maxLoss]) {
       const outcome = await expiryOutcome(expiryStack, opened.key);
       expect(outcome.position!.status, opened.key).toBe('CLOSED');
       expect(outcome.ordersWithSettledLegs).toEqual([]);
