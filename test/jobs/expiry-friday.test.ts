@@ -14,9 +14,8 @@
 //     limit order and the positions close; realised P&L equals the broker's cash to the cent.
 import { describe, expect, it } from 'vitest';
 import { nyTimeToEpoch } from '../../functions/core/calendar';
-import { handler as monitor } from '../../functions/jobs/monitor';
-import { handler as sync } from '../../functions/jobs/position-sync';
 import '../support/dynamodb';
+import { assignmentFixtures } from './assignment-fixtures';
 import {
   expiryOutcome,
   moveUnderlyingTo,
@@ -24,7 +23,7 @@ import {
 } from '../../scripts/scenarios/expiring-spreads';
 import type { ExpiryStack, OpenedSpread } from '../../scripts/scenarios/expiring-spreads';
 import { holdToExpiry, monitorBackOn } from '../../scripts/scenarios/expiry-week';
-import { lambdaContext, startJobStack } from './support';
+import { startJobStack } from './support';
 
 const stack = await startJobStack({ seed: 11 });
 const { db, sim, clock, context } = stack;
@@ -42,24 +41,7 @@ const at = (date: string, time: string) => nyTimeToEpoch(date, time);
 const sleepUntil = (ms: number) => clock.sleep(ms - clock.now());
 const spotOf = (symbol: string) =>
   engine.quote(engine.findContracts({ symbol, secType: 'STK' })[0]!.conId)!.last!;
-const heldAtIb = () =>
-  new Map(
-    engine
-      .positions(account)
-      .filter((p) => p.position !== 0)
-      .map((p) => [p.contract.conId, p.position]),
-  );
-const runSync = () =>
-  sync(
-    { 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} },
-    lambdaContext('position-sync'),
-  );
-const runMonitor = () => monitor({}, lambdaContext('monitor'));
-const subjects = (from: number) =>
-  stack
-    .published()
-    .slice(from)
-    .map((p) => String(p.Subject));
+const { heldAtIb, runSync, runMonitor, subjects } = assignmentFixtures(stack);
 const cents = (x: number) => Math.round(x * 100) / 100;
 
 describe('expiration Friday with a short strike in the money', () => {
