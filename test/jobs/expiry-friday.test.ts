@@ -3,6 +3,8 @@
 //   - an IWM bull put and a QQQ iron condor opened Monday through intents and bridge orders, expiring
 //     Friday; at 15:56 Friday their underlying moves so ONE short put is in the money at the close and
 //     its long wing is not; an SPY bull put is pinned: its short put exactly at the money at the close;
+//     a QQQ bull put opened before the condor ends with both puts in the money (max loss, shares net 0):
+//     position-sync must give the condor its own assignment, not hand QQQ's +100 to the first met;
 //   - held to expiry as the scenario holds them: the monitor is switched off until Monday (jobs.monitor
 //     false). The exits config cannot hold them: on expiration day rule 3 closes a short in the money or
 //     near spot, rule 5 a breach and rule 8 a spread whose close costs 0.00 (100% of the credit kept,
