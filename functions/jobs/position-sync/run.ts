@@ -362,7 +362,10 @@ async function sharesPerExpiredPosition(
   const bySymbol = new Map<string, StrategyPosition[]>();
   for (const p of listed) {
     const held = [...p.legs, ...(p.orphanLegs ?? [])];
-    const gone = held.some((l) => Math.sign(atIb.get(l.contract.conId ?? -1) ?? 0) !== Math.sign(l.quantity));
+    const gone = held.some((l) => {
+      const ib = atIb.get(l.contract.conId ?? -1) ?? 0;
+      return Math.sign(ib) !== Math.sign(l.quantity) || Math.abs(ib) < Math.abs(l.quantity);
+    });
     if (!gone || !pastExpiry(ctx, p.expiry, now)) continue;
     bySymbol.set(p.symbol, [...(bySymbol.get(p.symbol) ?? []), p]);
   }
