@@ -56,6 +56,8 @@ import {
   wholeNumberIn,
 } from './args';
 import { renderRunReport } from './report/html';
+import { brokerCashOf } from './scenarios/expiring-spreads';
+import { expiryWeek } from './scenarios/expiry-week';
 import { brokerBook, checksClean, equityPoint, reconcile } from './report/reconcile';
 import { collectDayRecords, hhmm } from './report/summary';
 import type {
@@ -186,6 +188,8 @@ export interface Scenario {
   description: string;
   /** Trading days the scenario needs to make its point (default 1); `--days` below it is raised to it. */
   days?: number;
+  /** The first day when `--date` is not given: a scenario tied to a week of the calendar names it. */
+  date?: IsoDate;
   config?: LocalStackOptions['config'];
   /** When the stack starts (default 08:00 of the day): a scenario that needs the day before starts then. */
   start?(date: IsoDate): number;
@@ -382,23 +386,6 @@ async function openAndAssignTheDayBefore(ctx: ScenarioContext): Promise<string> 
   ctx.log(`${dayBefore} 17:00  scenario: OCC assigns the short IWM P${shortStrike} early`);
   stack.simulator.faults.earlyAssignment('IWM');
   return key;
-}
-
-/** Cash the broker booked for a position: its orders' executions and its legs' deliveries. */
-function brokerCashOf(ctx: ScenarioContext, refs: ReadonlySet<string>, conIds: ReadonlySet<number>): number {
-  const sim = ctx.stack.simulator;
-  let cash = 0;
-  for (const { execution: e, commission } of sim.executions()) {
-    if (!refs.has(e.orderRef)) continue;
-    cash -= commission.commission;
-    if (e.contract.secType === 'BAG') continue; // the legs carry the cash
-    cash += (e.side === 'SLD' ? 1 : -1) * e.shares * e.price * e.contract.multiplier;
-  }
-  const account = sim.engine.accounts()[0]!;
-  for (const s of sim.engine.settlements(account)) {
-    if (conIds.has(s.conId)) cash -= s.stockQuantity * s.strike;
-  }
-  return Math.round(cash * 100) / 100;
 }
 
 export const SCENARIOS: Record<string, Scenario> = {
@@ -683,7 +670,7 @@ export const SCENARIOS: Record<string, Scenario> = {
       const critical = (title: string) =>
         summary.alerts.some((a) => a.severity === 'CRITICAL' && a.title.startsWith(title));
       const cash = position
-        ? brokerCashOf(ctx, refs, new Set([...conIds, ...position.legs.map((l) => l.contract.conId!)]))
+        ? brokerCashOf(ctx.stack.simulator, refs, new Set([...conIds, ...position.legs.map((l) => l.contract.conId!)]))
         : 0;
       return [
         {
@@ -754,6 +741,7 @@ export const SCENARIOS: Record<string, Scenario> = {
       },
     ],
   },
+  'expiry-week': expiryWeek,
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -763,7 +751,8 @@ export const SCENARIOS: Record<string, Scenario> = {
 export interface StartArgs {
   scenario: string;
   seed: number;
-  date: IsoDate;
+  /** Absent: the scenario's own first day, else DEFAULT_DATE. */
+  date?: IsoDate;
   /** Set when --date was a weekend or holiday and the run starts on the next trading day. */
   dateNote?: string;
   days: number;
@@ -797,14 +786,14 @@ const START_OPTIONS = {
 
 export function parseStartArgs(argv: readonly string[]): StartArgs {
   const { values } = parseFlags(argv, START_OPTIONS);
-  const date = values.date === undefined ? { date: DEFAULT_DATE } : firstTradingDay('--date', values.date);
+  const date = values.date === undefined ? undefined : firstTradingDay('--date', values.date);
   const script = values.faults === undefined ? undefined : faultScriptFile('--faults', values.faults);
   return {
     scenario:
       values.scenario === undefined ? 'normal' : oneOf('scenario', values.scenario, Object.keys(SCENARIOS)),
     seed: values.seed === undefined ? 1 : wholeNumber('--seed', values.seed),
-    date: date.date,
-    ...(date.note ? { dateNote: date.note } : {}),
+    ...(date ? { date: date.date } : {}),
+    ...(date?.note ? { dateNote: date.note } : {}),
     days: values.days === undefined ? 1 : wholeNumberIn('--days', values.days, 1, MAX_DAYS),
     ...(script ? { faults: script.faults, faultsFile: script.file } : {}),
     speed: values.speed === undefined ? 1 : numberAbove('--speed', values.speed, 0, 1000),
@@ -996,7 +985,7 @@ export async function runDays(options: RunDaysOptions = {}): Promise<RunSummary>
   const scenario = SCENARIOS[options.scenario ?? 'normal'];
   if (!scenario) throw new UsageError(`unknown scenario "${options.scenario}"`);
   const write = options.write ?? ((line: string) => console.log(line));
-  const first = options.date ?? DEFAULT_DATE;
+  const first = options.date ?? scenario.date ?? DEFAULT_DATE;
   const seed = options.seed ?? 1;
   const speed = options.speed ?? 1;
   const calendar = parseConfig({}).calendar;

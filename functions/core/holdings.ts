@@ -97,17 +97,41 @@ export interface Reconciliation {
   unexplained: GoneLeg[];
 }
 
+/** OCC's expiration rule: an option $0.01 or more in the money at `price` is exercised (or assigned). */
+function inTheMoney(leg: PositionLeg, price: number): boolean {
+  const { right, strike } = leg.contract;
+  // In whole cents: 205 − 204.99 is 0.00999… in floating point, and OCC exercises that cent.
+  return Math.round((right === 'P' ? strike - price : price - strike) * 100) >= 1;
+}
+
+/** Signed shares one contract of `leg` delivers when exercised or assigned. */
+const sharesPerContract = (leg: PositionLeg) =>
+  stockDirection(leg.contract.right, leg.quantity < 0) * leg.contract.multiplier;
+
+/**
+ * Shares the expiration delivered for the legs (spread and orphaned) of `position` IB no longer holds,
+ * by OCC's rule at the underlying's closing `price`: every gone leg in the money was exercised or
+ * assigned, every other expired. Lets several expired positions on one symbol each claim their own
+ * part of the new shares (position-sync), rather than the first one met taking all it can explain.
+ */
+export function sharesDeliveredAtExpiry(
+  position: StrategyPosition,
+  atIb: ReadonlyMap<number, number>,
+  price: number,
+): number {
+  let shares = 0;
+  for (const leg of [...position.legs, ...(position.orphanLegs ?? [])]) {
+    const contracts = Math.abs(leg.quantity) - stillHeld(leg, atIb);
+    if (contracts > 0 && inTheMoney(leg, price)) shares += contracts * sharesPerContract(leg);
+  }
+  return shares;
+}
+
 /** The delivered contracts per gone leg that account for `shares`, preferring what the price says. */
 function deliveries(gone: readonly GoneLeg[], shares: number, view: BrokerView): number[] | undefined {
-  const perContract = gone.map(
-    (g) => stockDirection(g.leg.contract.right, g.leg.quantity < 0) * g.leg.contract.multiplier,
-  );
+  const perContract = gone.map((g) => sharesPerContract(g.leg));
   const itm = (g: GoneLeg) =>
-    view.underlyingPrice === undefined
-      ? undefined
-      : g.leg.contract.right === 'P'
-        ? g.leg.contract.strike - view.underlyingPrice >= 0.01
-        : view.underlyingPrice - g.leg.contract.strike >= 0.01;
+    view.underlyingPrice === undefined ? undefined : inTheMoney(g.leg, view.underlyingPrice);
   const farOutOfTheMoney = (g: GoneLeg) => {
     if (view.underlyingPrice === undefined) return false;
     const k = g.leg.contract.strike;

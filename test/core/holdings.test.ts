@@ -10,6 +10,7 @@ import {
   holdingCloseOrders,
   holdingsDue,
   reconcileWithBroker,
+  sharesDeliveredAtExpiry,
   stockLimitOffset,
 } from '../../functions/core/holdings';
 import type { BrokerView } from '../../functions/core/holdings';
@@ -281,5 +282,30 @@ describe('holdingCloseOrders and applyHoldingFill', () => {
     expect(() =>
       applyHoldingFill(afterLeg.position, { conId: 77, quantity: 1, price: 1, commissionsUsd: 0 }),
     ).toThrow(RangeError);
+  });
+});
+
+describe('sharesDeliveredAtExpiry (OCC: exercised when $0.01 or more in the money)', () => {
+  const gone = new Map<number, number>();
+  it('a short put in the money is assigned (+100), its wing out of the money expires', () => {
+    expect(sharesDeliveredAtExpiry(bullPut(), gone, 202.5)).toBe(100);
+  });
+  it('both puts in the money: assigned and exercised, the shares net to none', () => {
+    expect(sharesDeliveredAtExpiry(bullPut(), gone, 190)).toBe(0);
+  });
+  it('pinned exactly at the short strike, or 0.01 short of it: nothing delivered; a cent in: delivered', () => {
+    expect(sharesDeliveredAtExpiry(bullPut(), gone, 205)).toBe(0);
+    expect(sharesDeliveredAtExpiry(bullPut(), gone, 204.995)).toBe(0);
+    expect(sharesDeliveredAtExpiry(bullPut(2), gone, 204.99)).toBe(200);
+  });
+  it('only the legs IB no longer holds count, orphaned legs included', () => {
+    const position = {
+      ...bullPut(),
+      legs: [bullPut().legs[0]!],
+      orphanLegs: [{ contract: call(210, 3), quantity: -1 }],
+    };
+    expect(sharesDeliveredAtExpiry(position, new Map([[1, -1]]), 215)).toBe(-100);
+    expect(sharesDeliveredAtExpiry(position, gone, 215)).toBe(-100);
+    expect(sharesDeliveredAtExpiry(position, gone, 200)).toBe(100);
   });
 });

@@ -12,11 +12,10 @@ import type { PositionRecord } from '../../functions/adapters/ports';
 import { addDays, nextTradingDay, nyDate, nyTimeToEpoch } from '../../functions/core/calendar';
 import { parseConfig } from '../../functions/core/config';
 import type { StrategyPosition } from '../../functions/core/types';
-import { handler as monitor } from '../../functions/jobs/monitor';
-import { handler as sync } from '../../functions/jobs/position-sync';
 import type { SimContract } from '../../gateway-container/simulator/engine-api';
 import '../support/dynamodb';
-import { lambdaContext, startJobStack } from './support';
+import { assignmentFixtures } from './assignment-fixtures';
+import { startJobStack } from './support';
 import { placeSpreadAtBroker } from './broker-spread';
 
 const stack = await startJobStack({ seed: 5 });
@@ -28,13 +27,6 @@ const params = engine.optionParams('IWM')[0]!;
 const spot = () => engine.quote(iwm.conId)!.last!;
 const iso = (yyyymmdd: string) => `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6)}`;
 const cash = () => engine.accountSummary(account).totalCashValue;
-const heldAtIb = () =>
-  new Map(
-    engine
-      .positions(account)
-      .filter((p) => p.position !== 0)
-      .map((p) => [p.contract.conId, p.position]),
-  );
 const listed = (expiry: string, strike: number) =>
   engine.findContracts({ symbol: 'IWM', secType: 'OPT', lastTradeDate: expiry, strike, right: 'P' })[0];
 /** The listed put strike of `expiry` nearest to `x` with a listed wing 5 points below. */
@@ -101,17 +93,7 @@ async function openBullPut(id: string, expiry: string, shortStrike: number) {
   return { short, long, cashBefore, opened: position };
 }
 
-const runSync = () =>
-  sync(
-    { 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} },
-    lambdaContext('position-sync'),
-  );
-const runMonitor = () => monitor({}, lambdaContext('monitor'));
-const subjects = (from: number) =>
-  stack
-    .published()
-    .slice(from)
-    .map((p) => String(p.Subject));
+const { heldAtIb, runSync, runMonitor, subjects } = assignmentFixtures(stack);
 /** The orderRefs at the broker now, and the orders that reached it since such a list was taken. */
 const orderRefs = () => new Set(sim.orders().map((o) => o.request.orderRef));
 const ordersSince = (before: ReadonlySet<string>) =>

@@ -159,6 +159,9 @@ describe('npm start arguments', () => {
   it('defaults to the normal scenario, seed 1, real-time speed', () => {
     const args = parseStartArgs([]);
     expect(args).toMatchObject({ scenario: 'normal', seed: 1, speed: 1, help: false });
+    // No --date: the run takes the scenario's own first day (expiry-week's Monday) or DEFAULT_DATE.
+    expect(args.date).toBeUndefined();
+    expect(SCENARIOS['expiry-week']!.date).toBe('2026-07-13');
   });
 
   it('reads every flag', () => {
@@ -317,7 +320,7 @@ describe('npm start arguments', () => {
       outDir: resolve('elsewhere'),
     });
     const defaults = parseStartArgs([]);
-    expect(defaults).toMatchObject({ date: '2026-06-01', collectEvery: 5, verbose: false });
+    expect(defaults).toMatchObject({ collectEvery: 5, verbose: false });
     expect(defaults.outDir).toBe(resolve(import.meta.dirname, '../../out'));
     expect(defaults.until).toBeUndefined();
     // The last of a repeated flag wins, as with the hand-written parser.

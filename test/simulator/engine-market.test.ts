@@ -51,9 +51,11 @@ describe('reproducibility', () => {
     e.advance(60 * 60_000); // to 16:00 Friday
     const close = e.quote(spy)!.last;
     expect(close).not.toBe(before);
-    e.setTime(nyTimeToEpoch('2026-06-08', '09:30')); // weekend passes
-    expect(e.isMarketOpen()).toBe(true);
+    e.setTime(nyTimeToEpoch('2026-06-08', '09:29')); // weekend passes; the open's gap is not there yet
+    expect(e.isMarketOpen()).toBe(false);
     expect(e.quote(spy)!.last).toBe(close);
+    e.setTime(nyTimeToEpoch('2026-06-08', '09:30'));
+    expect(e.isMarketOpen()).toBe(true);
     e.setTime(nyTimeToEpoch('2026-06-06', '12:00') + 7 * 86_400_000); // a Saturday
     expect(e.isMarketOpen()).toBe(false);
   });

@@ -21,6 +21,7 @@ import {
   describeHoldings,
   heldInstruments,
   reconcileWithBroker,
+  sharesDeliveredAtExpiry,
 } from '../../core/holdings';
 import type { StrategyPosition } from '../../core/types';
 import type { OrderIntentRecord } from '../../core/intents';
@@ -235,11 +236,12 @@ export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promi
     if (p.stock) newShares.set(p.symbol, (newShares.get(p.symbol) ?? 0) - p.stock.shares);
   const now = ctx.clock.now();
   const open: StrategyPosition[] = [];
+  const expiryShares = await sharesPerExpiredPosition(ctx, listed, atIb, newShares, now);
 
   for (const p of listed) {
     const result = await followBroker(ctx, p, {
       atIb,
-      newShares: newShares.get(p.symbol) ?? 0,
+      newShares: expiryShares.get(p.id) ?? newShares.get(p.symbol) ?? 0,
       stockConId: stock.get(p.symbol)?.conId ?? p.stock?.conId ?? 0,
       now,
     });
@@ -340,6 +342,43 @@ interface Followed {
   counted: 'assigned' | 'expired' | 'closedOutside' | 'none';
   /** Shares the position's assignments and exercises delivered (signed). */
   deliveredShares: number;
+}
+
+/**
+ * Several positions on one symbol past their expiry with legs IB no longer holds: each one's part of the
+ * symbol's new shares by OCC's expiration rule at the underlying's price (core sharesDeliveredAtExpiry),
+ * when those parts add up to exactly the new shares. Otherwise (no price, or the price does not explain
+ * every share: an early assignment, a leg closed outside) none, and the positions take the shares in
+ * turn as before. Without this the first position met takes every share it can explain, whatever the
+ * price says (a max-loss spread "assigned, wing expired"), and the next one's assignment goes missing.
+ */
+async function sharesPerExpiredPosition(
+  ctx: RunContext,
+  listed: readonly StrategyPosition[],
+  atIb: ReadonlyMap<number, number>,
+  newShares: ReadonlyMap<string, number>,
+  now: number,
+): Promise<Map<string, number>> {
+  const bySymbol = new Map<string, StrategyPosition[]>();
+  for (const p of listed) {
+    const held = [...p.legs, ...(p.orphanLegs ?? [])];
+    const gone = held.some((l) => {
+      const ib = atIb.get(l.contract.conId ?? -1) ?? 0;
+      return Math.sign(ib) !== Math.sign(l.quantity) || Math.abs(ib) < Math.abs(l.quantity);
+    });
+    if (!gone || !pastExpiry(ctx, p.expiry, now)) continue;
+    bySymbol.set(p.symbol, [...(bySymbol.get(p.symbol) ?? []), p]);
+  }
+  const parts = new Map<string, number>();
+  for (const [symbol, positions] of bySymbol) {
+    if (positions.length < 2) continue;
+    const price = await underlyingPrice(ctx, symbol);
+    if (price === undefined) continue;
+    const shares = positions.map((p) => sharesDeliveredAtExpiry(p, atIb, price));
+    if (shares.reduce((a, b) => a + b, 0) !== (newShares.get(symbol) ?? 0)) continue;
+    positions.forEach((p, i) => parts.set(p.id, shares[i]!));
+  }
+  return parts;
 }
 
 /** True once the options of `expiry` stopped trading (after the options close on expiration day). */

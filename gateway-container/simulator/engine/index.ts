@@ -45,6 +45,8 @@ export { CHUNK } from './broker';
 export type { SettlementRecord } from './broker';
 
 const MINUTE_MS = 60_000;
+// The overnight gap added no state (its draw depends only on seed, symbol and date): version 1 states
+// load unchanged and gap from their next open on.
 const STATE_VERSION = 1;
 /** A stale quote looks as if the feed stopped this long before it was first asked for. */
 const STALE_AGE_MS = 5 * MINUTE_MS;
@@ -469,7 +471,7 @@ class World {
         // The clock must read the step's time while orders are tried (quotes are cached per minute).
         this.now = nextMinute;
         if (this.marketTime < session.close) {
-          if (!this.market.today(this.vixSource, date)) this.market.openDay(date);
+          this.openSession(date);
           this.market.step(nextMinute);
         }
         this.marketTime = nextMinute;
@@ -484,8 +486,17 @@ class World {
       if (jumpTo <= this.marketTime) break;
       this.marketTime = jumpTo;
       this.now = jumpTo;
+      // The overnight gap lands at the opening bell, so the open's quotes already show it.
+      if (jumpTo === nextOpen) this.openSession(nyParts(jumpTo).date);
     }
     this.now = target;
+  }
+
+  /** Opens the session's bars (and its overnight gap) once; quotes cached before it are stale. */
+  private openSession(date: string): void {
+    if (this.market.today(this.vixSource, date)) return;
+    this.market.openDay(date);
+    this.quoteCache.clear();
   }
 
   private maybeEndOfDay(): void {

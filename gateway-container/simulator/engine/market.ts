@@ -3,6 +3,7 @@
 import { bsGreeks, bsPrice } from '../../../functions/core/pricing';
 import type { MarketCalendar } from '../../../functions/core/calendar';
 import { nyParts, previousTradingDay, sessionFor } from '../../../functions/core/calendar';
+import type { IsoDate } from '../../../functions/core/types';
 import type { SimBar, SimQuote, SimRight } from '../engine-api';
 import type { UnderlyingSpec } from './instruments';
 import { compactDate } from './instruments';
@@ -25,6 +26,24 @@ const JUMPS_PER_YEAR = 4;
 const JUMP_MEAN = -0.015;
 const JUMP_SD = 0.02;
 const JUMP_VOL_BUMP = 0.2;
+// Overnight and weekend gaps. News arrives around the clock but prices are discovered in the session, so
+// closed time carries far less variance per hour than trading time: a normal night (16:00 → 09:30,
+// 17.5 h) carries about a quarter of a session's variance (SPY's close-to-open share of daily variance
+// is roughly 20–30%), and each further closed calendar day (Saturday, Sunday, a holiday) adds a smaller
+// share: weekend variance is well below three nights' worth (French & Roll 1986), yet a Monday gap is
+// larger than a Tuesday one. Measured from the last close to this open, so half days count too.
+const NORMAL_NIGHT_MS = 17.5 * 3_600_000;
+const NIGHT_VARIANCE_SESSIONS = 0.25;
+const CLOSED_DAY_VARIANCE_SESSIONS = 0.2;
+/** A gap's normal draw is cut at this many standard deviations: a gap, never a crash (priceShock is that). */
+export const GAP_MAX_SD = 4;
+
+/** Closed-time variance between a close and the next open, in sessions' worth of variance. */
+export function overnightVarianceSessions(closedMs: number): number {
+  const extraDays = Math.max(0, closedMs - NORMAL_NIGHT_MS) / 86_400_000;
+  return NIGHT_VARIANCE_SESSIONS + CLOSED_DAY_VARIANCE_SESSIONS * extraDays;
+}
+
 /** The VIX runs above SPY's 30-day at-the-money IV because it prices the whole skew. */
 export const VIX_OVER_ATM = 1.1;
 export const HISTORY_DAYS = 300;
@@ -209,9 +228,44 @@ export class Market {
     }
   }
 
-  /** Opens today's bar (at the first minute of a session) so it exists before the first move. */
+  /**
+   * Opens today's bar at the session's open, after the overnight gap since the last simulated close.
+   * The run's first session opens at the start price (the history's last close), so a run starts from
+   * the figures it was given.
+   */
   openDay(date: string): void {
-    for (const [symbol, spec] of this.specs) this.record(symbol, spec, date, this.spot(symbol), 0.5, true);
+    for (const [symbol, spec] of this.specs) {
+      const days = this.state.days[symbol]!;
+      const last = days[days.length - 1];
+      if (last && last.date < date) this.gap(symbol, spec, last.date, date);
+      this.record(symbol, spec, date, this.spot(symbol), 0.5, true);
+    }
+  }
+
+  /**
+   * Moves an underlying over the closed time from `lastDate`'s close to `date`'s open: a log-normal
+   * gap at its realised volatility with variance scaled by the closed time (overnightVarianceSessions),
+   * and its volatility level moved with the spot-vol correlation the session steps use (a gap down
+   * lifts implied volatility). One draw per (seed, symbol, date): the same seed gives the same gaps.
+   */
+  private gap(symbol: string, spec: UnderlyingSpec, lastDate: IsoDate, date: IsoDate): void {
+    const lastSession = sessionFor(lastDate, this.cal);
+    const session = sessionFor(date, this.cal);
+    if (!lastSession || !session) return;
+    const u = this.state.underlyings[symbol]!;
+    const dt = overnightVarianceSessions(session.open - lastSession.close) / 252;
+    const draw = new Draw(
+      this.seed,
+      `gap:${symbol}`,
+      Math.round(Date.parse(`${date}T00:00:00Z`) / 86_400_000),
+    );
+    const clamp = (z: number) => Math.max(-GAP_MAX_SD, Math.min(GAP_MAX_SD, z));
+    const z1 = clamp(draw.normal());
+    const zVol = SPOT_VOL_CORRELATION * z1 + Math.sqrt(1 - SPOT_VOL_CORRELATION ** 2) * clamp(draw.normal());
+    const sigma = spec.baseVol * Math.exp(u.volLog) * REALISED_TO_IMPLIED;
+    u.spot *= Math.exp((DRIFT - 0.5 * sigma * sigma) * dt + sigma * Math.sqrt(dt) * z1);
+    const volLog = u.volLog * (1 - VOL_MEAN_REVERSION * dt) + VOL_OF_VOL * Math.sqrt(dt) * zVol;
+    u.volLog = Math.max(-0.7, Math.min(1.6, volLog));
   }
 
   private record(
