@@ -298,14 +298,32 @@ function strikesOf(legs: readonly { contract: { strike: number; right: string } 
   return legs.map((leg) => `${leg.contract.right}${leg.contract.strike}`).join('/');
 }
 
-export function candidateView(c: CandidateRecord): CandidateView {
+/** What a candidate view needs besides its strikes: a stored candidate and an archive row both fit. */
+type CandidateFields = Pick<
+  CandidateRecord,
+  | 'id'
+  | 'strategy'
+  | 'symbol'
+  | 'expiry'
+  | 'dte'
+  | 'width'
+  | 'creditMid'
+  | 'maxLossUsd'
+  | 'pop'
+  | 'score'
+  | 'breakdown'
+  | 'eligible'
+  | 'rejections'
+>;
+
+function viewOfCandidate(c: CandidateFields, strikes: string): CandidateView {
   return {
     id: c.id,
     strategy: c.strategy,
     symbol: c.symbol,
     expiry: c.expiry,
     dte: c.dte,
-    strikes: strikesOf(c.legs),
+    strikes,
     width: c.width,
     creditMid: c.creditMid,
     maxLossUsd: c.maxLossUsd,
@@ -315,6 +333,10 @@ export function candidateView(c: CandidateRecord): CandidateView {
     eligible: c.eligible,
     rejections: c.rejections,
   };
+}
+
+export function candidateView(c: CandidateRecord): CandidateView {
+  return viewOfCandidate(c, strikesOf(c.legs));
 }
 
 function orderView(i: OrderIntentRecord): OrderView {
@@ -556,7 +578,8 @@ async function readStoredDay(
     const row = chosenArchived.get(id);
     const intent = openings.find((i) => i.candidateId === id) as OrderIntentRecord;
     if (full) chosen.push(candidateView(full));
-    else if (row) chosen.push(archivedCandidateView(row, intent));
+    // Not kept in full: its archive row, the strikes from its order.
+    else if (row) chosen.push(viewOfCandidate(row, strikesOf(intent.legs)));
   }
 
   // Positions of the day, as they stood at its end: open then, or closed on it.
@@ -636,26 +659,6 @@ async function readStoredDay(
       totalUsd: day.totalUsd,
     },
     alertCounts,
-  };
-}
-
-/** A chosen candidate the day's full items no longer hold: its archive row, strikes from its order. */
-function archivedCandidateView(row: ArchivedCandidate, intent: OrderIntentRecord): CandidateView {
-  return {
-    id: row.id,
-    strategy: row.strategy,
-    symbol: row.symbol,
-    expiry: row.expiry,
-    dte: row.dte,
-    strikes: strikesOf(intent.legs),
-    width: row.width,
-    creditMid: row.creditMid,
-    maxLossUsd: row.maxLossUsd,
-    pop: row.pop,
-    score: row.score,
-    breakdown: row.breakdown,
-    eligible: row.eligible,
-    rejections: row.rejections,
   };
 }
 

@@ -57,22 +57,19 @@ const encoder = stores.candidates.archiveEncoder({ minScore: 70 });
 encoder.add([A, B, C, D, E]);
 await stores.candidates.putArchive(MON, 'SPY', encoder.finish(), { scoredAt: at(MON, '09:45') });
 
-const openA = `${MON}:OPEN:A`;
-await submitted(openA, { candidateId: A.id, positionId: 'P1' }, at(MON, '10:00'));
-await stores.positions.openFromFill({
-  intentKey: openA,
-  position: samplePosition('P1', { openedAt: at(MON, '10:05') }),
-  fill: { filledQuantity: 2, avgFillPrice: 1.25 },
-  now: at(MON, '10:05'),
-});
-const openB = `${MON}:OPEN:B`;
-await submitted(openB, { candidateId: B.id, positionId: 'P2' }, at(MON, '10:00'));
-await stores.positions.openFromFill({
-  intentKey: openB,
-  position: samplePosition('P2', { openedAt: at(MON, '10:06') }),
-  fill: { filledQuantity: 2, avgFillPrice: 1.25 },
-  now: at(MON, '10:06'),
-});
+/** Execution's opening order for a candidate, filled into a position. */
+async function opened(candidateId: string, positionId: string, time: string) {
+  const key = `${MON}:OPEN:${positionId}`;
+  await submitted(key, { candidateId, positionId }, at(MON, '10:00'));
+  await stores.positions.openFromFill({
+    intentKey: key,
+    position: samplePosition(positionId, { openedAt: at(MON, time) }),
+    fill: { filledQuantity: 2, avgFillPrice: 1.25 },
+    now: at(MON, time),
+  });
+}
+await opened(A.id, 'P1', '10:05');
+await opened(B.id, 'P2', '10:06');
 // D was chosen but its order was refused: still chosen, the orders list tells the rest.
 await stores.intents.create(
   sampleIntent(`${MON}:OPEN:D`, {
