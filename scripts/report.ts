@@ -146,6 +146,11 @@ export function describeAwsError(error: unknown, context: { stack: string; actio
       `stack ${context.stack} does not exist in this account and region: deploy it, or name yours with --stack NAME (and --region)`,
     );
   }
+  if (name === 'ResourceNotFoundException') {
+    return new ReportError(
+      `a table named in stack ${context.stack}'s outputs does not exist (${message}): check --region, or redeploy the stack`,
+    );
+  }
   if (/AccessDenied|UnauthorizedOperation|not authorized/i.test(`${name} ${message}`)) {
     const action = /perform: ([\w-]+:\w+)/.exec(message)?.[1] ?? context.action;
     return new ReportError(

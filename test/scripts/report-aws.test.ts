@@ -204,6 +204,20 @@ describe('npm run report -- --aws: one clear line per thing to fix', () => {
     ]);
   });
 
+  it('a table the outputs name is gone: says so (DynamoDB Local answers for the missing table)', async () => {
+    const { code, errors } = await report([], {
+      cloudFormation: stackClient({ outputs: outputsFor(names) }).client,
+      dynamo: dynamo(),
+    });
+    expect(code).toBe(1);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      new RegExp(
+        `^npm run report: a table named in stack ${STACK}'s outputs does not exist \\(.+\\): check --region, or redeploy the stack$`,
+      ),
+    );
+  });
+
   it('access denied: names the action, for CloudFormation and for DynamoDB', async () => {
     const denied = (action: string) =>
       Object.assign(
