@@ -1,6 +1,8 @@
 // What a simulated trading day did, as one JSON document (out/summary.json) that the HTML report and
 // the tests read. Everything comes from the records the jobs wrote (DynamoDB) and from the simulator's
-// own view of the broker (orders, positions, account), side by side, so they can be compared.
+// own view of the broker (orders, positions, account), side by side, so they can be compared. The
+// report from the deployed stack (scripts/report.ts) reads the same records without a broker:
+// collectStoredDay / collectStoredRun.
 import { addDays, nyClockTime, nyDate, sessionFor } from '../../functions/core/calendar';
 import type { MarketCalendar } from '../../functions/core/calendar';
 import { closeCause } from '../../functions/core/close-cause';
@@ -126,7 +128,8 @@ export interface PositionView {
   decisionsByRule: Record<string, number>;
   /**
    * The day's P&L path (realised so far + unrealised at mid), one point per P&L snapshot, oldest first;
-   * the report joins the days of a position into its line from entry to exit.
+   * the report joins the days of a position into its line from entry to exit. On the day it closed, a
+   * last point at the close carries what it realised in all.
    */
   pnlPath?: { at: number; pnlUsd: number }[];
   /** What closed it, in the words of `closesByRule` ("profit target", "expiry", ...), for the chart marker. */
