@@ -4,6 +4,7 @@
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { TABLE_IDS, tableOutputName } from '../functions/adapters/dynamo/tables';
 import type { JobName } from '../functions/core/config';
 import { Alerts } from './alerts';
 import { BridgeEvents } from './event-bus';
@@ -77,6 +78,13 @@ export class OptionsIncomeStack extends Stack {
       value: this.storage.tables.config.tableName,
       description: 'The config items (one per section), validated on every read',
     });
+    // Every other table's name too: `npm run report -- --aws` finds the tables it reads through these.
+    for (const id of TABLE_IDS.filter((table) => table !== 'config')) {
+      new CfnOutput(this, tableOutputName(id), {
+        value: this.storage.tables[id].tableName,
+        description: `DynamoDB table: ${id}`,
+      });
+    }
     new CfnOutput(this, 'GatewayServiceName', { value: this.gateway.service.serviceName });
     new CfnOutput(this, 'PendingJobs', {
       value: this.jobs.pending.map((spec) => spec.name).join(' ') || 'none',

@@ -133,11 +133,17 @@ export function clockTime(flag: string, raw: string): string {
   return raw;
 }
 
-/** A real date YYYY-MM-DD that is an NYSE trading day in the default calendar. */
-export function tradingDay(flag: string, raw: string): IsoDate {
+/** A real date YYYY-MM-DD (any day: the ends of a date range). */
+export function isoDate(flag: string, raw: string): IsoDate {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || !isRealDate(raw)) {
     throw new UsageError(`${flag}: expected a date YYYY-MM-DD, ${got(raw)}`);
   }
+  return raw;
+}
+
+/** A real date YYYY-MM-DD that is an NYSE trading day in the default calendar. */
+export function tradingDay(flag: string, raw: string): IsoDate {
+  isoDate(flag, raw);
   if (!sessionFor(raw, parseConfig({}).calendar)) {
     throw new UsageError(`${flag}: ${raw} is not a trading day (weekend or NYSE holiday)`);
   }

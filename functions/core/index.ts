@@ -13,6 +13,7 @@ export * from './entry';
 export * from './orders';
 export * from './pnl';
 export * from './day-pnl';
+export * from './close-cause';
 export * from './alerts';
 export * from './decision';
 export * from './model-price';

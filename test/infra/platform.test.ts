@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { Template } from 'aws-cdk-lib/assertions';
-import { createTableInputs, TABLE_IDS, TABLES } from '../../functions/adapters/dynamo/tables';
+import {
+  createTableInputs,
+  TABLE_IDS,
+  TABLES,
+  tableOutputName,
+} from '../../functions/adapters/dynamo/tables';
 import { publishInput } from '../../functions/adapters/sns-alerter';
 import { makeAlert } from '../../functions/core/alerts';
 import { riskSchema } from '../../functions/core/config';
@@ -603,6 +608,15 @@ describe('storage', () => {
     expect(
       indexes.map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection })),
     ).toEqual(local.GlobalSecondaryIndexes ?? []);
+  });
+
+  it('names every table in an output (the report from the deployed stack reads them), config under its old id', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(tableOutputName('config')).toBe('ConfigTableName');
+    expect(tableOutputName('alertState')).toBe('AlertStateTableName');
+    for (const id of TABLE_IDS) {
+      expect(outputs[tableOutputName(id)]?.Value, id).toEqual({ Ref: logicalId(stack.storage.tables[id]) });
+    }
   });
 
   it('bills on demand, encrypts, and keeps point-in-time recovery on every table', () => {

@@ -44,6 +44,14 @@ export function createDynamoStores({
 
 export { documentClient, localDynamoClient } from './support';
 export type { StoreOptions } from './support';
-export { createTableInputs, INDEX, TABLE_IDS, TABLES, tableNames, timeToLiveInputs } from './tables';
+export {
+  createTableInputs,
+  INDEX,
+  TABLE_IDS,
+  TABLES,
+  tableNames,
+  tableOutputName,
+  timeToLiveInputs,
+} from './tables';
 export type { TableDefinition, TableId, TableNames } from './tables';
 export { ensureTables, deleteTables } from './provision';

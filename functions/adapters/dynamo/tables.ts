@@ -173,6 +173,14 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
 
 export const TABLE_IDS = Object.keys(TABLES) as TableId[];
 
+/**
+ * The stack's CloudFormation output holding a table's physical name (`positions` → PositionsTableName):
+ * how `npm run report -- --aws` finds the deployed tables. Output ids are stable: renaming one breaks it.
+ */
+export function tableOutputName(id: TableId): string {
+  return `${id.charAt(0).toUpperCase()}${id.slice(1)}TableName`;
+}
+
 /** Physical table names, by table id. */
 export type TableNames = Readonly<Record<TableId, string>>;
 
