@@ -1,22 +1,25 @@
 // The headless Chromium the report's browser test and screenshot script use: Debian's `chromium` package
 // (CI installs it with apt-get, as it does Java), driven by playwright-core, which ships no browser.
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 const NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
 
-/** The Chromium executable: $CHROMIUM_PATH, else /usr/bin/chromium, else the first of NAMES on PATH. */
-export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
+/** The Chromium executable: $CHROMIUM_PATH, else Debian's /usr/bin/chromium, else the first of NAMES on PATH. */
+export function findChromium(
+  env: NodeJS.ProcessEnv = process.env,
+  known: readonly string[] = ['/usr/bin/chromium'],
+): string | undefined {
   const candidates = [
     ...(env.CHROMIUM_PATH ? [env.CHROMIUM_PATH] : []),
-    '/usr/bin/chromium',
+    ...known,
     ...(env.PATH ?? '').split(delimiter).flatMap((dir) => (dir ? NAMES.map((name) => join(dir, name)) : [])),
   ];
   return candidates.find((file) => {
     try {
       accessSync(file, constants.X_OK);
-      return true;
+      return statSync(file).isFile();
     } catch {
       return false;
     }
