@@ -122,7 +122,11 @@ function dayDetail(s: ReportDay): string {
     ['', ''],
     [
       ['scenario', `<b>${escapeHtml(s.scenario.name)}</b> – ${escapeHtml(s.scenario.description)}`],
-      ['trade date', escapeHtml(`${s.date} (seed ${s.seed}, simulator speed ${s.speed}×)`)],
+      [
+        'trade date',
+        // Seed and speed describe the simulator; a day read back from AWS had neither.
+        escapeHtml(s.simulator ? `${s.date} (seed ${s.seed}, simulator speed ${s.speed}×)` : s.date),
+      ],
       ['real duration', escapeHtml(`${(s.realDurationMs / 1000).toFixed(1)} s`)],
       ['jobs run', escapeHtml(runs ? `${runs.length} runs of ${ranJobs.size} jobs` : NOT_FROM_AWS)],
       [

@@ -2,6 +2,7 @@
 // target, stop loss), two still open at the end, every day's scores, chosen candidates, closes and alerts.
 // Built by hand so each chart's expected figures are known; not the output of a real run.
 import { nyTimeToEpoch } from '../../functions/core/calendar';
+import { FACTOR_POINTS } from '../../functions/core/scoring';
 import type { AlertSeverity, IsoDate, ScoreBreakdown } from '../../functions/core/types';
 import type {
   CandidateView,
@@ -184,15 +185,7 @@ function positionOn(plan: PositionPlan, date: IsoDate, rand: () => number): Posi
 
 /** A breakdown whose factors sum to `score` (each within its points), from the candidate's seed. */
 function breakdownFor(score: number, rand: () => number): ScoreBreakdown {
-  const max = {
-    ivRank: 20,
-    creditToWidth: 20,
-    shortDelta: 15,
-    liquidity: 15,
-    dteFit: 10,
-    ivHv: 10,
-    trendFit: 10,
-  };
+  const max = FACTOR_POINTS;
   const share = score / 100;
   const keys = Object.keys(max) as (keyof ScoreBreakdown)[];
   const b = Object.fromEntries(
