@@ -171,7 +171,7 @@ function legend(
   let y = y0;
   const parts: string[] = [];
   for (const item of items) {
-    const w = 22 + item.label.length * 6.2 + 14;
+    const w = 22 + item.label.length * 6.8 + 14;
     if (x + w > x0 + width && x > x0) {
       x = x0;
       y += 16;
@@ -846,7 +846,7 @@ function stackedColumns(
   series: readonly CountSeries[],
   recorded: readonly boolean[],
 ): string {
-  const width = 440;
+  const width = SMALL;
   const height = 240;
   const items: LegendItem[] = series.map((s) => ({ label: s.name, color: s.color, shape: 'box' }));
   const leg = legend(items, 40, 34, width - 50);
