@@ -1,18 +1,30 @@
 // out/report.html: the day's summary as one self-contained page (inline CSS, no script, no external
 // resource) that a trader can read top to bottom: what happened, the candidates and why they scored
 // what they did, the orders, every position's decisions with the rule and numbers, and the alerts.
+import {
+  alertsBySeverityChart,
+  closesByRuleChart,
+  equityChart,
+  escapeHtml,
+  factorChart,
+  payoffChart,
+  positionLines,
+  positionPnlChart,
+  scoreHistogram,
+  strategyName,
+} from './charts';
 import { hhmm } from './summary';
-import type { DaySummary, DecisionView, Expectation, RunRecord, RunSummary } from './summary';
+import type {
+  DayChecks,
+  DaySummary,
+  DecisionView,
+  Expectation,
+  ReportDay,
+  RunRecord,
+  RunSummary,
+} from './summary';
 
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '')
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
+export { escapeHtml };
 
 const money = (x: number | undefined) =>
   x === undefined || !Number.isFinite(x) ? '–' : `${x < 0 ? '−' : ''}$${Math.abs(x).toFixed(2)}`;
@@ -94,21 +106,36 @@ function expectationsSection(expectations: Expectation[]): string {
   )}`;
 }
 
-export function renderReport(summary: DaySummary): string {
-  const s = summary;
-  const ranJobs = new Set(s.runs.filter((r) => r.status !== 'not-available').map((r) => r.job));
-  const headline = s.completed ? badge('day completed', 'good') : badge('day did not complete', 'bad');
+// A day read back from the deployed tables has no simulator, no job runs and no job list.
+const NOT_FROM_AWS = 'not available from AWS';
+
+/** One day's detail: summary, checks, candidates, orders, positions with their decisions, alerts, runs. */
+function dayDetail(s: ReportDay): string {
+  const runs = s.runs;
+  const ranJobs = new Set((runs ?? []).filter((r) => r.status !== 'not-available').map((r) => r.job));
+  const broker = s.simulator
+    ? `; broker: realised ${money(s.simulator.realizedPnlUsd)}, ` +
+      `unrealised ${money(s.simulator.unrealizedPnlUsd)}, commissions ${money(s.simulator.commissionsUsd)}`
+    : '';
 
   const overview = table(
     ['', ''],
     [
       ['scenario', `<b>${escapeHtml(s.scenario.name)}</b> – ${escapeHtml(s.scenario.description)}`],
-      ['trade date', escapeHtml(`${s.date} (seed ${s.seed}, simulator speed ${s.speed}×)`)],
+      [
+        'trade date',
+        // Seed and speed describe the simulator; a day read back from AWS had neither.
+        escapeHtml(s.simulator ? `${s.date} (seed ${s.seed}, simulator speed ${s.speed}×)` : s.date),
+      ],
       ['real duration', escapeHtml(`${(s.realDurationMs / 1000).toFixed(1)} s`)],
-      ['jobs run', escapeHtml(`${s.runs.length} runs of ${ranJobs.size} jobs`)],
+      ['jobs run', escapeHtml(runs ? `${runs.length} runs of ${ranJobs.size} jobs` : NOT_FROM_AWS)],
       [
         'jobs not available yet',
-        s.jobs.notAvailableYet.length === 0 ? 'none' : escapeHtml(s.jobs.notAvailableYet.join(', ')),
+        !s.jobs
+          ? escapeHtml(NOT_FROM_AWS)
+          : s.jobs.notAvailableYet.length === 0
+            ? 'none'
+            : escapeHtml(s.jobs.notAvailableYet.join(', ')),
       ],
       [
         'candidates',
@@ -133,8 +160,7 @@ export function renderReport(summary: DaySummary): string {
         'P&L',
         escapeHtml(
           `day ${money(s.pnl.totalUsd)}: realised ${money(s.pnl.realisedUsd)}${realisedKinds(s.pnl.realisedByKind)}, unrealised ${money(s.pnl.unrealisedMidUsd)} at mid ` +
-            `(${money(s.pnl.unrealisedNaturalUsd)} at natural); broker: realised ${money(s.simulator.realizedPnlUsd)}, ` +
-            `unrealised ${money(s.simulator.unrealizedPnlUsd)}, commissions ${money(s.simulator.commissionsUsd)}`,
+            `(${money(s.pnl.unrealisedNaturalUsd)} at natural)${broker}`,
         ),
       ],
       [
@@ -281,74 +307,244 @@ ${table(['time', 'action', 'rule', 'reason', 'numbers', 'alert'], decisions.map(
     'no alerts',
   );
 
-  const brokerOrders = table(
-    ['order', 'orderRef', 'action', 'qty', 'limit', 'status', 'filled', 'avg fill', 'reject reason'],
-    s.simulator.orders.map((o) => [
-      escapeHtml(`#${o.orderId} (${o.legs} legs)`),
-      escapeHtml(o.orderRef),
-      escapeHtml(o.action),
-      escapeHtml(o.quantity),
-      escapeHtml(num(o.limitPrice)),
-      badge(o.status, statusKind(o.status === 'Filled' ? 'FILLED' : o.status)),
-      escapeHtml(o.filled),
-      escapeHtml(num(o.avgFillPrice)),
-      escapeHtml(o.rejectReason ?? ''),
-    ]),
-    'the broker saw no orders',
-  );
-  const brokerPositions = table(
-    ['contract', 'position', 'avg cost'],
-    s.simulator.positions.map((p) => [
-      escapeHtml(p.localSymbol || `${p.symbol} #${p.conId}`),
-      escapeHtml(p.position),
-      escapeHtml(num(p.avgCost)),
-    ]),
-    'no broker positions',
-  );
+  const brokerOrders = !s.simulator
+    ? `<p class="empty">${NOT_FROM_AWS}</p>`
+    : table(
+        ['order', 'orderRef', 'action', 'qty', 'limit', 'status', 'filled', 'avg fill', 'reject reason'],
+        s.simulator.orders.map((o) => [
+          escapeHtml(`#${o.orderId} (${o.legs} legs)`),
+          escapeHtml(o.orderRef),
+          escapeHtml(o.action),
+          escapeHtml(o.quantity),
+          escapeHtml(num(o.limitPrice)),
+          badge(o.status, statusKind(o.status === 'Filled' ? 'FILLED' : o.status)),
+          escapeHtml(o.filled),
+          escapeHtml(num(o.avgFillPrice)),
+          escapeHtml(o.rejectReason ?? ''),
+        ]),
+        'the broker saw no orders',
+      );
+  const brokerPositions = !s.simulator
+    ? ''
+    : table(
+        ['contract', 'position', 'avg cost'],
+        s.simulator.positions.map((p) => [
+          escapeHtml(p.localSymbol || `${p.symbol} #${p.conId}`),
+          escapeHtml(p.position),
+          escapeHtml(num(p.avgCost)),
+        ]),
+        'no broker positions',
+      );
 
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Trading day ${escapeHtml(s.date)} – ${escapeHtml(s.scenario.name)}</title>
-<style>
+  const h = (text: string) => `<h3 class="section">${text}</h3>`;
+  return `${problems}
+${h('Summary')}
+${overview}
+${checksSection(s.checks)}
+${expectationsSection(s.expectations)}
+${h(`Candidates (top ${s.candidates.top.length} of ${s.candidates.count})`)}
+<p><small>Score = IV rank (20) + credit/width (20) + short delta (15) + liquidity (15) + DTE fit (10) + IV/HV (10) + trend fit (10).</small></p>
+${candidates}
+<details><summary>Why candidates were rejected</summary>${reasonsTable}</details>
+<h4>Re-checked at execution, on the quotes of the order</h4>
+${rechecks}
+${h('Orders')}
+${orders}
+<details><summary>The broker's view (simulator): orders and positions</summary>${brokerOrders}${brokerPositions}</details>
+${h('Positions and decisions')}
+${positions}
+${h('Alerts')}
+${alerts}
+${h('Job runs')}
+${runs ? runsSection(runs) : `<p class="empty">${NOT_FROM_AWS}</p>`}`;
+}
+
+const CHECK_NAMES: readonly [keyof Omit<DayChecks, 'details'>, string][] = [
+  ['duplicateOrders', 'duplicate orders'],
+  ['lostRecords', 'lost records'],
+  ['unreconciledPositions', 'unreconciled positions'],
+  ['orphanLegs', 'orphan legs'],
+  ['pnlMismatchUsd', 'P&L mismatch (system vs broker)'],
+];
+
+/** The five counts that must be 0, as badges. */
+function checkBadges(checks: Omit<DayChecks, 'details'>): string {
+  return CHECK_NAMES.map(([key, name]) => {
+    const value = checks[key];
+    const text = key === 'pnlMismatchUsd' ? money(value) : String(value);
+    return badge(`${name}: ${text}`, value === 0 ? 'good' : 'bad');
+  }).join(' ');
+}
+
+function checksSection(checks: DayChecks | undefined): string {
+  if (!checks) return '';
+  const details =
+    checks.details.length === 0
+      ? ''
+      : `<ul>${checks.details.map((d) => `<li>${escapeHtml(d)}</li>`).join('')}</ul>`;
+  return `<p>${checkBadges(checks)}</p>${details}`;
+}
+
+const STYLE = `<style>
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;padding:0 1rem;color:#1d2330}
 h1{font-size:1.5rem;margin-bottom:.2rem}h2{margin-top:2rem;border-bottom:1px solid #dde;padding-bottom:.2rem}h3{margin:.2rem 0;font-size:1rem}
+h3.section{font-size:1.15rem;margin-top:1.4rem;border-bottom:1px solid #eef;padding-bottom:.15rem}h4{margin:.8rem 0 .2rem}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border-bottom:1px solid #e5e7ee;padding:.3rem .45rem;text-align:left;vertical-align:top}
 th{background:#f4f5f9;font-weight:600}small{color:#5a6275}.empty{color:#5a6275;font-style:italic}
 .badge{display:inline-block;padding:0 .45rem;border-radius:.6rem;font-size:.8rem;font-weight:600;white-space:nowrap}
 .good{background:#dcf5e3;color:#146c2e}.bad{background:#fde2e1;color:#a4161a}.warn{background:#fff1d6;color:#8a5300}.plain{background:#eceef3;color:#39404f}
 .problems{background:#fde2e1;padding:.6rem 1rem;border-radius:.4rem;margin:1rem 0}.position{border:1px solid #e5e7ee;border-radius:.4rem;padding:.6rem .9rem;margin:.8rem 0}
 details summary{cursor:pointer;font-weight:600;margin:.6rem 0}
-</style></head><body>
-<h1>Trading day ${escapeHtml(s.date)} ${headline}</h1>
-<p><small>Simulated with DynamoDB Local, the TWS-protocol simulator and the bridge; the real job handlers ran on an accelerated clock. Generated ${escapeHtml(s.startedAt)}.</small></p>
-${problems}
-<h2>Summary</h2>
-${overview}
-${expectationsSection(s.expectations)}
-<h2>Candidates (top ${s.candidates.top.length} of ${s.candidates.count})</h2>
-<p><small>Score = IV rank (20) + credit/width (20) + short delta (15) + liquidity (15) + DTE fit (10) + IV/HV (10) + trend fit (10).</small></p>
-${candidates}
-<details><summary>Why candidates were rejected</summary>${reasonsTable}</details>
-<h3>Re-checked at execution, on the quotes of the order</h3>
-${rechecks}
-<h2>Orders</h2>
-${orders}
-<details><summary>The broker's view (simulator): orders and positions</summary>${brokerOrders}${brokerPositions}</details>
-<h2>Positions and decisions</h2>
-${positions}
-<h2>Alerts</h2>
-${alerts}
-<h2>Job runs</h2>
-${runsSection(s.runs)}
+details.day{border:1px solid #e5e7ee;border-radius:.4rem;padding:0 .9rem;margin:.6rem 0}details.day>summary{font-size:1.1rem}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:.8rem 1.2rem;align-items:start;margin:.4rem 0 1rem}
+.charts.three{grid-template-columns:repeat(auto-fill,minmax(340px,1fr))}
+.chart{display:block;width:100%;height:auto}
+.hint{color:#5a6275;margin:.2rem 0 .6rem}
+</style>`;
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+${STYLE}</head><body>
+${body}
 </body></html>
 `;
 }
 
+/** out/report.html for one simulated day (inline CSS, no script, no external resource). */
+export function renderReport(summary: DaySummary): string {
+  const s = summary;
+  const headline = s.completed ? badge('day completed', 'good') : badge('day did not complete', 'bad');
+  return page(
+    `Trading day ${s.date} – ${s.scenario.name}`,
+    `<h1>Trading day ${escapeHtml(s.date)} ${headline}</h1>
+<p><small>Simulated with DynamoDB Local, the TWS-protocol simulator and the bridge; the real job handlers ran on an accelerated clock. Generated ${escapeHtml(s.startedAt)}.</small></p>
+${dayDetail(s)}`,
+  );
+}
+
+/** The charts of a run, each in the section a trader looks for it: account, positions, entries, the days. */
+function chartsSection(run: RunSummary): string {
+  const days = run.days;
+  const dates = days.map((d) => d.date);
+  const lines = positionLines(days);
+  const lastDay = days.at(-1);
+  const open = (lastDay?.positions ?? []).filter((p) => p.status === 'OPEN');
+  const chosenRecorded = days.some((d) => d.candidates.chosen !== undefined);
+  const chosen = chosenRecorded
+    ? days.flatMap((d) => (d.candidates.chosen ?? []).map((candidate) => ({ date: d.date, candidate })))
+    : undefined;
+  const grid = (charts: string[], empty: string, kind = 'charts') =>
+    charts.length === 0
+      ? `<p class="empty">${escapeHtml(empty)}</p>`
+      : `<div class="${kind}">${charts.join('\n')}</div>`;
+  return `<h2>Account</h2>
+<p class="hint">Top: the broker's net liquidation at each day's end. Bottom: realised P&amp;L from the first day to each day's end (the system's figure; dashed, the broker's), and in red how far net liquidation stood below its running peak.</p>
+${equityChart(days)}
+<h2>Positions: P&amp;L from entry to exit</h2>
+<p class="hint">One line per position: realised + unrealised at mid at every P&amp;L snapshot, each trading day the same width (nights take none). The dot is the entry, the diamond the exit, labelled with the rule that closed it; the dashed line is the max profit (the entry credit).</p>
+${grid(
+  lines.map((line) => positionPnlChart(line, dates)),
+  'no position in this run',
+)}
+<h2>Open positions at expiry</h2>
+<p class="hint">What each position still open ${escapeHtml(lastDay?.date ?? '')} makes or loses if held to expiry, by the underlying's price then: green is profit, red loss; the dashed lines are the short strikes, the blue line the underlying's last price.</p>
+${grid(
+  open.map((p) =>
+    payoffChart({
+      label: `${p.symbol} ${strategyName(p.strategy)} ${p.expiry} ×${p.quantity}`,
+      symbol: p.symbol,
+      legs: p.legs,
+      entryCredit: p.entryCredit,
+      quantity: p.quantity,
+      ...(p.lastPnl?.underlyingPrice === undefined ? {} : { underlyingPrice: p.lastPnl.underlyingPrice }),
+    }),
+  ),
+  'no position open at the end of the run',
+)}
+<h2>Candidates</h2>
+<p class="hint">Every candidate the analysis scored each day, in bins of 5 points; only those at or above the dashed minScore line go to execution (green).</p>
+${grid(
+  days.map((d) =>
+    scoreHistogram({
+      date: d.date,
+      minScore: d.candidates.minScore,
+      ...(d.candidates.scores ? { scores: d.candidates.scores } : {}),
+    }),
+  ),
+  'no day in this run',
+  'charts three',
+)}
+<h3 class="section">The chosen candidates, factor by factor</h3>
+<p class="hint">One bar per candidate an opening order was placed for: its score split into the seven factors of the trading rules (each factor's full marks in brackets), the score at the bar's end.</p>
+${factorChart(chosen, lastDay?.candidates.minScore)}
+<h2>Closes and alerts per day</h2>
+<div class="charts">${closesByRuleChart(days)}
+${alertsBySeverityChart(days)}</div>`;
+}
+
 /**
- * out/report.html for a run of one or many days. Until the charts land this shows the last day only
- * (a local day always carries its broker view and runs).
+ * out/report.html for a run of one or many days: the run's header, the charts, then each day's detail
+ * (last day open). One renderer for both sources; a day from AWS has no broker view, runs or job list.
  */
 export function renderRunReport(run: RunSummary): string {
-  return renderReport(run.days.at(-1) as DaySummary);
+  const first = run.days[0]?.date ?? run.from;
+  const headline = run.completed ? badge('run completed', 'good') : badge('run did not complete', 'bad');
+  const source =
+    run.source === 'aws'
+      ? 'Read back from the deployed DynamoDB tables (AWS).'
+      : 'Simulated with DynamoDB Local, the TWS-protocol simulator and the bridge; the real job handlers ran on an accelerated clock.';
+  const t = run.totals;
+  const closes = Object.entries(t.closesByRule)
+    .map(([rule, n]) => `${rule} ${n}`)
+    .join(', ');
+  const overview = table(
+    ['', ''],
+    [
+      ['scenario', `<b>${escapeHtml(run.scenario.name)}</b> – ${escapeHtml(run.scenario.description)}`],
+      [
+        'trading days',
+        escapeHtml(
+          `${run.from} to ${run.to}: ${run.days.length} day${run.days.length === 1 ? '' : 's'}` +
+            (run.seed === undefined ? '' : ` (seed ${run.seed})`),
+        ),
+      ],
+      ['completed', run.completed ? badge('yes', 'good') : badge('no', 'bad')],
+      ['checks (each must be 0)', checkBadges(t)],
+      ['realised P&L', escapeHtml(money(t.realisedUsd))],
+      ['closes', escapeHtml(closes || 'none')],
+      [
+        'alerts',
+        escapeHtml(
+          `${t.alertCounts.CRITICAL} critical, ${t.alertCounts.WARNING} warning, ${t.alertCounts.INFO} info`,
+        ),
+      ],
+      ['real duration', escapeHtml(`${(run.realDurationMs / 1000).toFixed(1)} s`)],
+    ],
+    '',
+  );
+  const problems =
+    run.problems.length === 0
+      ? ''
+      : `<div class="problems"><b>Problems</b><ul>${run.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('')}</ul></div>`;
+  const days = run.days
+    .map((day, i) => {
+      const status = day.completed ? badge('completed', 'good') : badge('did not complete', 'bad');
+      return `<details class="day"${i === run.days.length - 1 ? ' open' : ''}><summary>${escapeHtml(day.date)} ${status}</summary>
+${dayDetail(day)}
+</details>`;
+    })
+    .join('\n');
+  return page(
+    `Run ${first} to ${run.to} – ${run.scenario.name}`,
+    `<h1>${escapeHtml(run.scenario.name)}: ${escapeHtml(run.from)} to ${escapeHtml(run.to)} ${headline}</h1>
+<p><small>${escapeHtml(source)} Generated ${escapeHtml(run.startedAt)}.</small></p>
+${problems}
+${overview}
+${run.days.length === 0 ? '<p class="empty">no trading day in this run</p>' : chartsSection(run)}
+<h2>Days in detail</h2>
+${days || '<p class="empty">no trading day in this run</p>'}`,
+  );
 }
