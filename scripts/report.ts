@@ -3,7 +3,6 @@
 // DescribeStacks for the table names (the stack's outputs), then DynamoDB GetItem, Query and Scan. The
 // same collector (report/summary.ts) and the same renderer as a local run; what the tables cannot show
 // (the broker's view, the job runs) is left out, not guessed.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
@@ -17,7 +16,7 @@ import type { IsoDate } from '../functions/core/types';
 import { STACK_NAME } from '../lib/app';
 import { isoDate, parseFlags, UsageError } from './args';
 import { hideSdkNodeVersionWarning } from './local/stack';
-import { renderRunReport } from './report/html';
+import { writeOutputs } from './report/outputs';
 import { collectStoredRun } from './report/summary';
 import type { RunSummary } from './report/summary';
 
@@ -195,19 +194,6 @@ export async function reportFromStack(
   }
 }
 
-/** out/summary.json and out/report.html of a run, through the one renderer. */
-export function writeRunOutputs(
-  run: RunSummary,
-  outDir: string,
-): { summaryFile: string; reportFile: string } {
-  mkdirSync(outDir, { recursive: true });
-  const summaryFile = resolve(outDir, 'summary.json');
-  const reportFile = resolve(outDir, 'report.html');
-  writeFileSync(summaryFile, `${JSON.stringify(run, null, 2)}\n`);
-  writeFileSync(reportFile, renderRunReport(run));
-  return { summaryFile, reportFile };
-}
-
 const money = (usd: number) => `${usd < 0 ? '-' : ''}$${Math.abs(usd).toFixed(2)}`;
 
 export function closingLines(run: RunSummary): string[] {
@@ -263,7 +249,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
   try {
     const run = await reportFromStack(args, clients);
     for (const line of closingLines(run)) log(line);
-    const { summaryFile, reportFile } = writeRunOutputs(run, args.outDir);
+    const { summaryFile, reportFile } = writeOutputs(run, args.outDir);
     log(`  wrote ${summaryFile} and ${reportFile}`);
     return 0;
   } catch (e) {

@@ -16,7 +16,6 @@
 //
 // Jobs are picked up by file as they are written: a job without a handler yet is listed as "not
 // available yet"; a job that exists and throws fails the run (exit code 1).
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -55,7 +54,7 @@ import {
   wholeNumber,
   wholeNumberIn,
 } from './args';
-import { renderRunReport } from './report/html';
+import { writeOutputs } from './report/outputs';
 import { brokerCashOf } from './scenarios/expiring-spreads';
 import { expiryWeek } from './scenarios/expiry-week';
 import { brokerBook, checksClean, equityPoint, reconcile } from './report/reconcile';
@@ -670,7 +669,11 @@ export const SCENARIOS: Record<string, Scenario> = {
       const critical = (title: string) =>
         summary.alerts.some((a) => a.severity === 'CRITICAL' && a.title.startsWith(title));
       const cash = position
-        ? brokerCashOf(ctx.stack.simulator, refs, new Set([...conIds, ...position.legs.map((l) => l.contract.conId!)]))
+        ? brokerCashOf(
+            ctx.stack.simulator,
+            refs,
+            new Set([...conIds, ...position.legs.map((l) => l.contract.conId!)]),
+          )
         : 0;
       return [
         {
@@ -1280,26 +1283,6 @@ async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolea
     await new Promise((resolveWait) => setTimeout(resolveWait, 20));
   }
   return true;
-}
-
-/**
- * Writes out/summary.json and out/report.html. A report that fails to render is a problem of the run
- * (not completed), but the days' summary is still written: hours of simulated days are not lost to it.
- */
-export function writeOutputs(run: RunSummary, outDir: string): { summaryFile: string; reportFile: string } {
-  mkdirSync(outDir, { recursive: true });
-  const summaryFile = resolve(outDir, 'summary.json');
-  const reportFile = resolve(outDir, 'report.html');
-  let html: string | undefined;
-  try {
-    html = renderRunReport(run);
-  } catch (error) {
-    run.completed = false;
-    run.problems.push(`report.html not written: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  writeFileSync(summaryFile, `${JSON.stringify(run, null, 2)}\n`);
-  if (html !== undefined) writeFileSync(reportFile, html);
-  return { summaryFile, reportFile };
 }
 
 export function closingLines(summary: DaySummary): string[] {

@@ -699,17 +699,30 @@ const BIN = 5;
 /** Histogram of every scored candidate's score in bins of 5 points, with the `minScore` line. */
 export function scoreHistogram(input: {
   date: string;
-  scores?: readonly number[];
+  /** Candidates per whole score, index 0–100 (scripts/report/summary.ts `scoreDistribution`). */
+  scoreCounts?: readonly number[];
+  atOrAboveMinScore?: number;
   minScore: number;
 }): string {
-  const title = `Scores ${input.date}: ${input.scores?.length ?? 'no'} candidates`;
-  if (!input.scores) return noDataChart('scores', title, 'the scores of the day were not recorded', 370, 150);
-  if (input.scores.length === 0) return noDataChart('scores', title, 'no candidate was scored', 370, 150);
+  const counts = input.scoreCounts;
+  let total = 0;
+  let highest = -1;
+  counts?.forEach((n, score) => {
+    total += n;
+    if (n > 0) highest = score;
+  });
+  const title = `Scores ${input.date}: ${counts ? total : 'no'} candidates`;
+  if (!counts) return noDataChart('scores', title, 'the scores of the day were not recorded', 370, 150);
+  if (total === 0) return noDataChart('scores', title, 'no candidate was scored', 370, 150);
   const width = 370;
   const height = 210;
   const bins = Array.from({ length: 100 / BIN }, () => 0);
-  for (const s of input.scores) bins[Math.min(bins.length - 1, Math.max(0, Math.floor(s / BIN)))]! += 1;
-  const above = input.scores.filter((s) => s >= input.minScore).length;
+  counts.forEach((n, score) => {
+    bins[Math.min(bins.length - 1, Math.floor(score / BIN))]! += n;
+  });
+  const above =
+    input.atOrAboveMinScore ??
+    counts.reduce((sum, n, score) => (score >= Math.ceil(input.minScore) ? sum + n : sum), 0);
   const items: LegendItem[] = [
     { label: 'below minScore', color: '#b8bfce', shape: 'box' },
     { label: 'at/above', color: PROFIT, shape: 'box' },
@@ -717,7 +730,12 @@ export function scoreHistogram(input: {
   ];
   const leg = legend(items, 50, 34, width - 60);
   const box: Box = { left: 50, right: width - 16, top: 34 + leg.height + 6, bottom: height - 26 };
-  const t = niceTicks(0, Math.max(...bins), 4, true);
+  const t = niceTicks(
+    0,
+    bins.reduce((m, n) => Math.max(m, n), 0),
+    4,
+    true,
+  );
   const y = linear(0, t.max, box.bottom, box.top);
   const x = linear(0, 100, box.left, box.right);
   const bars = bins
@@ -730,7 +748,7 @@ export function scoreHistogram(input: {
     )
     .join('');
   const mx = x(input.minScore);
-  const desc = `${input.scores.length} candidates scored, ${above} at or above minScore ${input.minScore}; highest ${Math.max(...input.scores)}.`;
+  const desc = `${total} candidates scored, ${above} at or above minScore ${input.minScore}; highest ${highest}.`;
   return (
     svgOpen('scores', width, height, title, desc) +
     leg.svg +

@@ -471,7 +471,10 @@ ${grid(
     scoreHistogram({
       date: d.date,
       minScore: d.candidates.minScore,
-      ...(d.candidates.scores ? { scores: d.candidates.scores } : {}),
+      ...(d.candidates.scoreCounts ? { scoreCounts: d.candidates.scoreCounts } : {}),
+      ...(d.candidates.atOrAboveMinScore !== undefined
+        ? { atOrAboveMinScore: d.candidates.atOrAboveMinScore }
+        : {}),
     }),
   ),
   'no day in this run',

@@ -202,8 +202,13 @@ export interface DaySummary {
     rejectionReasons: Record<string, number>;
     /** Every re-evaluation execute-strategies recorded on a candidate, oldest first. */
     reevaluations: ReevaluationView[];
-    /** Every scored candidate's score (the archive), for the distribution chart. */
-    scores?: number[];
+    /**
+     * The distribution chart's data: how many scored candidates (the archive) have each whole score,
+     * index 0–100 (a score is floored). Counts, not every score: a day scores 100k+ candidates.
+     */
+    scoreCounts?: number[];
+    /** Scored candidates at or above `minScore`, exactly (the counts above floor each score). */
+    atOrAboveMinScore?: number;
     /** The candidates an opening order was placed for, with their factor breakdown. */
     chosen?: CandidateView[];
   };
@@ -639,7 +644,7 @@ async function readStoredDay(
       reevaluations: candidates
         .flatMap((c) => (c.reevaluations ?? []).map((r) => ({ ...r, time: hhmm(r.at), candidateId: c.id })))
         .sort((a, b) => a.at - b.at),
-      scores: archived > 0 ? scores : candidates.map((c) => c.score),
+      ...scoreDistribution(archived > 0 ? scores : candidates.map((c) => c.score), minScore),
       chosen,
     },
     orders: intents.map(orderView),
@@ -666,6 +671,20 @@ async function readStoredDay(
 }
 
 /** Reads what the day left in the stores and the simulator. */
+/** Whole-score counts (index 0–100) and the exact number at or above `minScore`. */
+export function scoreDistribution(
+  scores: readonly number[],
+  minScore: number,
+): { scoreCounts: number[]; atOrAboveMinScore: number } {
+  const scoreCounts = Array.from({ length: 101 }, () => 0);
+  let atOrAboveMinScore = 0;
+  for (const score of scores) {
+    scoreCounts[Math.min(100, Math.max(0, Math.floor(score)))]! += 1;
+    if (score >= minScore) atOrAboveMinScore += 1;
+  }
+  return { scoreCounts, atOrAboveMinScore };
+}
+
 export async function collectDayRecords(input: {
   stores: Stores;
   simulator: Simulator;

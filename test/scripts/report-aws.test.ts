@@ -125,8 +125,9 @@ describe('npm run report -- --aws, from the tables a simulated day filled', () =
     expect(day.positions).toEqual(local.positions);
     expect(day.pnl).toEqual(local.pnl);
     expect(day.candidates.count).toBe(local.candidates.count);
-    expect(day.candidates.scores).toHaveLength(local.candidates.count);
-    expect(day.candidates.scores).toEqual(local.candidates.scores);
+    expect(day.candidates.scoreCounts?.reduce((a, b) => a + b, 0)).toBe(local.candidates.count);
+    expect(day.candidates.scoreCounts).toEqual(local.candidates.scoreCounts);
+    expect(day.candidates.atOrAboveMinScore).toBe(local.candidates.atOrAboveMinScore);
     // Chosen: the candidates of the day's opening orders.
     const opened = local.orders.filter((o) => o.purpose === 'OPEN').length;
     expect(day.candidates.chosen).toHaveLength(opened);

@@ -99,7 +99,7 @@ describe('the report in headless Chromium', () => {
     const run = constructedRun('aws');
     for (const day of run.days) {
       delete day.equity;
-      delete day.candidates.scores;
+      delete day.candidates.scoreCounts;
     }
     const { url, charts, problems, requests } = await openReport(renderRunReport(run));
     expect(problems).toEqual([]);

@@ -18,6 +18,7 @@ import {
 } from '../../scripts/report/charts';
 import { CHROMIUM_MISSING, findChromium } from '../../scripts/report/chromium';
 import { renderRunReport } from '../../scripts/report/html';
+import { scoreDistribution } from '../../scripts/report/summary';
 import type { ReportDay, RunSummary } from '../../scripts/report/summary';
 import { DATES, PLANS, constructedRun } from './report-fixture';
 
@@ -235,7 +236,7 @@ describe('score distribution', () => {
   it('counts every score once, colours the bins at or above minScore, and puts the line at minScore', () => {
     const scores = [12, 55, 55.5, 64.9, 65, 69.9, 70, 71, 88, 100];
     for (const minScore of [70, 65]) {
-      const svg = scoreHistogram({ date: '2026-06-01', scores, minScore });
+      const svg = scoreHistogram({ date: '2026-06-01', ...scoreDistribution(scores, minScore), minScore });
       const bars = withAttr(svg, 'data-bin');
       expect(bars.reduce((n, b) => n + Number(b.attrs['data-count']), 0)).toBe(scores.length);
       expect(bars.find((b) => b.attrs['data-bin'] === '65')!.attrs['data-count']).toBe('2');
@@ -246,6 +247,15 @@ describe('score distribution', () => {
       const above = scores.filter((s) => s >= minScore).length;
       expect(svg).toContain(`${above} at/above`);
     }
+  });
+
+  it('draws a day of several hundred thousand scores (a real day scores 130k+ per underlying set)', () => {
+    // Spreading every score into Math.max overflowed the call stack at this size.
+    const scores = Array.from({ length: 400_000 }, (_, i) => (i * 37) % 101);
+    const svg = scoreHistogram({ date: '2026-06-01', ...scoreDistribution(scores, 70), minScore: 70 });
+    const bars = withAttr(svg, 'data-bin');
+    expect(bars.reduce((n, b) => n + Number(b.attrs['data-count']), 0)).toBe(400_000);
+    expect(svg).toContain('highest 100.');
   });
 
   it('says "no data" when the day did not record its scores', () => {
@@ -348,7 +358,7 @@ describe('renderRunReport', () => {
       delete day.equity;
       delete day.closesByRule;
       delete day.checks;
-      delete day.candidates.scores;
+      delete day.candidates.scoreCounts;
       delete day.candidates.chosen;
       for (const p of day.positions) {
         delete p.pnlPath;

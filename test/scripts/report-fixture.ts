@@ -11,6 +11,7 @@ import type {
   ReportDay,
   RunSummary,
 } from '../../scripts/report/summary';
+import { scoreDistribution } from '../../scripts/report/summary';
 
 export const DATES: IsoDate[] = ['2026-06-01', '2026-06-02', '2026-06-03', '2026-06-04', '2026-06-05'];
 
@@ -252,7 +253,7 @@ function dayOf(date: IsoDate, index: number): ReportDay {
       top: chosen,
       rejectionReasons: { 'credit/width N below N': 40 },
       reevaluations: [],
-      scores,
+      ...scoreDistribution(scores, 70),
       chosen,
     },
     orders: [],

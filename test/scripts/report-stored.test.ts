@@ -148,7 +148,11 @@ describe('report from the stores alone', () => {
 
   it('lists every archived score and the candidates execution chose (from the archive when not kept in full)', () => {
     const mon = day(MON);
-    expect([...(mon.candidates.scores ?? [])].sort((a, b) => a - b)).toEqual([30, 40, 71, 75, 82]);
+    const counts = mon.candidates.scoreCounts ?? [];
+    expect(counts.flatMap((n, score) => Array.from({ length: n }, () => score))).toEqual([
+      30, 40, 71, 75, 82,
+    ]);
+    expect(mon.candidates.atOrAboveMinScore).toBe(3);
     expect(mon.candidates.count).toBe(5);
     const chosen = mon.candidates.chosen ?? [];
     expect(chosen.map((c) => c.id).sort()).toEqual([A.id, B.id, D.id].sort());
