@@ -209,6 +209,48 @@ export function simulatorClock(
   };
 }
 
+/**
+ * The clock IB's message pacing runs on: simulated time, and a wait for a token jumps the simulator
+ * instead of waiting real time (IB allows 50 messages per simulated second; the simulator counts them
+ * on its own clock). Before a jump, every message the queue has let out must have reached the simulator:
+ * counted after the jump, a window's worth sent before it would share a simulated second with the next
+ * window's and trip IB's error 100. Messages that never arrive (a connection dropped with them) are
+ * written off after `arrivalMs` of real time.
+ */
+export function simulatedPacingClock(
+  simulator: Pick<Simulator, 'now' | 'advance' | 'messagesReceived'>,
+  now: () => number,
+  sent: () => number,
+  arrivalMs = 50,
+): BridgeClock {
+  let lost = 0;
+  return {
+    now,
+    setTimeout(fn, ms) {
+      const deadline = now() + Math.max(ms, 0);
+      const startedAt = performance.now();
+      const handle = { cancelled: false };
+      const step = () => {
+        if (handle.cancelled) return;
+        const arrived = simulator.messagesReceived() + lost >= sent();
+        if (!arrived && performance.now() - startedAt < arrivalMs) {
+          setImmediate(step);
+          return;
+        }
+        if (!arrived) lost = sent() - simulator.messagesReceived();
+        const gap = deadline - now();
+        if (gap > 0) simulator.advance(gap);
+        fn();
+      };
+      setImmediate(step);
+      return handle;
+    },
+    clearTimeout(handle) {
+      (handle as { cancelled: boolean }).cancelled = true;
+    },
+  };
+}
+
 /** The bridge's clock: simulated `now` (quote stamps, trade date, signatures, pacing), real timers. */
 function bridgeClock(now: () => number): BridgeClock {
   return {
@@ -253,6 +295,12 @@ export interface LocalStackOptions {
   quoteTimeoutMs?: number;
   /** How long to wait for the bridge's IB connection at start, real ms. Default 20 s. */
   readyTimeoutMs?: number;
+  /**
+   * Where IB's 50 messages per second are paid: `simulated` (default) jumps the simulator over each
+   * pacing wait, so a day costs no real time for it; `real` paces on the wall clock as in production
+   * (what the bench measures the analysis against).
+   */
+  pacing?: 'simulated' | 'real';
 }
 
 /** What another process needs to use a running stack (out/local-stack.json). */
@@ -414,11 +462,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       });
     }
 
+    const pacing = options.pacing ?? 'simulated';
     const simulator = await startSimulator({
-      // IB allows 50 messages per second; the simulator counts real seconds, so in a world that runs
-      // `speed` times faster the same limit is 50 × speed per real second (the bridge paces on the
-      // simulated clock, so it keeps IB's rate in simulated time).
-      limits: { maxMessagesPerSecond: Math.round(50 * Math.max(1, speed)) },
+      // IB allows 50 messages per second. Paced on the simulated clock, the simulator counts simulated
+      // seconds too. Paced on the wall clock, it counts real seconds, so in a world that runs `speed`
+      // times faster the same limit is 50 × speed per real second.
+      ...(pacing === 'simulated'
+        ? { limits: { maxMessagesPerSecond: 50 }, messageRateClock: 'simulated' as const }
+        : { limits: { maxMessagesPerSecond: Math.round(50 * Math.max(1, speed)) } }),
       ...options.simulator,
       port: 0,
       seed,
@@ -431,6 +482,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const now = continuousNow(simulator, speed);
     const listeners = new Set<(event: BridgeEvent) => void>();
     const events: { at: number; event: BridgeEvent }[] = [];
+    let sentToIb = 0;
     const bridge = await startBridge({
       ib: { host: simulator.host, port: simulator.port, clientId: 1 },
       http: { host: '127.0.0.1', port: options.bridgePort ?? 0 },
@@ -440,6 +492,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // the bridge's hard limits from the config's cap, as the CDK stack sets them (README: Safety)
       limits: limitsForContractsPerTrade(riskSchema.parse(options.config?.risk ?? {}).maxContractsPerTrade),
       clock: bridgeClock(now),
+      ...(pacing === 'simulated'
+        ? {
+            pacingClock: simulatedPacingClock(simulator, now, () => sentToIb),
+            // the library's real-time slots would pace again what the simulated clock already paced
+            clientMaxReqPerSec: 1_000_000,
+            onIbSend: () => {
+              sentToIb += 1;
+            },
+          }
+        : {}),
       // Locally a dropped gateway comes back in a moment; reconnect quickly rather than IB's minute.
       backoff: { initialMs: 200, maxMs: 2000 },
       quoteTimeoutMs: options.quoteTimeoutMs ?? 3000,
