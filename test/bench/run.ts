@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { candidateArchiveEncoder } from '../../functions/adapters/dynamo/candidate-archive';
 import { parseConfig } from '../../functions/core/config';
-import { marketClock, nyTimeToEpoch } from '../../functions/core/calendar';
+import { marketClock, nextTradingDay, nyTimeToEpoch } from '../../functions/core/calendar';
 import { decide } from '../../functions/core/decision';
 import { quoteMap } from '../../functions/core/pnl';
 import { bsGreeks, bsPrice, impliedVol } from '../../functions/core/pricing';
@@ -286,16 +286,45 @@ async function benchRuns(): Promise<void> {
   const start = await import('../../scripts/start');
   const quiet = () => undefined;
 
+  // One `npm start` day: the normal scenario, the analysis at its own default quote budget.
+  let dayMessages = 0;
+  const day = await withPeakRss((onStack) =>
+    start.runDay({
+      write: quiet,
+      onStack: (stack) => {
+        onStack(stack);
+        const before = stack.simulator.messagesReceived();
+        const stop = stack.stop.bind(stack);
+        stack.stop = () => {
+          dayMessages = stack.simulator.messagesReceived() - before;
+          return stop();
+        };
+      },
+    }),
+  );
+  const daySummary = day.result as { completed?: boolean; problems?: string[] };
+  emit('simulatedDaySeconds', day.seconds, 's', {
+    analysisMaxQuotes: start.DEFAULT_ANALYSIS_MAX_QUOTES,
+    completed: daySummary.completed,
+    problems: daySummary.problems?.slice(0, 3) ?? [],
+    ibMessages: dayMessages,
+    peakRssMb: Math.round(day.peakRssMb),
+    jvmPeakRssMb: Math.round(day.jvmPeakRssMb),
+  });
+
   // The analysis of the three underlyings at its default budget, paced as in production (on the wall
-  // clock), against IB's floor for the messages the simulator received from it.
+  // clock), against IB's floor for the messages the simulator received from it. On the next trading day:
+  // a second stack in the same process must not go back in simulated time (the jobs' signed requests
+  // would be refused as stale).
+  const nextDay = nextTradingDay(TRADE_DATE, config.calendar);
   const stack = await startLocalStack({
     write: null,
     pacing: 'real',
-    start: nyTimeToEpoch(TRADE_DATE, '08:00'),
+    start: nyTimeToEpoch(nextDay, '08:00'),
   });
   try {
     await stack.invoke('load-historical-data', scheduledEvent(stack.clock.now()));
-    stack.clock.advanceTo(nyTimeToEpoch(TRADE_DATE, '09:45'));
+    stack.clock.advanceTo(nyTimeToEpoch(nextDay, '09:45'));
     const before = stack.simulator.messagesReceived();
     const outcome = await stack.invoke('strategy-analysis', scheduledEvent(stack.clock.now()));
     const messages = stack.simulator.messagesReceived() - before;
@@ -320,32 +349,6 @@ async function benchRuns(): Promise<void> {
     await stack.stop();
   }
 
-  // One `npm start` day: the normal scenario, the analysis at its own default quote budget.
-  let dayMessages = 0;
-  const day = await withPeakRss((onStack) =>
-    start.runDay({
-      write: quiet,
-      onStack: (stack) => {
-        onStack(stack);
-        const before = stack.simulator.messagesReceived();
-        const stop = stack.stop.bind(stack);
-        stack.stop = () => {
-          dayMessages = stack.simulator.messagesReceived() - before;
-          return stop();
-        };
-      },
-    }),
-  );
-  const daySummary = day.result as { completed?: boolean; problems?: string[] };
-  emit('simulatedDaySeconds', day.seconds, 's', {
-    analysisMaxQuotes: start.DEFAULT_ANALYSIS_MAX_QUOTES,
-    completed: daySummary.completed,
-    problems: daySummary.problems?.length ?? 0,
-    ibMessages: dayMessages,
-    peakRssMb: Math.round(day.peakRssMb),
-    jvmPeakRssMb: Math.round(day.jvmPeakRssMb),
-  });
-
   // 20 trading days on one stack (the multi-day runner, `runDays`).
   const runDays = (start as Record<string, unknown>).runDays;
   if (typeof runDays !== 'function') {
@@ -356,7 +359,13 @@ async function benchRuns(): Promise<void> {
   }
   const days = 20;
   const many = await withPeakRss((onStack) =>
-    (runDays as (o: Record<string, unknown>) => Promise<unknown>)({ days, write: quiet, onStack }),
+    (runDays as (o: Record<string, unknown>) => Promise<unknown>)({
+      days,
+      // after the analysis's day, forward in simulated time (see above)
+      date: nextTradingDay(nextDay, config.calendar),
+      write: quiet,
+      onStack,
+    }),
   );
   const manySummary = many.result as { completed?: boolean };
   emit('multiDaySeconds', many.seconds, 's', { days, completed: manySummary.completed });
