@@ -48,6 +48,8 @@ export interface BridgeOptions {
   pacingClock?: Clock;
   /** The client library's own throttle, messages per real second (default 50; see ConnectionOptions). */
   clientMaxReqPerSec?: number;
+  /** How far a signature's timestamp may be from the bridge's clock (default 30 s). */
+  signatureWindowMs?: number;
   /** Observer of every message sent to IB (label, epoch ms): instrumentation and tests. */
   onIbSend?: (label: string, at: number) => void;
   logger?: Logger;
@@ -119,6 +121,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     orderSecret: options.orderSecret,
     previousOrderSecret: options.previousOrderSecret,
     now: () => clock.now(),
+    ...(options.signatureWindowMs ? { signatureWindowMs: options.signatureWindowMs } : {}),
     logger: options.httpLogger,
     requestTimeoutMs: options.http.requestTimeoutMs,
     connectionsCheckingIntervalMs: options.http.connectionsCheckingIntervalMs,

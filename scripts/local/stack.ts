@@ -492,6 +492,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // the bridge's hard limits from the config's cap, as the CDK stack sets them (README: Safety)
       limits: limitsForContractsPerTrade(riskSchema.parse(options.config?.risk ?? {}).maxContractsPerTrade),
       clock: bridgeClock(now),
+      // A job's sleep jumps the shared clock, also under another job's request on its way to the bridge
+      // (execute-strategies' reprice waits beside the 10:00 collection runs): a signature made before
+      // such a jump is not stale. Replays are still refused.
+      signatureWindowMs: 15 * 60_000,
       ...(pacing === 'simulated'
         ? {
             pacingClock: simulatedPacingClock(simulator, now, () => sentToIb),

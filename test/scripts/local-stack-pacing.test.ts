@@ -4,6 +4,7 @@
 // what the pacing waits moved it by.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { nyTimeToEpoch } from '../../functions/core/calendar';
+import { signedHeaders } from '../../gateway-container/bridge/contract';
 import { startLocalStack } from '../../scripts/local/stack';
 import type { LocalStack } from '../../scripts/local/stack';
 import { dynamoEndpoint } from '../support/dynamodb';
@@ -68,4 +69,20 @@ it('pays the wall clock instead with pacing "real" (production pacing, for the b
   } finally {
     await real.stop();
   }
+}, 60_000);
+
+it("accepts a job's request signed just before another job's sleep jumped the clock", async () => {
+  const secret = stack.bridgeSecret;
+  const timestamp = stack.clock.now();
+  // execute-strategies waits 45 s between reprices; the jump lands while this request is on its way.
+  await stack.clock.sleep(45_000);
+  const response = await fetch(`${stack.bridge.url}/positions`, {
+    headers: signedHeaders({ secret, timestamp, method: 'GET', pathWithQuery: '/positions' }),
+  });
+  expect(response.status).toBe(200);
+  // The same signature again is still a replay.
+  const again = await fetch(`${stack.bridge.url}/positions`, {
+    headers: signedHeaders({ secret, timestamp, method: 'GET', pathWithQuery: '/positions' }),
+  });
+  expect(again.status).toBe(401);
 }, 60_000);
