@@ -61,6 +61,8 @@ export const STACK_INFO_FILE = resolve(REPO_ROOT, 'out/local-stack.json');
 /** A Monday the simulator knows well (its own default start): a plain trading day, no holiday near. */
 export const DEFAULT_DATE = '2026-06-01';
 export const DEFAULT_TABLE_PREFIX = 'local';
+/** The heap cap of the stack's own DynamoDB Local JVM, MB. */
+export const LOCAL_DYNAMO_HEAP_MB = 512;
 
 // ---------------------------------------------------------------------------------------------------
 // Jobs: found by file, so the runner lists a job that is not written yet instead of failing.
@@ -445,7 +447,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
-    const dynamo = options.dynamoEndpoint ? undefined : await startDynamoLocal({ port: 0, inMemory: true });
+    // Capped: left to Java's default the heap grew past 4 GB over one day (garbage the JVM had no
+    // reason to collect); the day's data is tens of MB.
+    const dynamo = options.dynamoEndpoint
+      ? undefined
+      : await startDynamoLocal({ port: 0, inMemory: true, maxHeapMb: LOCAL_DYNAMO_HEAP_MB });
     if (dynamo) stops.push(() => dynamo.stop());
     const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo as { endpoint: string }).endpoint;
     const dynamoClient = localDynamoClient(dynamoEndpoint);
