@@ -837,8 +837,8 @@ export function helpText(): string {
 // The day runner
 // ---------------------------------------------------------------------------------------------------
 
-/** Option quotes per underlying for the day's analysis (the job's own default is 600). */
-export const DEFAULT_ANALYSIS_MAX_QUOTES = 60;
+/** Option quotes per underlying for the day's analysis: the job's own default (strategy-analysis DEFAULT_MAX_QUOTES). */
+export const DEFAULT_ANALYSIS_MAX_QUOTES = 600;
 
 export interface RunDayOptions {
   scenario?: string;

@@ -53,6 +53,11 @@ export interface ConnectionOptions {
   restartWindow?: RestartWindow;
   /** IB market data type sent once ready: 1 live, 2 frozen, 3 delayed, 4 delayed-frozen. */
   marketDataType?: 1 | 2 | 3 | 4;
+  /**
+   * The client library's own throttle, messages per real second (default 50). Only a stack whose queue
+   * paces on a simulated clock raises it: the library's real-time slots would otherwise pace it again.
+   */
+  clientMaxReqPerSec?: number;
   logger?: Logger;
 }
 
@@ -222,7 +227,7 @@ export class IbConnection extends EventEmitter {
     // The client library throttles to maxReqPerSec itself (in slots of a tenth of a second). The
     // bridge's own queue already keeps to 45 per rolling second; 50 here only smooths its bursts
     // and never holds back more than the queue allows.
-    const api = new IBApi({ host, port, maxReqPerSec: 50 });
+    const api = new IBApi({ host, port, maxReqPerSec: this.options.clientMaxReqPerSec ?? 50 });
     this.api = api;
     this.attach(api);
     this.serverVersion = undefined;

@@ -41,6 +41,15 @@ export interface BridgeOptions {
   restartWindow?: RestartWindow;
   marketDataType?: 1 | 2 | 3 | 4;
   ibTimeZone?: string;
+  /**
+   * The clock IB's message pacing runs on: the wall clock (default) in production. The local stack passes
+   * its simulated clock, whose waits jump the simulator (IB's 50 per second in simulated time).
+   */
+  pacingClock?: Clock;
+  /** The client library's own throttle, messages per real second (default 50; see ConnectionOptions). */
+  clientMaxReqPerSec?: number;
+  /** How far a signature's timestamp may be from the bridge's clock (default 30 s). */
+  signatureWindowMs?: number;
   /** Observer of every message sent to IB (label, epoch ms): instrumentation and tests. */
   onIbSend?: (label: string, at: number) => void;
   logger?: Logger;
@@ -67,11 +76,12 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   // IB counts messages per real second, so the queue paces on the wall clock even when the bridge's
-  // clock is a simulated one that jumps ahead (the local stack, the jobs' tests): each jump would
-  // otherwise hand back a whole window of tokens at once and IB would disconnect with error 100.
+  // clock is a simulated one that jumps ahead (the jobs' tests): each jump would otherwise hand back a
+  // whole window of tokens at once and IB would disconnect with error 100. Only a pacing clock made for
+  // it (the local stack's, with a simulator counting simulated seconds) replaces the wall clock.
   const queue = new OutgoingQueue({
     maxPerWindow: options.maxMessagesPerSecond ?? 45,
-    clock: systemClock,
+    clock: options.pacingClock ?? systemClock,
     onSend: options.onIbSend,
   });
   const connection = new IbConnection({
@@ -83,6 +93,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     connectTimeoutMs: options.connectTimeoutMs,
     restartWindow: options.restartWindow,
     marketDataType: options.marketDataType,
+    ...(options.clientMaxReqPerSec ? { clientMaxReqPerSec: options.clientMaxReqPerSec } : {}),
   });
   const sink =
     typeof options.events === 'function' ? callbackSink(options.events) : (options.events ?? nullSink);
@@ -110,6 +121,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     orderSecret: options.orderSecret,
     previousOrderSecret: options.previousOrderSecret,
     now: () => clock.now(),
+    ...(options.signatureWindowMs ? { signatureWindowMs: options.signatureWindowMs } : {}),
     logger: options.httpLogger,
     requestTimeoutMs: options.http.requestTimeoutMs,
     connectionsCheckingIntervalMs: options.http.connectionsCheckingIntervalMs,

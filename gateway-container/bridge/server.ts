@@ -51,6 +51,8 @@ export interface ServerOptions {
   orderSecret: string;
   previousOrderSecret?: string;
   now?: () => number;
+  /** How far a signature's timestamp may be from `now` (default SIGNATURE_WINDOW_MS, 30 s). */
+  signatureWindowMs?: number;
   /** fastify logger setting; false in tests. Headers (and so signatures) are never logged. */
   logger?: boolean | { level: string; stream?: { write(line: string): unknown } };
   /** Time for a client to send its whole request (headers and body); default 10 s. */
@@ -101,10 +103,12 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const readVerifier = createVerifier({
     secrets: [options.secret, options.previousSecret],
     now: options.now,
+    ...(options.signatureWindowMs ? { windowMs: options.signatureWindowMs } : {}),
   });
   const orderVerifier = createVerifier({
     secrets: [options.orderSecret, options.previousOrderSecret],
     now: options.now,
+    ...(options.signatureWindowMs ? { windowMs: options.signatureWindowMs } : {}),
   });
   const requestTimeout = options.requestTimeoutMs ?? 10_000;
   const app = Fastify({

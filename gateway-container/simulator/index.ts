@@ -33,6 +33,8 @@ export interface SimulatorOptions {
   initialCash?: number;
   /** IB's limits (on by default); `false` turns them off. */
   limits?: Partial<LimitOptions> | false;
+  /** The second the 50-messages limit is counted in: `real` (default) or `simulated` (the engine's clock). */
+  messageRateClock?: 'real' | 'simulated';
   /** Simulated ms before TICK_SNAPSHOT_END (default 11 000, IB's); at speed 0 taken as real ms. */
   snapshotDelayMs?: number;
   /** Real ms between clock steps while the clock runs. Default 250. */
@@ -55,6 +57,8 @@ export interface Simulator {
   now(): number;
   /** Moves simulated time forward (and pushes market data), whatever the speed. */
   advance(ms: number): void;
+  /** Client messages received since start, every connection (the handshake aside). */
+  messagesReceived(): number;
   faults: FaultControls;
   /** Every order seen: working, filled, cancelled and rejected. */
   orders(): SimOrderState[];
@@ -83,6 +87,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     stepMs: options.stepMs,
     snapshotDelayMs: options.snapshotDelayMs,
     limits: options.limits,
+    ...(options.messageRateClock ? { messageRateClock: options.messageRateClock } : {}),
     faults: options.faults,
     log: options.log,
   });
@@ -94,6 +99,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     server,
     now: () => engine.now(),
     advance: (ms) => server.advance(ms),
+    messagesReceived: () => server.messagesReceived,
     faults: server.faults,
     orders: () => server.orders(),
     executions: () => engine.executions(),

@@ -28,6 +28,8 @@ export interface DynamoLocalOptions {
   dbPath?: string;
   /** How long to wait for it to answer, ms (default 30 s: a cold JVM on a busy machine). */
   startTimeoutMs?: number;
+  /** The JVM's heap cap (-Xmx), MB; absent leaves Java's default (a quarter of the machine's memory). */
+  maxHeapMb?: number;
 }
 
 export interface DynamoLocal {
@@ -104,6 +106,7 @@ async function startOnce(port: number, options: DynamoLocalOptions): Promise<Dyn
   const java = spawn(
     'java',
     [
+      ...(options.maxHeapMb ? [`-Xmx${options.maxHeapMb}m`] : []),
       `-Djava.library.path=${join(directory, 'DynamoDBLocal_lib')}`,
       '-jar',
       join(directory, 'DynamoDBLocal.jar'),

@@ -1,9 +1,10 @@
-// `npm run bench`: speed and memory of the hot paths, one JSON line per figure:
+// `npm run bench`: speed and memory of the hot paths and of whole simulated days, one JSON line per figure:
 // {"bench": name, "value": number, "unit": string, ...context}. Figures are medians of several runs
 // after a warm-up, so they are comparable between commits on the same machine.
+import { readFileSync } from 'node:fs';
 import { candidateArchiveEncoder } from '../../functions/adapters/dynamo/candidate-archive';
 import { parseConfig } from '../../functions/core/config';
-import { marketClock } from '../../functions/core/calendar';
+import { marketClock, nextTradingDay, nyTimeToEpoch } from '../../functions/core/calendar';
 import { decide } from '../../functions/core/decision';
 import { quoteMap } from '../../functions/core/pnl';
 import { bsGreeks, bsPrice, impliedVol } from '../../functions/core/pricing';
@@ -11,6 +12,9 @@ import { evaluateCandidates, rankCandidates } from '../../functions/core/scoring
 import { buildCandidates } from '../../functions/core/strategies';
 import type { MarketContext, ScoredCandidate, StrategyPosition } from '../../functions/core/types';
 import { SCORING_SLICE } from '../../functions/jobs/strategy-analysis/run';
+import { hideSdkNodeVersionWarning, scheduledEvent, startLocalStack } from '../../scripts/local/stack';
+import type { LocalStack } from '../../scripts/local/stack';
+import { quietJobLogs } from '../../scripts/start';
 import { NOW, TRADE_DATE, syntheticChain } from '../core/fixtures/chain';
 
 function emit(bench: string, value: number, unit: string, context: Record<string, unknown> = {}): void {
@@ -231,3 +235,143 @@ emit(
   opsPerSecond((i) => marketClock(NOW + i * 60_000, config.calendar), 100_000),
   'ops/s',
 );
+
+// ---------------------------------------------------------------------------------------------------
+// Whole runs through the local stack (minutes): a simulated day, the analysis against IB's pacing
+// floor, 20 trading days. `npm run bench -- --no-runs` stops before them.
+// ---------------------------------------------------------------------------------------------------
+
+if (!process.argv.includes('--no-runs')) await benchRuns();
+
+/** Resident set size of a process from /proc, MB (0 where /proc is not there). */
+function procRssMb(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return kb / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** Peak RSS of this process plus the stack's DynamoDB Local JVM, sampled every 250 ms while `run` runs. */
+async function withPeakRss<T>(
+  run: (onStack: (stack: LocalStack) => void) => Promise<T>,
+): Promise<{ result: T; peakRssMb: number; jvmPeakRssMb: number; seconds: number }> {
+  let jvmPid: number | undefined;
+  let peak = 0;
+  let jvmPeak = 0;
+  const sample = () => {
+    const jvm = procRssMb(jvmPid);
+    jvmPeak = Math.max(jvmPeak, jvm);
+    peak = Math.max(peak, process.memoryUsage().rss / 1024 / 1024 + jvm);
+  };
+  const timer = setInterval(sample, 250);
+  const started = performance.now();
+  try {
+    const result = await run((stack) => {
+      jvmPid = stack.dynamoPid;
+    });
+    sample();
+    return { result, peakRssMb: peak, jvmPeakRssMb: jvmPeak, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function benchRuns(): Promise<void> {
+  quietJobLogs(false);
+  hideSdkNodeVersionWarning();
+  const start = await import('../../scripts/start');
+  const quiet = () => undefined;
+
+  // One `npm start` day: the normal scenario, the analysis at its own default quote budget.
+  let dayMessages = 0;
+  const day = await withPeakRss((onStack) =>
+    start.runDay({
+      write: quiet,
+      onStack: (stack) => {
+        onStack(stack);
+        const before = stack.simulator.messagesReceived();
+        const stop = stack.stop.bind(stack);
+        stack.stop = () => {
+          dayMessages = stack.simulator.messagesReceived() - before;
+          return stop();
+        };
+      },
+    }),
+  );
+  const daySummary = day.result as { completed?: boolean; problems?: string[] };
+  emit('simulatedDaySeconds', day.seconds, 's', {
+    analysisMaxQuotes: start.DEFAULT_ANALYSIS_MAX_QUOTES,
+    completed: daySummary.completed,
+    problems: daySummary.problems?.slice(0, 3) ?? [],
+    ibMessages: dayMessages,
+    peakRssMb: Math.round(day.peakRssMb),
+    jvmPeakRssMb: Math.round(day.jvmPeakRssMb),
+  });
+
+  // The analysis of the three underlyings at its default budget, paced as in production (on the wall
+  // clock), against IB's floor for the messages the simulator received from it. On the next trading day:
+  // a second stack in the same process must not go back in simulated time (the jobs' signed requests
+  // would be refused as stale).
+  const nextDay = nextTradingDay(TRADE_DATE, config.calendar);
+  const stack = await startLocalStack({
+    write: null,
+    pacing: 'real',
+    start: nyTimeToEpoch(nextDay, '08:00'),
+  });
+  try {
+    await stack.invoke('load-historical-data', scheduledEvent(stack.clock.now()));
+    stack.clock.advanceTo(nyTimeToEpoch(nextDay, '09:45'));
+    const before = stack.simulator.messagesReceived();
+    const outcome = await stack.invoke('strategy-analysis', scheduledEvent(stack.clock.now()));
+    const messages = stack.simulator.messagesReceived() - before;
+    const floorSeconds = messages / 50;
+    const result = outcome.result as {
+      counts?: Record<string, number>;
+      did?: string;
+      skipped?: string;
+      error?: string;
+    };
+    const counts = result.counts ?? {};
+    emit('analysisPacingRatio', outcome.elapsedMs / 1000 / floorSeconds, 'ratio', {
+      wallSeconds: outcome.elapsedMs / 1000,
+      floorSeconds,
+      messages,
+      quoted: counts.quoted,
+      candidates: counts.candidates,
+      pacing: 'wall clock, as in production',
+      outcome: result.did ?? result.skipped ?? result.error,
+    });
+  } finally {
+    await stack.stop();
+  }
+
+  // 20 trading days on one stack (the multi-day runner, `runDays`).
+  const runDays = (start as Record<string, unknown>).runDays;
+  if (typeof runDays !== 'function') {
+    const reason = 'scripts/start.ts has no runDays (the multi-day runner) on this branch';
+    console.log(JSON.stringify({ bench: 'multiDaySeconds', value: null, reason }));
+    console.log(JSON.stringify({ bench: 'peakRssMb', value: null, reason }));
+    return;
+  }
+  const days = 20;
+  const many = await withPeakRss((onStack) =>
+    (runDays as (o: Record<string, unknown>) => Promise<unknown>)({
+      days,
+      // after the analysis's day, forward in simulated time (see above)
+      date: nextTradingDay(nextDay, config.calendar),
+      write: quiet,
+      onStack,
+    }),
+  );
+  const manySummary = many.result as { completed?: boolean };
+  emit('multiDaySeconds', many.seconds, 's', { days, completed: manySummary.completed });
+  emit('peakRssMb', many.peakRssMb, 'MB', {
+    days,
+    jvmPeakRssMb: Math.round(many.jvmPeakRssMb),
+    note: 'this process plus the DynamoDB Local JVM',
+  });
+}

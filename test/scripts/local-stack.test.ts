@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { nyTimeToEpoch } from '../../functions/core/calendar';
 import { invokeOnRunningStack } from '../../scripts/invoke';
 import {
+  LOCAL_DYNAMO_HEAP_MB,
   readStackInfo,
   startControlServer,
   startLocalStack,
@@ -45,6 +46,10 @@ describe('local stack', () => {
     try {
       expect(javaPid).toBeGreaterThan(0);
       expect(processGone(javaPid)).toBe(false);
+      // Its heap is capped (Java's default let it grow past 4 GB in a day).
+      expect(readFileSync(`/proc/${javaPid}/cmdline`, 'utf8').split('\0')).toContain(
+        `-Xmx${LOCAL_DYNAMO_HEAP_MB}m`,
+      );
       for (const port of ports) expect(await portRefuses(port)).toBe(false);
       // Seeded config reads back valid, and the bridge is connected to the simulator's paper account.
       const config = await stack.stores.config.loadConfig();

@@ -59,6 +59,30 @@ describe('limits', () => {
     expect(server.connections()).toHaveLength(0);
   });
 
+  it('counts the message rate in simulated seconds when asked: a burst spread by clock jumps passes', async () => {
+    const engine = createFakeEngine(START);
+    const server = await startServer(engine, {
+      limits: { maxMessagesPerSecond: 10 },
+      messageRateClock: 'simulated',
+    });
+    const client = await connect(server.port, 0, 1000);
+    const times = record<[number]>(client.ib, EventName.currentTime);
+    const before = server.messagesReceived;
+    // 30 messages within a few real ms, 8 per simulated second (IB's limit here is 10).
+    for (let second = 0; second < 3; second++) {
+      for (let i = 0; i < 8; i++) client.ib.reqCurrentTime();
+      await waitFor(() => server.messagesReceived - before === (second + 1) * 8, 2000, 'messages');
+      server.advance(1000);
+    }
+    await waitFor(() => times.length === 24, 2000, 'answers');
+    expect(client.disconnected).toBe(false);
+    expect(client.infos.map((i) => i.code)).not.toContain(100);
+    // The same burst within one simulated second is over the limit.
+    for (let i = 0; i < 11; i++) client.ib.reqCurrentTime();
+    await waitFor(() => client.disconnected, 2000, 'disconnect');
+    expect(client.infos.map((i) => i.code)).toContain(100);
+  });
+
   it('lets the same burst through when limits are switched off', async () => {
     const server = await startServer(createFakeEngine(START), { limits: false });
     const client = await connect(server.port, 0, 1000);

@@ -8,7 +8,9 @@
 // the underlying's implied volatility (the last OPTION_IMPLIED_VOLATILITY bar, else HV20): a strike
 // whose lognormal distance from spot is more than z·σ√T away, with z for the smallest short |delta|
 // and a 25% margin for the skew, cannot be a short leg. Never wider than ±15% of spot. If the subset is
-// still over `maxQuotes`, expiries closest to the DTE sweet spot (dteFullMin–dteFullMax) are kept first.
+// still over `maxQuotes`, expiries closest to the DTE sweet spot (dteFullMin–dteFullMax) are kept first;
+// a budget below even the best expiry's window quotes that expiry's strikes nearest the middle of its
+// windows (the short-leg band and the nearer wings) rather than nothing.
 import type { ChainResponse, QuoteContract } from '../../../gateway-container/bridge/contract';
 import type { CandidateArchiveEncoder } from '../../adapters/ports';
 import { describeSpread, usd } from '../../core/alerts';
@@ -34,9 +36,12 @@ import { checkOptionQuote, checkUnderlyingQuote, stockQuoteRequest } from '../sh
 export interface AnalysisInput {
   /** Underlyings to analyse instead of the config's. */
   symbols?: string[] | undefined;
-  /** Most option quotes per underlying; default 600. */
+  /** Most option quotes per underlying; default DEFAULT_MAX_QUOTES. */
   maxQuotes?: number | undefined;
 }
+
+/** Option quotes per underlying when the payload names no `maxQuotes`. */
+export const DEFAULT_MAX_QUOTES = 600;
 
 /** Outer bound of the strike window, as a fraction of spot. */
 export const MAX_STRIKE_DISTANCE = 0.15;
@@ -84,17 +89,47 @@ export function planQuotes(
     const reach = Math.min(Math.exp(z * vol * Math.sqrt(Math.max(dte, 1) / 365)) - 1, MAX_STRIKE_DISTANCE);
     const lowest = Math.max(spot * (1 - reach) - maxWidth, spot * (1 - MAX_STRIKE_DISTANCE));
     const highest = Math.min(spot * (1 + reach) + maxWidth, spot * (1 + MAX_STRIKE_DISTANCE));
-    const ofExpiry: OptionContract[] = [];
+    const puts: OptionContract[] = [];
+    const calls: OptionContract[] = [];
     for (const strike of chain.strikes) {
       const base = { symbol: chain.symbol, expiry, strike, multiplier: chain.multiplier };
-      if (wantPuts && strike >= lowest && strike <= spot) ofExpiry.push({ ...base, right: 'P' });
-      if (wantCalls && strike <= highest && strike >= spot) ofExpiry.push({ ...base, right: 'C' });
+      if (wantPuts && strike >= lowest && strike <= spot) puts.push({ ...base, right: 'P' });
+      if (wantCalls && strike <= highest && strike >= spot) calls.push({ ...base, right: 'C' });
     }
-    if (contracts.length + ofExpiry.length > maxQuotes) continue;
-    expiries.push(expiry);
-    contracts.push(...ofExpiry);
+    if (contracts.length + puts.length + calls.length <= maxQuotes) {
+      expiries.push(expiry);
+      contracts.push(...puts, ...calls);
+    } else if (contracts.length === 0 && maxQuotes > 0) {
+      // Not even the best expiry fits whole: its middle strikes rather than no analysis at all.
+      const cut = middleOfWindows(puts, (lowest + spot) / 2, calls, (spot + highest) / 2, maxQuotes);
+      if (cut.length > 0) {
+        expiries.push(expiry);
+        contracts.push(...cut);
+      }
+      break;
+    }
   }
   return { expiries: expiries.sort(), contracts };
+}
+
+/** At most `budget` of the puts and calls, shared evenly, each side's nearest its window's middle. */
+function middleOfWindows(
+  puts: readonly OptionContract[],
+  putMiddle: number,
+  calls: readonly OptionContract[],
+  callMiddle: number,
+  budget: number,
+): OptionContract[] {
+  const byCloseness = (side: readonly OptionContract[], middle: number) =>
+    [...side].sort((a, b) => Math.abs(a.strike - middle) - Math.abs(b.strike - middle));
+  const putsFirst = byCloseness(puts, putMiddle);
+  const callsFirst = byCloseness(calls, callMiddle);
+  // An even split, and what one side cannot use goes to the other.
+  const putShare = Math.min(putsFirst.length, Math.max(Math.ceil(budget / 2), budget - callsFirst.length));
+  const callShare = Math.min(callsFirst.length, budget - putShare);
+  return [...putsFirst.slice(0, putShare), ...callsFirst.slice(0, callShare)].sort(
+    (a, b) => a.right.localeCompare(b.right) || a.strike - b.strike,
+  );
 }
 
 /** "bid 1.2 is above ask 1.1" → "bid is above ask": reasons grouped by their shape, numbers removed. */
@@ -288,7 +323,7 @@ async function analyseUnderlying(
     currentIv ?? hv20 ?? 0.25,
     tradeDate,
     config,
-    input.maxQuotes ?? 600,
+    input.maxQuotes ?? DEFAULT_MAX_QUOTES,
   );
   if (plan.contracts.length === 0) {
     return {

@@ -37,6 +37,8 @@ export class ClientConnection {
     maxMessagesPerSecond: number,
     /** Current slow-response delay in ms (a fault); read on every send. */
     private readonly responseDelayMs: () => number,
+    /** The clock the message rate is counted on (real by default; see TwsServerOptions). */
+    private readonly rateNow: () => number = Date.now,
   ) {
     this.rate = new SlidingWindow(1000, maxMessagesPerSecond);
     socket.setNoDelay(true);
@@ -52,7 +54,7 @@ export class ClientConnection {
 
   /** Records one client message; reports whether the per-second cap is now exceeded. */
   countMessage(): { exceeded: boolean; count: number } {
-    return this.rate.hit(Date.now());
+    return this.rate.hit(this.rateNow());
   }
 
   send(fields: readonly WireField[]): void {

@@ -69,6 +69,11 @@ export interface TwsServerOptions {
   snapshotDelayMs?: number;
   /** IB's limits; `false` turns them all off. */
   limits?: Partial<LimitOptions> | false;
+  /**
+   * Which second the message rate is counted in: `real` (default; IB's, for a client pacing on the wall
+   * clock) or `simulated` (the engine's clock, for a client that paces on the simulated clock).
+   */
+  messageRateClock?: 'real' | 'simulated';
   /** Faults to apply at simulated times (e.g. from a `--faults` script). */
   faults?: ScheduledFault[];
   /** First order id handed out by nextValidId. Default 1. */
@@ -243,6 +248,8 @@ export class TwsServer {
   private delayedData = false;
   private stopped = false;
   private boundPort = 0;
+  private received = 0;
+  private readonly messageRateNow: () => number;
 
   constructor(options: TwsServerOptions) {
     this.engine = options.engine;
@@ -258,6 +265,7 @@ export class TwsServer {
       ...this.engine.openOrders().map((o) => o.request.orderId + 1),
     );
     this.pacer = new HistoricalPacer(this.limits);
+    this.messageRateNow = options.messageRateClock === 'simulated' ? () => this.engine.now() : Date.now;
     for (const f of options.faults ?? []) this.pending.push(f);
     this.server = net.createServer((socket) => this.accept(socket));
     this.unsubscribe = this.engine.onEvent((event) => this.onEngineEvent(event));
@@ -284,6 +292,11 @@ export class TwsServer {
 
   get port(): number {
     return this.boundPort;
+  }
+
+  /** Client messages received since start, every connection, the handshake aside (IB counts the same). */
+  get messagesReceived(): number {
+    return this.received;
   }
 
   get address(): string {
@@ -507,6 +520,7 @@ export class TwsServer {
       socket,
       this.limits.maxMessagesPerSecond,
       () => this.responseDelayMs,
+      this.messageRateNow,
     );
     this.conns.add(conn);
     socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
@@ -559,6 +573,7 @@ export class TwsServer {
         conn.send([SERVER_VERSION, connectionTime(this.engine.now())]);
         continue;
       }
+      this.received += 1;
       if (this.limits.enabled) {
         const { exceeded, count } = conn.countMessage();
         if (exceeded) {
