@@ -18,6 +18,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
+import { containerHealthProbe } from '../gateway-container/bridge/contract';
 import { BRIDGE_PORT } from './network';
 import type { Network } from './network';
 import { REPO_ROOT, repoPath } from './paths';
@@ -282,16 +283,14 @@ export class GatewayService extends Construct {
       readonlyRootFilesystem: true,
       portMappings: [{ containerPort: BRIDGE_PORT, protocol: ecs.Protocol.TCP }],
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'bridge', logGroup }),
-      // Fargate ignores a Dockerfile HEALTHCHECK. /health answers 503 only when the IB connection is
-      // down outside the nightly restart window; an unhealthy essential container makes ECS replace the
-      // task (a fresh login). The start period is the longest ECS allows: a 2FA approval takes minutes.
+      // Fargate ignores a Dockerfile HEALTHCHECK. This check says whether the bridge process is alive and
+      // able to work, never whether IB is logged in: /health answers 503 only when the bridge is wedged
+      // (its IB connection machine stopped), and a blocked event loop misses the 5 s timeout. ECS then
+      // replaces the task. A login waiting for its second factor stays healthy: a replacement would be a
+      // new cold login and a new push, a loop until someone approves. IB's login is the health-check
+      // job's business (alerts, bounded restarts).
       healthCheck: {
-        command: [
-          'CMD',
-          'node',
-          '-e',
-          `fetch('http://127.0.0.1:${BRIDGE_PORT}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
-        ],
+        command: ['CMD', 'node', '-e', containerHealthProbe(BRIDGE_PORT)],
         interval: Duration.seconds(30),
         timeout: Duration.seconds(5),
         retries: 5,

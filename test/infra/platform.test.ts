@@ -10,6 +10,7 @@ import { publishInput } from '../../functions/adapters/sns-alerter';
 import { makeAlert } from '../../functions/core/alerts';
 import { riskSchema } from '../../functions/core/config';
 import { withinDailyWindow } from '../../gateway-container/bridge/connection';
+import { containerHealthProbe } from '../../gateway-container/bridge/contract';
 import { EnvSchema as BridgeEnvSchema } from '../../gateway-container/bridge/main';
 import type { AlertSeverity } from '../../functions/core/types';
 import { bridgeBaseImages, ibGatewayImage } from '../../lib/gateway-service';
@@ -260,8 +261,7 @@ describe('gateway service', () => {
   });
 
   it("treats IBC's daily restart and IB's whole nightly reset (about 00:15–01:45 ET) as expected downtime", () => {
-    // Outside the window a lost connection is "down": /health answers 503 and ECS replaces the task,
-    // which means a fresh login (and perhaps a 2FA prompt) in the middle of the night.
+    // Inside the window the health-check job counts no failure and never restarts the gateway.
     const [start, end] = String(env(container('bridge')).IB_RESTART_WINDOW).split('-');
     const window = { start: start!, end: end!, timeZone: 'America/New_York' };
     const restart = /^(\d{1,2}):(\d{2}) (AM|PM)$/.exec(
@@ -450,6 +450,9 @@ describe('gateway service', () => {
     const command = (healthCheck.Command as string[]).join(' ');
     expect(command).toMatch(/^CMD /);
     expect(command).toContain('http://127.0.0.1:8080/health');
+    // the very probe the bridge integration test runs against a login waiting for 2FA (exit 0) and a
+    // wedged bridge (exit 1)
+    expect(healthCheck.Command).toEqual(['CMD', 'node', '-e', containerHealthProbe(8080)]);
     expect(healthCheck.StartPeriod).toBe(300);
     expect(healthCheck.Retries).toBeGreaterThanOrEqual(3);
   });
