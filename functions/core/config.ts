@@ -442,6 +442,15 @@ export const gatewaySchema = z
       .describe(
         "consecutive failed health checks in market hours before the gateway task is replaced (a manual run's payload may override it)",
       ),
+    maxRestartsPerDay: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(2)
+      .describe(
+        'most gateway task replacements the health check may force per New York day (0: never); never while an order works, a login waits for its second factor, or in the restart window',
+      ),
   })
   .strict();
 

@@ -121,7 +121,8 @@ describe('health-check', () => {
       const third = await handler({ restartAfterFailures: 2 }, ctx);
       expect(third.details?.restart).toEqual({
         done: true,
-        reason: 'forced a new deployment: 3 consecutive failed checks in market hours, no order working',
+        reason:
+          'forced a new deployment: 3 consecutive failed checks in market hours, no order working (restart 1 of at most 2 today)',
         deploymentId: 'ecs-svc/2',
       });
       expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toEqual([
@@ -232,28 +233,20 @@ describe('health-check', () => {
     expect(judgeGateway({ ...health, status: 'ok', ibConnected: true, state: 'ready' }, svc)).toEqual({
       healthy: false,
       expectedOutage: false,
+      loginWaiting: false,
+      inRestartWindow: true,
       problems: ['ECS service ACTIVE: 0 of 1 task(s) running'],
     });
-    const base = {
-      failures: 3,
-      restartAfterFailures: 3,
-      marketOpen: true,
-      workingIntents: [],
-      lastRestartMinutesAgo: 45,
-    };
-    expect(decideRestart({ ...base, ecs: { ...svc, deployments: [] } }).restart).toBe(true);
-    expect(decideRestart({ ...base, ecs: undefined }).reason).toBe(
-      'no ECS service to restart (ECS_CLUSTER / ECS_SERVICE not set)',
-    );
-    const rolling = {
-      ...svc,
-      deployments: [
-        { id: 'a', status: 'PRIMARY', rolloutState: 'IN_PROGRESS', runningCount: 0, desiredCount: 1 },
-      ],
-    };
-    expect(decideRestart({ ...base, ecs: rolling }).reason).toBe(
-      'not restarting: a deployment is already in progress',
-    );
+    // Outside the window, a working bridge with IB not logged in: a login waiting, not a broken task.
+    expect(judgeGateway({ ...health, inRestartWindow: false, bridgeAlive: true }, undefined)).toMatchObject({
+      healthy: false,
+      expectedOutage: false,
+      loginWaiting: true,
+    });
+    // A wedged bridge is not a login waiting (ECS replaces that task by itself).
+    expect(
+      judgeGateway({ ...health, inRestartWindow: false, bridgeAlive: false, reason: 'stopped' }, undefined),
+    ).toMatchObject({ loginWaiting: false, problems: ['bridge wedged: stopped'] });
     // Without ECS_CLUSTER / ECS_SERVICE (a local run) there is no gateway service to restart.
     setGatewayService(undefined);
     expect(gatewayService({})).toBeUndefined();
@@ -262,6 +255,67 @@ describe('health-check', () => {
       service: SERVICE,
     });
     setGatewayService(undefined);
+  });
+
+  it('the restart policy, branch by branch: bounded per day, never while a login waits, an order works or in the restart window', () => {
+    const ecsState = {
+      cluster: CLUSTER,
+      service: SERVICE,
+      status: 'ACTIVE',
+      runningCount: 0,
+      desiredCount: 1,
+      pendingCount: 0,
+      deployments: [],
+    };
+    const go = {
+      failures: 3,
+      restartAfterFailures: 3,
+      marketOpen: true,
+      inRestartWindow: false,
+      loginWaiting: false,
+      ecs: ecsState,
+      workingIntents: [] as string[],
+      lastRestartMinutesAgo: undefined as number | undefined,
+      restartsToday: 0,
+      maxRestartsPerDay: 2,
+    };
+    expect(decideRestart(go)).toEqual({
+      restart: true,
+      reason: '3 consecutive failed checks in market hours, no order working (restart 1 of at most 2 today)',
+    });
+    expect(decideRestart({ ...go, failures: 2 })).toEqual({
+      restart: false,
+      reason: '2 of 3 consecutive failed checks',
+    });
+    expect(decideRestart({ ...go, marketOpen: false }).reason).toBe(
+      '3 failed checks, but the market is closed',
+    );
+    expect(decideRestart({ ...go, inRestartWindow: true }).reason).toBe(
+      "not restarting: inside IB's restart window (the gateway restarts itself)",
+    );
+    expect(decideRestart({ ...go, loginWaiting: true }).reason).toBe(
+      'not restarting: IB is not logged in (a login waiting for its second factor); a restart would only send a new IBKR Mobile notification',
+    );
+    expect(decideRestart({ ...go, ecs: undefined }).reason).toBe(
+      'no ECS service to restart (ECS_CLUSTER / ECS_SERVICE not set)',
+    );
+    expect(decideRestart({ ...go, workingIntents: ['k1'] }).reason).toBe(
+      'not restarting: 1 order(s) working (k1)',
+    );
+    const rolling = [
+      { id: 'a', status: 'PRIMARY', rolloutState: 'IN_PROGRESS', runningCount: 0, desiredCount: 1 },
+    ];
+    expect(decideRestart({ ...go, ecs: { ...ecsState, deployments: rolling } }).reason).toBe(
+      'not restarting: a deployment is already in progress',
+    );
+    expect(decideRestart({ ...go, lastRestartMinutesAgo: 12.5 }).reason).toBe(
+      'not restarting: restarted 12 min ago (wait 30 min)',
+    );
+    expect(decideRestart({ ...go, lastRestartMinutesAgo: 31, restartsToday: 1 }).restart).toBe(true);
+    expect(decideRestart({ ...go, lastRestartMinutesAgo: 31, restartsToday: 2 })).toEqual({
+      restart: false,
+      reason: 'not restarting: already restarted 2 time(s) today (gateway.maxRestartsPerDay = 2)',
+    });
   });
 
   it('refuses bad payloads naming the field, touching neither ECS nor SNS', async () => {

@@ -44,12 +44,22 @@ export const STATE_KEYS = {
   failures: 'health-check:consecutive-failures',
   downSince: 'health-check:gateway-down-since',
   restart: 'health-check:last-restart',
+  /** Restarts forced on one New York day (`…#YYYY-MM-DD`): the claim counter is the count. */
+  restartsOn: (date: string) => `health-check:restarts#${date}`,
 } as const;
 
 export interface GatewayVerdict {
   healthy: boolean;
   /** An expected outage (IB's restart window): neither healthy nor counted. */
   expectedOutage: boolean;
+  /**
+   * The bridge works but IB is not logged in, outside the restart window: the gateway's API port does not
+   * answer because its login waits (for the second factor, as after the weekly cold restart). IBC keeps
+   * retrying the login itself, so this calls for the trader, not for a restart.
+   */
+  loginWaiting: boolean;
+  /** The bridge's /health says IB's restart window is on. */
+  inRestartWindow: boolean;
   problems: string[];
 }
 
@@ -60,9 +70,12 @@ export function judgeGateway(
 ): GatewayVerdict {
   const problems: string[] = [];
   let expectedOutage = false;
+  let loginWaiting = false;
   if ('error' in health) problems.push(`bridge unreachable: ${health.error}`);
+  else if (health.bridgeAlive === false) problems.push(`bridge wedged: ${health.reason ?? health.state}`);
   else if (health.status === 'down' || !health.ibConnected) {
     if (health.inRestartWindow) expectedOutage = true;
+    else loginWaiting = !health.ibConnected;
     problems.push(
       `bridge ${health.status}, IB ${health.ibConnected ? 'connected' : 'not connected'} (${health.state}${health.reason ? `: ${health.reason}` : ''})`,
     );
@@ -74,6 +87,8 @@ export function judgeGateway(
   return {
     healthy: problems.length === 0,
     expectedOutage: expectedOutage && problems.length === 1,
+    loginWaiting,
+    inRestartWindow: !('error' in health) && health.inRestartWindow,
     problems,
   };
 }
@@ -83,20 +98,41 @@ export interface RestartDecision {
   reason: string;
 }
 
-/** Whether to force a new deployment now. Pure; the caller supplies what it read. */
+/**
+ * Whether to force a new deployment now: an explicit, bounded policy. Pure; the caller supplies what it
+ * read. Never while an order works (replacing the task mid-order could leave it unknown), never while a
+ * login waits for its second factor (a new task is a new cold login and a new push: the replacement loop
+ * this policy exists to prevent), never in IB's restart window, and at most `maxRestartsPerDay` a day.
+ */
 export function decideRestart(input: {
   failures: number;
   restartAfterFailures: number;
   marketOpen: boolean;
+  inRestartWindow: boolean;
+  /** The bridge works but IB is not logged in (judgeGateway's loginWaiting). */
+  loginWaiting: boolean;
   ecs: GatewayServiceState | undefined;
   workingIntents: readonly string[];
   lastRestartMinutesAgo: number | undefined;
+  restartsToday: number;
+  maxRestartsPerDay: number;
 }): RestartDecision {
   const { failures, restartAfterFailures } = input;
   if (failures < restartAfterFailures)
     return { restart: false, reason: `${failures} of ${restartAfterFailures} consecutive failed checks` };
   if (!input.marketOpen)
     return { restart: false, reason: `${failures} failed checks, but the market is closed` };
+  if (input.inRestartWindow)
+    return {
+      restart: false,
+      reason: "not restarting: inside IB's restart window (the gateway restarts itself)",
+    };
+  if (input.loginWaiting)
+    return {
+      restart: false,
+      reason:
+        'not restarting: IB is not logged in (a login waiting for its second factor); a restart would only send a new IBKR Mobile notification',
+    };
   if (!input.ecs)
     return { restart: false, reason: 'no ECS service to restart (ECS_CLUSTER / ECS_SERVICE not set)' };
   if (input.workingIntents.length > 0)
@@ -112,7 +148,15 @@ export function decideRestart(input: {
       restart: false,
       reason: `not restarting: restarted ${Math.floor(input.lastRestartMinutesAgo)} min ago (wait ${RESTART_COOLDOWN_MINUTES} min)`,
     };
-  return { restart: true, reason: `${failures} consecutive failed checks in market hours, no order working` };
+  if (input.restartsToday >= input.maxRestartsPerDay)
+    return {
+      restart: false,
+      reason: `not restarting: already restarted ${input.restartsToday} time(s) today (gateway.maxRestartsPerDay = ${input.maxRestartsPerDay})`,
+    };
+  return {
+    restart: true,
+    reason: `${failures} consecutive failed checks in market hours, no order working (restart ${input.restartsToday + 1} of at most ${input.maxRestartsPerDay} today)`,
+  };
 }
 
 function messageOf(error: unknown): string {
@@ -183,13 +227,18 @@ export async function runHealthCheck(input: HealthCheckInput, ctx: RunContext): 
 
   const working = ecsState ? (await ctx.stores.intents.listWorking()).map((i) => i.intentKey) : [];
   const last = await alerts.get(STATE_KEYS.restart);
+  const restartsKey = STATE_KEYS.restartsOn(ctx.market.tradeDate);
   const decision = decideRestart({
     failures,
     restartAfterFailures,
     marketOpen,
+    inRestartWindow: verdict.inRestartWindow,
+    loginWaiting: verdict.loginWaiting,
     ecs: ecsState,
     workingIntents: working,
     lastRestartMinutesAgo: last ? (now - last.lastSentAt) / 60_000 : undefined,
+    restartsToday: (await alerts.get(restartsKey))?.sentCount ?? 0,
+    maxRestartsPerDay: ctx.config.gateway.maxRestartsPerDay,
   });
   let restart: { done: boolean; reason: string; deploymentId?: string } = {
     done: false,
@@ -199,6 +248,7 @@ export async function runHealthCheck(input: HealthCheckInput, ctx: RunContext): 
     // The claim stops two overlapping checks from both restarting.
     const claim = await alerts.tryClaimAlert(STATE_KEYS.restart, 'INFO', now, RESTART_COOLDOWN_MINUTES);
     if (claim.claimed) {
+      await alerts.tryClaimAlert(restartsKey, 'INFO', now, 0);
       try {
         const out = await service.forceNewDeployment();
         restart = { done: true, reason: `forced a new deployment: ${decision.reason}`, ...out };
