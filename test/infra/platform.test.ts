@@ -779,6 +779,29 @@ describe('alarms', () => {
   });
 });
 
+describe('the watchman of the watchman', () => {
+  it('an alarm fires when the health check has not been invoked for an hour (missing data breaches)', () => {
+    const fnId = logicalId(stack.jobs.deployed.get('health-check')!.fn);
+    const alarm = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'))
+      .map((a) => a.Properties!)
+      .find(
+        (a) =>
+          a.MetricName === 'Invocations' &&
+          (a.Dimensions as { Value: unknown }[]).some((d) => referencedId(d.Value) === fnId),
+      );
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      Statistic: 'Sum',
+      Period: 3600,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }],
+    });
+  });
+});
+
 describe('logs', () => {
   it('every log group has a retention and is deleted with the stack', () => {
     const groups = template.toJSON().Resources as Record<

@@ -2,7 +2,7 @@
 // that cannot be reached when not; ECS and SNS are the mocked clients and their commands are asserted.
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BridgeError } from '../../functions/adapters/bridge-client';
 import type { BridgeClient } from '../../functions/adapters/bridge-client';
 import { manualClock } from '../../functions/adapters/clock';
@@ -11,6 +11,8 @@ import { gatewayService, setGatewayService } from '../../functions/adapters/ecs-
 import { nyTimeToEpoch } from '../../functions/core/calendar';
 import { handler } from '../../functions/jobs/health-check';
 import { decideRestart, judgeGateway, STATE_KEYS } from '../../functions/jobs/health-check/run';
+import { JOB_NAMES } from '../../functions/core/config';
+import { lastCompletedAt, recordJobCompleted } from '../../functions/jobs/shared/completions';
 import { createJobContext, setJobContext } from '../../functions/jobs/shared/context';
 import { sampleIntent } from '../support/dynamodb';
 import { lambdaContext, startJobStack, TOPIC } from './support';
@@ -68,6 +70,12 @@ function bridgeDown(at: Clock = clock) {
 const severityAttr = (s: string) => ({ severity: { DataType: 'String', StringValue: s } });
 
 describe('health-check', () => {
+  // The gateway's checks alone: every other job disabled, so the watchman expects nothing of them here
+  // (its own tests below enable them again).
+  beforeAll(async () => {
+    const onlyHealthCheck = Object.fromEntries(JOB_NAMES.map((n) => [n, n === 'health-check']));
+    await db.stores.config.saveSection('jobs', onlyHealthCheck, { now: clock.now() });
+  });
   it('a healthy gateway: reads /health and DescribeServices, nothing else', async () => {
     const result = await handler(
       { 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} },
@@ -198,7 +206,7 @@ describe('health-check', () => {
     try {
       const result = await handler({}, ctx);
       expect(result.did).toMatch(/^gateway in IB's restart window \(expected outage, not counted\)/);
-      expect(result.counts).toEqual({ failures: 1 });
+      expect(result.counts).toEqual({ failures: 1, overdueJobs: 0 });
       expect((await db.stores.alerts.get(STATE_KEYS.failures))?.sentCount).toBe(1);
       expect(stack.published()).toHaveLength(published);
     } finally {
@@ -396,4 +404,58 @@ describe('health-check', () => {
     }
     expect(await handler({}, ctx)).toMatchObject({ ok: true, did: 'gateway healthy' });
   }, 60_000);
+});
+
+describe('health-check: the watchman', () => {
+  // Tuesday 9 June 2026, a trading day, after every time the tests above use (clocks never run back).
+  const DAY = '2026-06-09';
+  const contextAt = (at: number) => {
+    const real = stack.context;
+    return createJobContext({
+      stores: db.stores,
+      clock: manualClock(at),
+      alerter: real.alerter,
+      idempotency: null,
+      bridge: real.bridge,
+    });
+  };
+  const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} };
+
+  it('names in a CRITICAL each job that has not completed a run it should have; records its own completion', async () => {
+    await db.stores.config.saveSection('jobs', {}, { now: clock.now() });
+    // The watchman starts watching at its first run (here, or an earlier test's).
+    setJobContext(contextAt(nyTimeToEpoch(DAY, '08:00')));
+    try {
+      await handler(scheduled, ctx);
+      // Every job completed after its latest scheduled run but monitor, whose last run was 10:35.
+      for (const name of JOB_NAMES) {
+        if (name !== 'monitor' && name !== 'health-check')
+          await recordJobCompleted(db.stores.alerts, name, nyTimeToEpoch(DAY, '10:50'));
+      }
+      await recordJobCompleted(db.stores.alerts, 'monitor', nyTimeToEpoch(DAY, '10:35'));
+      const now = nyTimeToEpoch(DAY, '11:00');
+      setJobContext(contextAt(now));
+      const before = stack.published().length;
+      const result = await handler(scheduled, ctx);
+      const overdue = stack
+        .published()
+        .slice(before)
+        .filter((p) => String(p.Subject).includes('overdue'));
+      expect(overdue).toEqual([
+        {
+          TopicArn: TOPIC,
+          Subject: '[CRITICAL] monitor overdue',
+          Message:
+            'monitor last completed 10:35, expected every 5 minutes since. A job that stops running raises no error alarm: check its schedule (EventBridge Scheduler), its last logs and its permissions.',
+          MessageAttributes: severityAttr('CRITICAL'),
+        },
+      ]);
+      expect(result.details?.watchman).toEqual({
+        overdue: ['monitor last completed 10:35, expected every 5 minutes since'],
+      });
+      expect(await lastCompletedAt(db.stores.alerts, 'health-check')).toBe(now);
+    } finally {
+      setJobContext(stack.context);
+    }
+  }, 30_000);
 });

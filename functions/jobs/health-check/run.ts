@@ -11,7 +11,11 @@
 //      the task mid-order could leave it unknown), the service is already deploying, or it was restarted
 //      less than 30 minutes ago. The result says why it did or did not restart.
 import type { HealthResponse } from '../../../gateway-container/bridge/contract';
+import { JOB_NAMES } from '../../core/config';
 import type { Config } from '../../core/config';
+import { JOB_TIMINGS } from '../../core/schedule';
+import { overdueJobs } from '../../core/watchman';
+import { lastCompletedAt } from '../shared/completions';
 import type { GatewayService, GatewayServiceState } from '../../adapters/ecs-client';
 import { gatewayService } from '../../adapters/ecs-client';
 import type { RunContext, RunOutcome } from '../shared/define-job';
@@ -46,6 +50,8 @@ export const STATE_KEYS = {
   restart: 'health-check:last-restart',
   /** Restarts forced on one New York day (`…#YYYY-MM-DD`): the claim counter is the count. */
   restartsOn: (date: string) => `health-check:restarts#${date}`,
+  /** When the watchman started (its first run): scheduled runs before it expect no completion. */
+  watchingSince: 'health-check:watching-since',
 } as const;
 
 export interface GatewayVerdict {
@@ -163,7 +169,49 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * The watchman: every scheduled job but this one (watched by its own CloudWatch alarm) against the
+ * schedule table, the market calendar and its last completed run; one CRITICAL per overdue job.
+ */
+async function watchJobs(ctx: RunContext): Promise<string[]> {
+  const alerts = ctx.stores.alerts;
+  const now = ctx.clock.now();
+  const watchingSince = await alerts.holdingSince(STATE_KEYS.watchingSince, now);
+  const jobs = await Promise.all(
+    JOB_NAMES.filter((name) => name !== ctx.job).map(async (name) => ({
+      name,
+      timing: JOB_TIMINGS[name],
+      enabled: ctx.config.jobs[name],
+      lastCompletedAt: await lastCompletedAt(alerts, name),
+    })),
+  );
+  const overdue = overdueJobs({ jobs, now, calendar: ctx.config.calendar, watchingSince });
+  for (const o of overdue) {
+    await ctx.alert({
+      subject: o.job,
+      rule: 'job-overdue',
+      severity: 'CRITICAL',
+      title: `${o.job} overdue`,
+      message: `${o.message}. A job that stops running raises no error alarm: check its schedule (EventBridge Scheduler), its last logs and its permissions.`,
+    });
+  }
+  return overdue.map((o) => o.message);
+}
+
 export async function runHealthCheck(input: HealthCheckInput, ctx: RunContext): Promise<RunOutcome> {
+  const overdue = await watchJobs(ctx);
+  const gateway = await checkGateway(input, ctx);
+  return {
+    ...gateway,
+    did: overdue.length > 0 ? `${gateway.did}; ${overdue.length} job(s) overdue` : gateway.did,
+    counts: { ...gateway.counts, overdueJobs: overdue.length },
+    reasons: [...(gateway.reasons ?? []), ...overdue],
+    details: { ...gateway.details, watchman: { overdue } },
+    ...(overdue.length > 0 ? { ok: false } : {}),
+  };
+}
+
+async function checkGateway(input: HealthCheckInput, ctx: RunContext): Promise<RunOutcome> {
   const threshold = restartThreshold(input, ctx.config);
   const restartAfterFailures = threshold.value;
   const service: GatewayService | undefined = gatewayService();
