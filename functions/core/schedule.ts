@@ -28,6 +28,8 @@ export interface JobTiming {
   calendar: CalendarGate;
   /** Empty for an on-demand job. */
   schedules: readonly JobSchedule[];
+  /** Needs IB logged in to do its work (the login alerts count down to the first such run). */
+  needsIb: boolean;
 }
 
 /** Every 5 minutes from 09:30 to 15:55 New York time: two crons, since 09:00-09:25 is before the open. */
@@ -40,11 +42,13 @@ export const JOB_TIMINGS: Readonly<Record<JobName, JobTiming>> = {
   'load-historical-data': {
     priority: 10,
     calendar: 'trading-day',
+    needsIb: true,
     schedules: [{ label: 'daily', minute: '0', hour: '8', description: 'daily bars and historical IV' }],
   },
   'position-sync': {
     priority: 15,
     calendar: 'trading-day',
+    needsIb: true,
     schedules: [
       {
         label: 'pre-market',
@@ -58,6 +62,7 @@ export const JOB_TIMINGS: Readonly<Record<JobName, JobTiming>> = {
   'validate-ib-connection': {
     priority: 20,
     calendar: 'trading-day',
+    needsIb: true,
     schedules: [
       { label: 'daily', minute: '45', hour: '8', description: 'account, mode, permissions, farms' },
     ],
@@ -65,6 +70,7 @@ export const JOB_TIMINGS: Readonly<Record<JobName, JobTiming>> = {
   'strategy-analysis': {
     priority: 25,
     calendar: 'market-open',
+    needsIb: true,
     schedules: [
       { label: 'daily', minute: '45', hour: '9', description: 'chains and quotes to scored candidates' },
     ],
@@ -72,6 +78,7 @@ export const JOB_TIMINGS: Readonly<Record<JobName, JobTiming>> = {
   'execute-strategies': {
     priority: 26,
     calendar: 'market-open',
+    needsIb: true,
     schedules: [
       { label: 'daily', minute: '0', hour: '10', description: 'orders for candidates ≥ min score' },
     ],
@@ -79,26 +86,31 @@ export const JOB_TIMINGS: Readonly<Record<JobName, JobTiming>> = {
   'collect-option-data': {
     priority: 30,
     calendar: 'market-open',
+    needsIb: true,
     schedules: everyFiveMinutesInMarketHours('chain metrics'),
   },
   'collect-futures-data': {
     priority: 31,
     calendar: 'market-open',
+    needsIb: true,
     schedules: everyFiveMinutesInMarketHours('ES/NQ quotes'),
   },
   monitor: {
     priority: 32,
     calendar: 'market-open',
+    needsIb: true,
     schedules: everyFiveMinutesInMarketHours('positions, P&L and exit rules'),
   },
   'daily-statistics': {
     priority: 40,
     calendar: 'trading-day',
+    needsIb: true,
     schedules: [{ label: 'daily', minute: '30', hour: '16', description: 'P&L, win rate, exposure' }],
   },
   'validate-data-quality': {
     priority: 50,
     calendar: 'trading-day',
+    needsIb: false,
     schedules: [
       { label: 'daily', minute: '0', hour: '18', description: 'gaps and staleness in collected data' },
     ],
@@ -106,6 +118,7 @@ export const JOB_TIMINGS: Readonly<Record<JobName, JobTiming>> = {
   'health-check': {
     priority: 100,
     calendar: 'always',
+    needsIb: false,
     // Every 10 minutes of every day, weekends included: a gateway that died on Saturday, or a weekly login
     // still waiting for its second factor, is known (and re-alerted every 10 minutes) before Monday's
     // open; it is also the watchman of every other job. ≈ 4,400 invocations a month, inside Lambda's free tier.
@@ -120,5 +133,5 @@ export const JOB_TIMINGS: Readonly<Record<JobName, JobTiming>> = {
     ],
   },
   // On demand only (console or CLI invoke).
-  'verify-positions': { priority: 15, calendar: 'always', schedules: [] },
+  'verify-positions': { priority: 15, calendar: 'always', needsIb: true, schedules: [] },
 };

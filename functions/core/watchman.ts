@@ -71,6 +71,20 @@ export function lastExpectedFire(timing: JobTiming, until: number, cal: MarketCa
   return undefined;
 }
 
+/** The first scheduled fire after `after` whose run the calendar lets happen (within a week), or undefined. */
+export function nextExpectedFire(timing: JobTiming, after: number, cal: MarketCalendar): number | undefined {
+  const today = nyDate(after);
+  for (let ahead = 0; ahead <= LOOKBACK_DAYS + 1; ahead++) {
+    const date = addDays(today, ahead);
+    const fires = timing.schedules
+      .flatMap((s) => firesOn(date, s))
+      .filter((t) => t > after && gateAllows(timing, t, cal))
+      .sort((a, b) => a - b);
+    if (fires[0] !== undefined) return fires[0];
+  }
+  return undefined;
+}
+
 /** "every 5 minutes" for a job scheduled more often than hourly, else undefined. */
 export function cadenceOf(timing: JobTiming): string | undefined {
   const steps = timing.schedules

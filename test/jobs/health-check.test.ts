@@ -459,3 +459,70 @@ describe('health-check: the watchman', () => {
     }
   }, 30_000);
 });
+
+describe('health-check: the weekly IB login', () => {
+  // Sunday 14 June 2026, the default weekly login at 18:00 New York; later than every test above.
+  const SUNDAY = '2026-06-14';
+  const waitingHealth = {
+    status: 'down' as const,
+    ibConnected: false,
+    state: 'disconnected' as const,
+    since: 0,
+    farms: {},
+    tradingMode: 'unknown' as const,
+    reconnectAttempts: 4,
+    inRestartWindow: false,
+    bridgeAlive: true,
+    queueLength: 0,
+    linesInUse: 0,
+    reason: 'socket closed: connect ECONNREFUSED 127.0.0.1:4001',
+  };
+  const at = (hhmm: string) => {
+    const real = stack.context;
+    return createJobContext({
+      stores: db.stores,
+      clock: manualClock(nyTimeToEpoch(SUNDAY, hhmm)),
+      alerter: real.alerter,
+      idempotency: null,
+      bridge: (priority) => ({ ...real.bridge(priority), health: async () => waitingHealth }) as BridgeClient,
+    });
+  };
+  const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} };
+  const loginAlerts = (from: number) =>
+    stack
+      .published()
+      .slice(from)
+      .filter((p) => String(p.Subject).includes('IBKR Mobile'))
+      .map((p) => ({ subject: p.Subject, message: p.Message }));
+
+  it('alerts at the weekly login, again every 10 minutes (CRITICAL from the second), and never replaces the task', async () => {
+    process.env.TRADING_MODE = 'live';
+    const before = stack.published().length;
+    const restarts = ecs.commandCalls(UpdateServiceCommand).length;
+    try {
+      for (const hhmm of ['18:00', '18:05', '18:10', '18:20']) {
+        setJobContext(at(hhmm));
+        await handler(scheduled, ctx);
+      }
+      expect(loginAlerts(before)).toEqual([
+        {
+          subject: '[WARNING] Approve the IBKR Mobile notification now',
+          message:
+            "IB Gateway restarted for IB's weekly full login and waits for its second factor: approve the IBKR Mobile notification now. The first job that needs IB, load-historical-data, runs in 14 h 0 min.",
+        },
+        {
+          subject: '[CRITICAL] IB login waiting 10 min: approve the IBKR Mobile notification now',
+          message: expect.stringContaining('load-historical-data, runs in 13 h 50 min'),
+        },
+        {
+          subject: '[CRITICAL] IB login waiting 20 min: approve the IBKR Mobile notification now',
+          message: expect.stringContaining('load-historical-data, runs in 13 h 40 min'),
+        },
+      ]);
+      expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(restarts);
+    } finally {
+      delete process.env.TRADING_MODE;
+      setJobContext(stack.context);
+    }
+  }, 30_000);
+});

@@ -15,6 +15,15 @@ import { JOB_NAMES } from '../../core/config';
 import type { Config } from '../../core/config';
 import { JOB_TIMINGS } from '../../core/schedule';
 import { overdueJobs } from '../../core/watchman';
+import { makeAlert } from '../../core/alerts';
+import {
+  DEFAULT_WEEKLY_LOGIN,
+  firstJobNeedingIb,
+  lastWeeklyLogin,
+  LOGIN_ALERT_EVERY_MINUTES,
+  loginAlert,
+  weeklyLoginSchema,
+} from '../../core/login';
 import { lastCompletedAt } from '../shared/completions';
 import type { GatewayService, GatewayServiceState } from '../../adapters/ecs-client';
 import { gatewayService } from '../../adapters/ecs-client';
@@ -52,6 +61,8 @@ export const STATE_KEYS = {
   restartsOn: (date: string) => `health-check:restarts#${date}`,
   /** When the watchman started (its first run): scheduled runs before it expect no completion. */
   watchingSince: 'health-check:watching-since',
+  /** Since when IB's login has been seen waiting (cleared once IB is logged in). */
+  loginWaitingSince: 'health-check:login-waiting-since',
 } as const;
 
 export interface GatewayVerdict {
@@ -198,30 +209,106 @@ async function watchJobs(ctx: RunContext): Promise<string[]> {
   return overdue.map((o) => o.message);
 }
 
-export async function runHealthCheck(input: HealthCheckInput, ctx: RunContext): Promise<RunOutcome> {
-  const overdue = await watchJobs(ctx);
-  const gateway = await checkGateway(input, ctx);
+/** The login settings the stack passes (WEEKLY_LOGIN, TRADING_MODE); defaults when run locally. */
+export function loginSettings(env: Record<string, string | undefined> = process.env): {
+  weeklyLogin: string;
+  paperOnly: boolean;
+} {
   return {
-    ...gateway,
-    did: overdue.length > 0 ? `${gateway.did}; ${overdue.length} job(s) overdue` : gateway.did,
-    counts: { ...gateway.counts, overdueJobs: overdue.length },
-    reasons: [...(gateway.reasons ?? []), ...overdue],
-    details: { ...gateway.details, watchman: { overdue } },
-    ...(overdue.length > 0 ? { ok: false } : {}),
+    weeklyLogin: weeklyLoginSchema.parse(env.WEEKLY_LOGIN ?? DEFAULT_WEEKLY_LOGIN),
+    paperOnly: env.TRADING_MODE !== 'live',
   };
 }
 
-async function checkGateway(input: HealthCheckInput, ctx: RunContext): Promise<RunOutcome> {
-  const threshold = restartThreshold(input, ctx.config);
-  const restartAfterFailures = threshold.value;
-  const service: GatewayService | undefined = gatewayService();
+/**
+ * IB's login, the health check's business (the container health check no longer replaces a task whose
+ * login waits): at the weekly login and every 10 minutes while a login waits, the alert of core/login.ts.
+ * Returns what it said, or undefined when IB is logged in outside the weekly login's first 10 minutes.
+ */
+async function watchLogin(ctx: RunContext, verdict: GatewayVerdict): Promise<string | undefined> {
   const alerts = ctx.stores.alerts;
+  const now = ctx.clock.now();
+  const { weeklyLogin, paperOnly } = loginSettings();
+  const weekly = lastWeeklyLogin(now, weeklyLogin);
+  const atWeeklyLogin = now - weekly < LOGIN_ALERT_EVERY_MINUTES * 60_000;
+  const waiting = verdict.loginWaiting && !paperOnly;
+  if (!waiting) {
+    const was = await alerts.get(STATE_KEYS.loginWaitingSince);
+    if (was && verdict.healthy) {
+      await Promise.all([alerts.clear(STATE_KEYS.loginWaitingSince), alerts.clear('ib-login#login-waiting')]);
+      await ctx.alert({
+        subject: 'ib-login',
+        rule: 'logged-in',
+        severity: 'INFO',
+        title: 'IB logged in',
+        message: `IB Gateway is logged in again (its login waited since ${new Date(was.lastSentAt).toISOString()}).`,
+      });
+    }
+    if (!atWeeklyLogin) return undefined;
+  }
+  // A login first seen waiting in the weekly login's first 10 minutes waits since the weekly login.
+  const seen = waiting ? await alerts.holdingSince(STATE_KEYS.loginWaitingSince, now) : now;
+  const weeklyCause = seen >= weekly && seen - weekly < LOGIN_ALERT_EVERY_MINUTES * 60_000;
+  const alert = loginAlert({
+    now,
+    waitingSince: weeklyCause ? weekly : seen,
+    cause: weeklyCause ? 'weekly' : 'not-logged-in',
+    paperOnly,
+    firstJob: firstJobNeedingIb(now, ctx.config.calendar),
+  });
+  // Its own cadence, not the config's alert cooldown: one alert per 10-minute check while it waits.
+  const delivery = await ctx.alerter
+    .send(
+      makeAlert({
+        subject: 'ib-login',
+        rule: 'login-waiting',
+        severity: alert.severity,
+        title: alert.title,
+        message: alert.message,
+      }),
+      { now, cooldownMinutes: LOGIN_ALERT_EVERY_MINUTES - 1 },
+    )
+    .catch((error: unknown) => ({ sent: false, reason: `alert failed: ${messageOf(error)}` }));
+  ctx.log.info('login alert', { slot: alert.slot, severity: alert.severity, sent: delivery.sent });
+  return `${alert.title}${delivery.sent ? '' : ` (${delivery.reason})`}`;
+}
 
+export async function runHealthCheck(input: HealthCheckInput, ctx: RunContext): Promise<RunOutcome> {
+  const overdue = await watchJobs(ctx);
+  const service: GatewayService | undefined = gatewayService();
   const health = await ctx.bridge.health().catch((error: unknown) => ({ error: messageOf(error) }));
   const ecs = service
     ? await service.describe().catch((error: unknown) => ({ error: messageOf(error) }))
     : undefined;
   const verdict = judgeGateway(health, ecs);
+  const login = await watchLogin(ctx, verdict);
+  const gateway = await checkGateway(input, ctx, { service, health, ecs, verdict, loginAlerted: !!login });
+  return {
+    ...gateway,
+    did: overdue.length > 0 ? `${gateway.did}; ${overdue.length} job(s) overdue` : gateway.did,
+    counts: { ...gateway.counts, overdueJobs: overdue.length },
+    reasons: [...(gateway.reasons ?? []), ...(login ? [login] : []), ...overdue],
+    details: { ...gateway.details, watchman: { overdue }, ...(login ? { login } : {}) },
+    ...(overdue.length > 0 ? { ok: false } : {}),
+  };
+}
+
+async function checkGateway(
+  input: HealthCheckInput,
+  ctx: RunContext,
+  read: {
+    service: GatewayService | undefined;
+    health: HealthResponse | { error: string };
+    ecs: GatewayServiceState | { error: string } | undefined;
+    verdict: GatewayVerdict;
+    /** The login alert went out (watchLogin): it replaces the gateway-down alert. */
+    loginAlerted: boolean;
+  },
+): Promise<RunOutcome> {
+  const threshold = restartThreshold(input, ctx.config);
+  const restartAfterFailures = threshold.value;
+  const { service, health, ecs, verdict } = read;
+  const alerts = ctx.stores.alerts;
   const ecsState = ecs && !('error' in ecs) ? ecs : undefined;
   const details: Record<string, unknown> = {
     bridge: 'error' in health ? { error: health.error } : { status: health.status, state: health.state },
@@ -310,16 +397,17 @@ async function checkGateway(input: HealthCheckInput, ctx: RunContext): Promise<R
   ctx.log.info('gateway restart decision', { restart });
 
   const critical = marketOpen && downMinutes > CRITICAL_AFTER_MINUTES;
-  await ctx.alert({
-    subject: 'gateway',
-    rule: 'gateway-down',
-    severity: critical ? 'CRITICAL' : 'WARNING',
-    title: `Gateway down ${Math.round(downMinutes)} min${restart.done ? ': restarting' : ''}`,
-    message:
-      `${verdict.problems.join('; ')}. Down since ${new Date(downSince).toISOString()} (${failures} failed check(s)). ` +
-      `Restart: ${restart.reason}.`,
-    numbers: { failures, downMinutes: Math.round(downMinutes) },
-  });
+  if (!read.loginAlerted)
+    await ctx.alert({
+      subject: 'gateway',
+      rule: 'gateway-down',
+      severity: critical ? 'CRITICAL' : 'WARNING',
+      title: `Gateway down ${Math.round(downMinutes)} min${restart.done ? ': restarting' : ''}`,
+      message:
+        `${verdict.problems.join('; ')}. Down since ${new Date(downSince).toISOString()} (${failures} failed check(s)). ` +
+        `Restart: ${restart.reason}.`,
+      numbers: { failures, downMinutes: Math.round(downMinutes) },
+    });
   return {
     did: `gateway down (${failures} consecutive failed check(s), ${Math.round(downMinutes)} min)${restart.done ? '; forced a new deployment' : '; not restarted'}`,
     counts: { failures, downMinutes: Math.round(downMinutes), workingOrders: working.length },
