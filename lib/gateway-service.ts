@@ -18,6 +18,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
+import { weeklyLoginTime } from '../functions/core/login';
 import { containerHealthProbe } from '../gateway-container/bridge/contract';
 import { BRIDGE_PORT } from './network';
 import type { Network } from './network';
@@ -125,6 +126,8 @@ export interface GatewayServiceProps {
   /** A prebuilt bridge image URI; else built from Dockerfile.bridge at deploy. */
   bridgeImage?: string;
   ibMarketDataType: number;
+  /** IB's weekly full login, `Sun HH:MM` New York (settings.ts). */
+  weeklyLogin: string;
 }
 
 export class GatewayService extends Construct {
@@ -149,10 +152,15 @@ export class GatewayService extends Construct {
   readonly ibCredentials: secretsmanager.Secret;
   readonly namespace: servicediscovery.PrivateDnsNamespace;
   readonly bridgeUrl = BRIDGE_URL;
+  /** What the health check needs to know about the login (its WEEKLY_LOGIN and TRADING_MODE). */
+  readonly weeklyLogin: string;
+  readonly tradingMode: 'paper' | 'live';
 
   constructor(scope: Construct, id: string, props: GatewayServiceProps) {
     super(scope, id);
     const { vpc } = props.network;
+    this.weeklyLogin = props.weeklyLogin;
+    this.tradingMode = props.tradingMode;
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc,
       // Container Insights would bill ≈ $7/month of custom metrics for one task; the free AWS/ECS
@@ -223,6 +231,11 @@ export class GatewayService extends Construct {
         READ_ONLY_API: 'no',
         TWS_ACCEPT_INCOMING: 'reject',
         AUTO_RESTART_TIME,
+        // IB's weekly full login at the trader's time: IBC's ColdRestartTime (IBC ≥ 3.19; the gnzsnz
+        // image maps TWS_COLD_RESTART to it) closes the gateway on Sundays at this New York time (TZ below)
+        // and starts it afresh, a full login with the IBKR Mobile push. The image does not map IBC's
+        // ClosedownAt, the only other weekly setting.
+        TWS_COLD_RESTART: weeklyLoginTime(props.weeklyLogin),
         TWOFA_TIMEOUT_ACTION: 'restart',
         RELOGIN_AFTER_TWOFA_TIMEOUT: 'yes',
         TWOFA_EXIT_INTERVAL: '60',

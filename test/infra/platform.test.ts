@@ -444,6 +444,19 @@ describe('gateway service', () => {
     );
   });
 
+  it("does IB's weekly full login at Sun 18:00 New York by default: IBC's cold restart, known to the health check", () => {
+    expect(env(container('ib-gateway')).TWS_COLD_RESTART).toBe('18:00');
+    expect(env(container('ib-gateway')).TZ).toBe('America/New_York');
+    const fn = stack.jobs.deployed.get('health-check')!.fn;
+    const resource = template.toJSON().Resources[logicalId(fn)] as {
+      Properties: { Environment: { Variables: Record<string, unknown> } };
+    };
+    expect(resource.Properties.Environment.Variables).toMatchObject({
+      WEEKLY_LOGIN: 'Sun 18:00',
+      TRADING_MODE: 'paper',
+    });
+  });
+
   it('health-checks the bridge /health in the task definition, with a long start period', () => {
     const healthCheck = container('bridge').HealthCheck as Record<string, unknown>;
     expect(healthCheck).toBeDefined();
