@@ -520,6 +520,33 @@ describe('health-check: the weekly IB login', () => {
         },
       ]);
       expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(restarts);
+      // No gateway-down alert besides: the login alert says what to do.
+      expect(
+        stack
+          .published()
+          .slice(before)
+          .filter((p) => String(p.Subject).includes('Gateway down')),
+      ).toEqual([]);
+
+      // Approved at 18:23: the next check finds IB logged in ("Gateway back up") and the cadence stops.
+      const approved = stack.published().length;
+      setJobContext(
+        createJobContext({
+          stores: db.stores,
+          clock: manualClock(nyTimeToEpoch(SUNDAY, '18:30')),
+          alerter: stack.context.alerter,
+          idempotency: null,
+          bridge: stack.context.bridge,
+        }),
+      );
+      await handler(scheduled, ctx);
+      expect(
+        stack
+          .published()
+          .slice(approved)
+          .map((p) => p.Subject),
+      ).toEqual(['[INFO] Gateway back up']);
+      expect(await db.stores.alerts.get('ib-login#login-waiting')).toBeUndefined();
     } finally {
       delete process.env.TRADING_MODE;
       setJobContext(stack.context);

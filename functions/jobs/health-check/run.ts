@@ -209,6 +209,9 @@ async function watchJobs(ctx: RunContext): Promise<string[]> {
   return overdue.map((o) => o.message);
 }
 
+/** The alert-state key of the login alert (subject#rule). */
+const LOGIN_ALERT_KEY = 'ib-login#login-waiting';
+
 /** The login settings the stack passes (WEEKLY_LOGIN, TRADING_MODE); defaults when run locally. */
 export function loginSettings(env: Record<string, string | undefined> = process.env): {
   weeklyLogin: string;
@@ -233,17 +236,9 @@ async function watchLogin(ctx: RunContext, verdict: GatewayVerdict): Promise<str
   const atWeeklyLogin = now - weekly < LOGIN_ALERT_EVERY_MINUTES * 60_000;
   const waiting = verdict.loginWaiting && !paperOnly;
   if (!waiting) {
-    const was = await alerts.get(STATE_KEYS.loginWaitingSince);
-    if (was && verdict.healthy) {
-      await Promise.all([alerts.clear(STATE_KEYS.loginWaitingSince), alerts.clear('ib-login#login-waiting')]);
-      await ctx.alert({
-        subject: 'ib-login',
-        rule: 'logged-in',
-        severity: 'INFO',
-        title: 'IB logged in',
-        message: `IB Gateway is logged in again (its login waited since ${new Date(was.lastSentAt).toISOString()}).`,
-      });
-    }
+    // Logged in again ("Gateway back up" says so): the next waiting login starts its cadence afresh.
+    if (verdict.healthy)
+      await Promise.all([alerts.clear(STATE_KEYS.loginWaitingSince), alerts.clear(LOGIN_ALERT_KEY)]);
     if (!atWeeklyLogin) return undefined;
   }
   // A login first seen waiting in the weekly login's first 10 minutes waits since the weekly login.
