@@ -430,7 +430,7 @@ export const calendarSchema = z
     path: ['earlyClose'],
   });
 
-/** The always-on gateway task, as the hourly health-check job looks after it. */
+/** The always-on gateway task, as the health-check job (every 10 minutes) looks after it. */
 export const gatewaySchema = z
   .object({
     restartAfterFailures: z

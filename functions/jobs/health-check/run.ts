@@ -1,5 +1,8 @@
-// health-check (hourly): is the gateway up, and if it has been down for a while, replace its task.
+// health-check (every 10 minutes, every day): are the jobs running, is IB logged in, is the gateway up.
 //
+//   0. the watchman: every other scheduled job against the schedule table, the market calendar and its
+//      last completed run (core/watchman.ts); a CRITICAL per overdue job. IB's login: at the weekly login
+//      and every 10 minutes while a login waits for its second factor, the alert of core/login.ts;
 //   1. the bridge's /health (status ok and IB connected) and the ECS service (running vs desired count,
 //      deployments). IB's nightly restart window is an expected outage: not counted as a failure;
 //   2. a failed check increments a counter and records since when the gateway is down (alert-state
@@ -7,9 +10,9 @@
 //   3. alert: WARNING when down, CRITICAL when down for more than 15 minutes during market hours;
 //   4. after `restartAfterFailures` consecutive failed checks in market hours (the payload's value on a
 //      manual run, else the config's `gateway.restartAfterFailures`), force a new deployment of
-//      the gateway service — unless an order is working (an intent INTENT/SUBMITTED/PARTIAL: replacing
-//      the task mid-order could leave it unknown), the service is already deploying, or it was restarted
-//      less than 30 minutes ago. The result says why it did or did not restart.
+//      the gateway service under the bounded policy of decideRestart: at most `gateway.maxRestartsPerDay`,
+//      never while an order works, a login waits for its second factor or in IB's restart window, not
+//      while deploying, not within 30 minutes of the last. The result says why it did or did not restart.
 import type { HealthResponse } from '../../../gateway-container/bridge/contract';
 import { JOB_NAMES } from '../../core/config';
 import type { Config } from '../../core/config';
@@ -241,9 +244,10 @@ async function watchLogin(ctx: RunContext, verdict: GatewayVerdict): Promise<str
       await Promise.all([alerts.clear(STATE_KEYS.loginWaitingSince), alerts.clear(LOGIN_ALERT_KEY)]);
     if (!atWeeklyLogin) return undefined;
   }
-  // A login first seen waiting in the weekly login's first 10 minutes waits since the weekly login.
+  // A login first seen waiting within two checks of the weekly login waits since the weekly login (the
+  // check at that very minute may still find the old session, before IBC has closed the gateway).
   const seen = waiting ? await alerts.holdingSince(STATE_KEYS.loginWaitingSince, now) : now;
-  const weeklyCause = seen >= weekly && seen - weekly < LOGIN_ALERT_EVERY_MINUTES * 60_000;
+  const weeklyCause = seen >= weekly && seen - weekly < 2 * LOGIN_ALERT_EVERY_MINUTES * 60_000;
   const alert = loginAlert({
     now,
     waitingSince: weeklyCause ? weekly : seen,
