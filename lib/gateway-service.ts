@@ -85,10 +85,9 @@ export const IB_CLIENT_ID = 1;
 export const IB_API_PORT = { paper: 4002, live: 4001 } as const;
 
 /**
- * IBC restarts the gateway daily at 23:45 New York time without a new 2FA; the bridge treats 23:45-02:00
- * (that restart and IB's nightly reset, about 00:15-01:45) as expected downtime, so a drop inside it never
- * makes the task unhealthy (a replaced task logs in afresh, perhaps with a 2FA prompt nobody answers at
- * night). Both settings come from here.
+ * IBC restarts the gateway daily at 23:45 New York time without a new 2FA; the bridge reports 23:45-02:00
+ * (that restart and IB's nightly reset, about 00:15-01:45) as the restart window, in which the health-check
+ * job counts no failure and never restarts the gateway. Both settings come from here.
  */
 const AUTO_RESTART_TIME = '11:45 PM';
 const RESTART_WINDOW = '23:45-02:00';
