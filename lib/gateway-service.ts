@@ -18,6 +18,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
+import { weeklyLoginTime } from '../functions/core/login';
+import { containerHealthProbe } from '../gateway-container/bridge/contract';
 import { BRIDGE_PORT } from './network';
 import type { Network } from './network';
 import { REPO_ROOT, repoPath } from './paths';
@@ -83,10 +85,9 @@ export const IB_CLIENT_ID = 1;
 export const IB_API_PORT = { paper: 4002, live: 4001 } as const;
 
 /**
- * IBC restarts the gateway daily at 23:45 New York time without a new 2FA; the bridge treats 23:45-02:00
- * (that restart and IB's nightly reset, about 00:15-01:45) as expected downtime, so a drop inside it never
- * makes the task unhealthy (a replaced task logs in afresh, perhaps with a 2FA prompt nobody answers at
- * night). Both settings come from here.
+ * IBC restarts the gateway daily at 23:45 New York time without a new 2FA; the bridge reports 23:45-02:00
+ * (that restart and IB's nightly reset, about 00:15-01:45) as the restart window, in which the health-check
+ * job counts no failure and never restarts the gateway. Both settings come from here.
  */
 const AUTO_RESTART_TIME = '11:45 PM';
 const RESTART_WINDOW = '23:45-02:00';
@@ -124,6 +125,8 @@ export interface GatewayServiceProps {
   /** A prebuilt bridge image URI; else built from Dockerfile.bridge at deploy. */
   bridgeImage?: string;
   ibMarketDataType: number;
+  /** IB's weekly full login, `Sun HH:MM` New York (settings.ts). */
+  weeklyLogin: string;
 }
 
 export class GatewayService extends Construct {
@@ -148,10 +151,15 @@ export class GatewayService extends Construct {
   readonly ibCredentials: secretsmanager.Secret;
   readonly namespace: servicediscovery.PrivateDnsNamespace;
   readonly bridgeUrl = BRIDGE_URL;
+  /** What the health check needs to know about the login (its WEEKLY_LOGIN and TRADING_MODE). */
+  readonly weeklyLogin: string;
+  readonly tradingMode: 'paper' | 'live';
 
   constructor(scope: Construct, id: string, props: GatewayServiceProps) {
     super(scope, id);
     const { vpc } = props.network;
+    this.weeklyLogin = props.weeklyLogin;
+    this.tradingMode = props.tradingMode;
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc,
       // Container Insights would bill ≈ $7/month of custom metrics for one task; the free AWS/ECS
@@ -222,6 +230,11 @@ export class GatewayService extends Construct {
         READ_ONLY_API: 'no',
         TWS_ACCEPT_INCOMING: 'reject',
         AUTO_RESTART_TIME,
+        // IB's weekly full login at the trader's time: IBC's ColdRestartTime (IBC ≥ 3.19; the gnzsnz
+        // image maps TWS_COLD_RESTART to it) closes the gateway on Sundays at this New York time (TZ below)
+        // and starts it afresh, a full login with the IBKR Mobile push. The image does not map IBC's
+        // ClosedownAt, the only other weekly setting.
+        TWS_COLD_RESTART: weeklyLoginTime(props.weeklyLogin),
         TWOFA_TIMEOUT_ACTION: 'restart',
         RELOGIN_AFTER_TWOFA_TIMEOUT: 'yes',
         TWOFA_EXIT_INTERVAL: '60',
@@ -282,16 +295,14 @@ export class GatewayService extends Construct {
       readonlyRootFilesystem: true,
       portMappings: [{ containerPort: BRIDGE_PORT, protocol: ecs.Protocol.TCP }],
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'bridge', logGroup }),
-      // Fargate ignores a Dockerfile HEALTHCHECK. /health answers 503 only when the IB connection is
-      // down outside the nightly restart window; an unhealthy essential container makes ECS replace the
-      // task (a fresh login). The start period is the longest ECS allows: a 2FA approval takes minutes.
+      // Fargate ignores a Dockerfile HEALTHCHECK. This check says whether the bridge process is alive and
+      // able to work, never whether IB is logged in: /health answers 503 only when the bridge is wedged
+      // (its IB connection machine stopped), and a blocked event loop misses the 5 s timeout. ECS then
+      // replaces the task. A login waiting for its second factor stays healthy: a replacement would be a
+      // new cold login and a new push, a loop until someone approves. IB's login is the health-check
+      // job's business (alerts, bounded restarts).
       healthCheck: {
-        command: [
-          'CMD',
-          'node',
-          '-e',
-          `fetch('http://127.0.0.1:${BRIDGE_PORT}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
-        ],
+        command: ['CMD', 'node', '-e', containerHealthProbe(BRIDGE_PORT)],
         interval: Duration.seconds(30),
         timeout: Duration.seconds(5),
         retries: 5,

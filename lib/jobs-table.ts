@@ -1,23 +1,11 @@
 // The one list of Lambda jobs: what the stack deploys, how each is scheduled, and how hard a failed run is
-// retried. It follows the schedule in the owner's architecture notes (not in this repository); the README's
-// job table mirrors it by hand (no generator).
-//
-// Times are New York wall-clock times (EventBridge Scheduler evaluates them in America/New_York, so 09:45
-// stays 09:45 across daylight-saving changes). Schedules fire on weekdays (health-check every day); each
-// job asks the market calendar itself whether today is an NYSE trading day (holidays, 13:00 early closes).
+// retried. The times, days and priorities come from functions/core/schedule.ts (runtime-safe data the
+// health check's watchman reads too), so there is one copy; the README's job table mirrors it by hand.
 import { JOB_NAMES, type JobName } from '../functions/core/config';
+import { JOB_TIMINGS } from '../functions/core/schedule';
+import type { JobSchedule } from '../functions/core/schedule';
 
-/** One EventBridge Scheduler cron, in New York time. */
-export interface JobSchedule {
-  /** Distinguishes a job's schedules in construct ids and the README (`pre-market`, `9h`, ...). */
-  label: string;
-  minute: string;
-  hour: string;
-  /** Monday to Friday (the default), or every day of the week. */
-  days?: 'weekdays' | 'every-day';
-  /** What the README says about this run. */
-  description: string;
-}
+export type { JobSchedule } from '../functions/core/schedule';
 
 /**
  * How a failed delivery or a failed run is retried.
@@ -62,19 +50,17 @@ export interface JobSpec {
 export type TableAccess = 'positions' | 'orders' | 'candidates' | 'snapshots' | 'idempotency';
 
 const entry = (name: JobName) => `functions/jobs/${name}.ts`;
-
-/** Every 5 minutes from 09:30 to 15:55 New York time: two crons, since 09:00-09:25 is before the open. */
-const everyFiveMinutesInMarketHours = (what: string): JobSchedule[] => [
-  { label: 'open', minute: '30-55/5', hour: '9', description: `${what} every 5 min, 09:30-09:55` },
-  { label: 'day', minute: '0-55/5', hour: '10-15', description: `${what} every 5 min, 10:00-15:55` },
-];
+/** The job's priority and schedules, from the one schedule table. */
+const timing = (name: JobName) => ({
+  priority: JOB_TIMINGS[name].priority,
+  schedules: JOB_TIMINGS[name].schedules,
+});
 
 export const JOBS: readonly JobSpec[] = [
   {
     name: 'load-historical-data',
     entry: entry('load-historical-data'),
-    priority: 10,
-    schedules: [{ label: 'daily', minute: '0', hour: '8', description: 'daily bars and historical IV' }],
+    ...timing('load-historical-data'),
     // Historical requests are paced by IB (one identical request per 15 s, 60 per 10 min).
     timeoutSeconds: 600,
     memoryMiB: 512,
@@ -87,16 +73,7 @@ export const JOBS: readonly JobSpec[] = [
   {
     name: 'position-sync',
     entry: entry('position-sync'),
-    priority: 15,
-    schedules: [
-      {
-        label: 'pre-market',
-        minute: '0',
-        hour: '8',
-        description: 'IB positions and executions before the open',
-      },
-      { label: 'post-market', minute: '15', hour: '16', description: 'final state of the day' },
-    ],
+    ...timing('position-sync'),
     timeoutSeconds: 120,
     memoryMiB: 512,
     retry: 'modest',
@@ -109,10 +86,7 @@ export const JOBS: readonly JobSpec[] = [
   {
     name: 'validate-ib-connection',
     entry: entry('validate-ib-connection'),
-    priority: 20,
-    schedules: [
-      { label: 'daily', minute: '45', hour: '8', description: 'account, mode, permissions, farms' },
-    ],
+    ...timing('validate-ib-connection'),
     timeoutSeconds: 60,
     memoryMiB: 256,
     retry: 'modest',
@@ -124,10 +98,7 @@ export const JOBS: readonly JobSpec[] = [
   {
     name: 'strategy-analysis',
     entry: entry('strategy-analysis'),
-    priority: 25,
-    schedules: [
-      { label: 'daily', minute: '45', hour: '9', description: 'chains and quotes to scored candidates' },
-    ],
+    ...timing('strategy-analysis'),
     // Up to 600 option quotes per underlying through 90 market-data lines, then scoring: CPU and time.
     timeoutSeconds: 600,
     memoryMiB: 1024,
@@ -141,10 +112,7 @@ export const JOBS: readonly JobSpec[] = [
   {
     name: 'execute-strategies',
     entry: entry('execute-strategies'),
-    priority: 26,
-    schedules: [
-      { label: 'daily', minute: '0', hour: '10', description: 'orders for candidates ≥ min score' },
-    ],
+    ...timing('execute-strategies'),
     timeoutSeconds: 300,
     memoryMiB: 512,
     retry: 'none',
@@ -157,8 +125,7 @@ export const JOBS: readonly JobSpec[] = [
   {
     name: 'collect-option-data',
     entry: entry('collect-option-data'),
-    priority: 30,
-    schedules: everyFiveMinutesInMarketHours('chain metrics'),
+    ...timing('collect-option-data'),
     // Shorter than the 5-minute period: two collections never overlap.
     timeoutSeconds: 240,
     memoryMiB: 512,
@@ -171,8 +138,7 @@ export const JOBS: readonly JobSpec[] = [
   {
     name: 'collect-futures-data',
     entry: entry('collect-futures-data'),
-    priority: 31,
-    schedules: everyFiveMinutesInMarketHours('ES/NQ quotes'),
+    ...timing('collect-futures-data'),
     timeoutSeconds: 120,
     memoryMiB: 256,
     retry: 'modest',
@@ -184,8 +150,7 @@ export const JOBS: readonly JobSpec[] = [
   {
     name: 'monitor',
     entry: entry('monitor'),
-    priority: 32,
-    schedules: everyFiveMinutesInMarketHours('positions, P&L and exit rules'),
+    ...timing('monitor'),
     timeoutSeconds: 240,
     memoryMiB: 512,
     retry: 'none',
@@ -198,8 +163,7 @@ export const JOBS: readonly JobSpec[] = [
   {
     name: 'daily-statistics',
     entry: entry('daily-statistics'),
-    priority: 40,
-    schedules: [{ label: 'daily', minute: '30', hour: '16', description: 'P&L, win rate, exposure' }],
+    ...timing('daily-statistics'),
     timeoutSeconds: 120,
     memoryMiB: 512,
     retry: 'modest',
@@ -211,10 +175,7 @@ export const JOBS: readonly JobSpec[] = [
   {
     name: 'validate-data-quality',
     entry: entry('validate-data-quality'),
-    priority: 50,
-    schedules: [
-      { label: 'daily', minute: '0', hour: '18', description: 'gaps and staleness in collected data' },
-    ],
+    ...timing('validate-data-quality'),
     timeoutSeconds: 120,
     memoryMiB: 512,
     retry: 'modest',
@@ -226,22 +187,13 @@ export const JOBS: readonly JobSpec[] = [
   {
     name: 'health-check',
     entry: entry('health-check'),
-    priority: 100,
-    // Every hour of every day, weekends included (its handler's calendar gate is 'always'): a gateway that
-    // died on Saturday, or did not come back after Sunday's weekly re-login, is known before Monday's open.
-    schedules: [
-      {
-        label: 'hourly',
-        minute: '0',
-        hour: '*',
-        days: 'every-day',
-        description: 'bridge and gateway service health',
-      },
-    ],
+    // Every 10 minutes of every day (functions/core/schedule.ts says why).
+    ...timing('health-check'),
     timeoutSeconds: 120,
     memoryMiB: 256,
     retry: 'modest',
-    maxEventAgeMinutes: 30,
+    // No older than the next run: a late check is replaced by the next one.
+    maxEventAgeMinutes: 10,
     usesBridge: true,
     reads: ['orders'],
     writes: [],
@@ -250,9 +202,7 @@ export const JOBS: readonly JobSpec[] = [
   {
     name: 'verify-positions',
     entry: entry('verify-positions'),
-    priority: 15,
-    // On demand only (console or CLI invoke).
-    schedules: [],
+    ...timing('verify-positions'),
     timeoutSeconds: 300,
     memoryMiB: 512,
     retry: 'modest',

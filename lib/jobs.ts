@@ -129,7 +129,13 @@ export class Jobs extends Construct {
         ...(spec.placesOrders ? { BRIDGE_ORDER_SECRET_ARN: gateway.bridgeOrderSecret.secretArn } : {}),
         ALERT_TOPIC_ARN: alerts.topic.topicArn,
         ...(spec.managesGateway
-          ? { ECS_CLUSTER: gateway.cluster.clusterName, ECS_SERVICE: gateway.service.serviceName }
+          ? {
+              ECS_CLUSTER: gateway.cluster.clusterName,
+              ECS_SERVICE: gateway.service.serviceName,
+              // the login alerts: when the weekly login is, and whether it needs a second factor at all
+              WEEKLY_LOGIN: gateway.weeklyLogin,
+              TRADING_MODE: gateway.tradingMode,
+            }
           : {}),
       },
     });

@@ -98,6 +98,28 @@ export class Observability extends Construct {
       );
     }
 
+    // The watchman of the watchman: the health check names every job that stopped running, so a health
+    // check that stops running itself (a disabled schedule, a broken role, a function that fails before
+    // it can alert) must be heard too. It is invoked every 10 minutes: an hour without one invocation is
+    // an alarm, and no data at all (it never ran) counts as breaching.
+    const healthCheck = props.jobs.deployed.get('health-check');
+    if (healthCheck) {
+      add(
+        new cloudwatch.Alarm(this, 'health-check-silent', {
+          alarmDescription:
+            'The health check has not run for an hour: nothing watches the gateway, the IB login or the other jobs. Check its schedule and its log group',
+          metric: healthCheck.fn.metricInvocations({
+            period: Duration.hours(1),
+            statistic: cloudwatch.Stats.SUM,
+          }),
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        }),
+      );
+    }
+
     // "Running task count < 1" without Container Insights (whose RunningTaskCount would cost ≈ $7/month):
     // the free AWS/ECS CPUUtilization of the service has data points exactly while a task runs, so its
     // sample count is below 1 (missing data, treated as breaching) when none does. Three 5-minute periods

@@ -49,6 +49,7 @@ export class OptionsIncomeStack extends Stack {
       cpu: settings.gatewayCpu,
       bridgeImage: settings.bridgeImage,
       ibMarketDataType: settings.ibMarketDataType,
+      weeklyLogin: settings.weeklyLogin,
     });
     this.bridgeEvents.grantPublish(this.gateway.taskDefinition.taskRole);
     this.jobs = new Jobs(this, 'Jobs', {

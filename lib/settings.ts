@@ -8,6 +8,7 @@
 // bridge's own hard caps, which must not move with the config table (below).
 import { z } from 'zod';
 import { riskSchema } from '../functions/core/config';
+import { DEFAULT_WEEKLY_LOGIN, weeklyLoginSchema } from '../functions/core/login';
 
 const contextString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
 
@@ -54,6 +55,12 @@ export const SettingsSchema = z.object({
       .regex(/^\+[1-9]\d{6,14}$/, 'alertPhone must be an E.164 number such as +15551234567')
       .optional(),
   ),
+  /**
+   * IB's weekly full login (the one that needs the IBKR Mobile approval), `Sun HH:MM` New York. The gateway
+   * restarts cold then (IBC's ColdRestartTime, Sundays only) and the health check alerts until it is
+   * approved. Default Sun 18:00 (functions/core/login.ts says why).
+   */
+  weeklyLogin: contextString.pipe(weeklyLoginSchema.default(DEFAULT_WEEKLY_LOGIN)),
   /** Fargate CPU units of the gateway task (memory is 2 GB either way); see gateway-service.ts. */
   gatewayCpu: z.coerce
     .number()

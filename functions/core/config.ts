@@ -430,7 +430,7 @@ export const calendarSchema = z
     path: ['earlyClose'],
   });
 
-/** The always-on gateway task, as the hourly health-check job looks after it. */
+/** The always-on gateway task, as the health-check job (every 10 minutes) looks after it. */
 export const gatewaySchema = z
   .object({
     restartAfterFailures: z
@@ -441,6 +441,15 @@ export const gatewaySchema = z
       .default(3)
       .describe(
         "consecutive failed health checks in market hours before the gateway task is replaced (a manual run's payload may override it)",
+      ),
+    maxRestartsPerDay: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(2)
+      .describe(
+        'most gateway task replacements the health check may force per New York day (0: never); never while an order works, a login waits for its second factor, or in the restart window',
       ),
   })
   .strict();

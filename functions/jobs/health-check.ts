@@ -1,6 +1,7 @@
-// Lambda entry point: health-check (hourly, priority 100). See health-check/run.ts.
-// Environment: ECS_CLUSTER, ECS_SERVICE (the gateway service). Manual payload: { "restartAfterFailures": 2 }
-// overrides the config's gateway.restartAfterFailures for that run only.
+// Lambda entry point: health-check (every 10 minutes, priority 100). See health-check/run.ts.
+// Environment: ECS_CLUSTER, ECS_SERVICE (the gateway service), WEEKLY_LOGIN, TRADING_MODE (the login
+// alerts). Manual payload: { "restartAfterFailures": 2 } overrides the config's
+// gateway.restartAfterFailures for that run only.
 import { z } from 'zod';
 import { defineJob } from './shared/define-job';
 import { payloadSchema } from './shared/input';

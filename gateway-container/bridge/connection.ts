@@ -155,6 +155,20 @@ export class IbConnection extends EventEmitter {
     return w ? withinDailyWindow(at, w) : false;
   }
 
+  /**
+   * Why this connection machine can no longer get IB back by itself, or undefined while it works (ready,
+   * or disconnected with a reconnect scheduled, or connecting with its timeout armed). A login waiting
+   * for its second factor is not wedged: the machine keeps retrying and connects once IB lets it.
+   */
+  wedged(): string | undefined {
+    if (this.stopped) return 'IB connection machine stopped';
+    if (this.state === 'disconnected' && this.reconnectTimer === undefined)
+      return 'disconnected with no reconnect scheduled';
+    if ((this.state === 'connecting' || this.state === 'connected') && this.connectTimer === undefined)
+      return `${this.state} with no connect timeout armed`;
+    return undefined;
+  }
+
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;

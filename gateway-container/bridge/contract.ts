@@ -18,6 +18,15 @@ export const DEFAULT_PRIORITY = 50;
 /** A signature older (or further in the future) than this is refused. */
 export const SIGNATURE_WINDOW_MS = 30_000;
 
+/**
+ * The container health check's script (`node -e`): healthy while GET /health answers 2xx within the check's
+ * timeout. /health answers 503 only when the bridge is wedged, and a blocked event loop answers nothing;
+ * whether IB is logged in does not enter (see server.ts /health). One copy: the task definition runs it.
+ */
+export function containerHealthProbe(port: number): string {
+  return `fetch('http://127.0.0.1:${port}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+}
+
 export function sha256Hex(body: string | Uint8Array): string {
   return createHash('sha256').update(body).digest('hex');
 }
@@ -145,6 +154,12 @@ export const HealthResponseSchema = z.object({
   reconnectAttempts: z.number().int(),
   /** True inside IB's nightly reset / gateway restart window, when outages are expected. */
   inRestartWindow: z.boolean(),
+  /**
+   * Whether the bridge process can work: false only when its IB connection machine is wedged (stopped,
+   * or nothing scheduled to reconnect). The HTTP status follows it (503 when false), not IB's login.
+   * Optional so an older bridge's answer still parses.
+   */
+  bridgeAlive: z.boolean().optional(),
   queueLength: z.number().int(),
   linesInUse: z.number().int(),
   /**

@@ -95,6 +95,9 @@ export function health(connection: IbConnection, service: IbService): HealthResp
   h.orders = service.orderGuardStatus();
   if (connection.serverVersion !== undefined) h.serverVersion = connection.serverVersion;
   if (connection.reason) h.reason = connection.reason;
+  const wedged = connection.wedged();
+  h.bridgeAlive = wedged === undefined;
+  if (wedged) h.reason = `bridge wedged: ${wedged}${h.reason ? ` (${h.reason})` : ''}`;
   return h;
 }
 
@@ -213,8 +216,11 @@ export function buildServer(options: ServerOptions): FastifyInstance {
 
   app.get('/health', async (_request, reply) => {
     const h = health(connection, service);
-    // the task definition's health check: only "down" outside the restart window is unhealthy
-    return reply.code(h.status === 'down' ? 503 : 200).send(h);
+    // The task definition's health check: 503 only when the bridge itself cannot work any more (its
+    // connection machine wedged; a blocked event loop never answers at all). IB being logged out — a
+    // login waiting for its second factor, a restart — is not the task's fault: replacing the task would
+    // only start another login and another push. The health-check job watches IB's login instead.
+    return reply.code(h.bridgeAlive ? 200 : 503).send(h);
   });
 
   app.get('/account', async (request) => service.account(priorityOf(request)));

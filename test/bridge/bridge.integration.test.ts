@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareWithIbHours, isEarlyClose, parseIbLiquidHours } from '../../functions/core/calendar';
 import { parseConfig } from '../../functions/core/config';
-import { isOrderRoute, signedHeaders } from '../../gateway-container/bridge/contract';
+import { execFile } from 'node:child_process';
+import { containerHealthProbe, isOrderRoute, signedHeaders } from '../../gateway-container/bridge/contract';
 import type { BridgeEvent, HealthResponse, Quote } from '../../gateway-container/bridge/contract';
 import { type RunningBridge, startBridge } from '../../gateway-container/bridge/main';
 import { startSimulator } from '../../gateway-container/simulator/index';
@@ -69,6 +70,16 @@ async function until<T>(
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** Runs the task definition's container health check against `url`'s port: its exit code. */
+function containerHealthCheck(url: string): Promise<number> {
+  const port = Number(new URL(url).port);
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['-e', containerHealthProbe(port)], { timeout: 5000 }, (error) =>
+      resolve(error ? ((error as { code?: number }).code ?? 1) : 0),
+    );
+  });
 }
 
 function optionContracts(sim: Sim, symbol: string) {
@@ -752,6 +763,48 @@ describe('bridge against the simulator', () => {
       expect((await call('GET', '/positions')).status).toBe(200);
     }, 20_000);
 
+    it('a login waiting for its second factor: /health 200 (the bridge works), IB down; ready once approved', async () => {
+      sim.faults.loginPending();
+      const waiting = await until('IB down while the login waits', async () => {
+        const res = await call('GET', '/health', { secret: null });
+        return res.json.status === 'down' ? res : undefined;
+      });
+      // the container health check must pass: replacing the task would only start a new login and push
+      expect(waiting.status).toBe(200);
+      expect(waiting.json.ibConnected).toBe(false);
+      expect(waiting.json.bridgeAlive).toBe(true);
+      await new Promise((r) => setTimeout(r, 1500)); // refused attempts with backoff: still healthy
+      expect((await call('GET', '/health', { secret: null })).status).toBe(200);
+      expect(await containerHealthCheck(bridge.url)).toBe(0);
+      expect((await call('GET', '/positions')).status).toBe(503);
+      sim.faults.loginApproved();
+      await bridge.ready(10_000);
+      expect((await call('GET', '/positions')).status).toBe(200);
+    }, 20_000);
+
+    it('a wedged bridge (its IB connection machine stopped, nothing will reconnect) answers 503', async () => {
+      const wedged = await startBridge({
+        ib: { host: '127.0.0.1', port: sim.port, clientId: 7 },
+        http: { host: '127.0.0.1', port: 0 },
+        secret: SECRET,
+        ...GUARD,
+        backoff: { initialMs: 100, maxMs: 1000 },
+      });
+      try {
+        await wedged.ready(10_000);
+        expect((await fetch(`${wedged.url}/health`)).status).toBe(200);
+        await wedged.connection.stop();
+        const res = await fetch(`${wedged.url}/health`);
+        const body = (await res.json()) as HealthResponse;
+        expect(res.status).toBe(503);
+        expect(body.bridgeAlive).toBe(false);
+        expect(await containerHealthCheck(wedged.url)).toBe(1); // ECS replaces this task
+        expect(body.reason).toContain('stopped');
+      } finally {
+        await wedged.close();
+      }
+    }, 20_000);
+
     it('a second bridge with the same client id gets 326, backs off and says so; the first stays ok', async () => {
       const second = await startBridge({
         ib: { host: '127.0.0.1', port: sim.port, clientId: 1 },
@@ -766,7 +819,9 @@ describe('bridge against the simulator', () => {
           const body = (await res.json()) as HealthResponse;
           return body.reason?.includes('326') ? { status: res.status, body } : undefined;
         });
-        expect(h.status).toBe(503);
+        // IB refuses this client, the bridge itself works: not a reason to replace the task
+        expect(h.status).toBe(200);
+        expect(h.body.bridgeAlive).toBe(true);
         expect(h.body.status).toBe('down');
         expect(h.body.ibConnected).toBe(false);
         const first = await call('GET', '/health', { secret: null });

@@ -254,8 +254,14 @@ describe('config validation names every bad value', () => {
 
 describe('gateway.restartAfterFailures (the health-check restart threshold)', () => {
   it('defaults to 3 failed checks, as the health-check job did before it was configurable', () => {
-    expect(parseConfig({}).gateway).toEqual({ restartAfterFailures: 3 });
+    expect(parseConfig({}).gateway).toEqual({ restartAfterFailures: 3, maxRestartsPerDay: 2 });
     expect(parseConfig({ gateway: {} }).gateway.restartAfterFailures).toBe(3);
+  });
+
+  it('bounds the restarts a day: 0 (never) to 10, whole numbers only', () => {
+    expect(parseConfig({ gateway: { maxRestartsPerDay: 0 } }).gateway.maxRestartsPerDay).toBe(0);
+    expect(() => parseConfig({ gateway: { maxRestartsPerDay: 11 } })).toThrow(/maxRestartsPerDay/);
+    expect(() => parseConfig({ gateway: { maxRestartsPerDay: 1.5 } })).toThrow(/maxRestartsPerDay/);
   });
 
   it('accepts whole numbers from 1 to 20', () => {

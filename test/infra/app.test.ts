@@ -106,6 +106,30 @@ describe('settings from context', () => {
     expect(env).toMatchObject({ BRIDGE_MAX_CONTRACTS_PER_ORDER: '4', BRIDGE_MAX_CONTRACTS_PER_DAY: '40' });
   });
 
+  it("weekly login: a Sunday time becomes IBC's cold restart (TWS_COLD_RESTART) and the health check's WEEKLY_LOGIN", () => {
+    expect(() => build({ weeklyLogin: 'Sat 18:00' })).toThrow(/weeklyLogin.*Sundays only/);
+    expect(() => build({ weeklyLogin: 'Sun 00:30' })).toThrow(/weeklyLogin/);
+    const containersOf = (stack: OptionsIncomeStack) =>
+      Object.values(resourcesOfType(Template.fromStack(stack), 'AWS::ECS::TaskDefinition'))[0]!.Properties!
+        .ContainerDefinitions as { Name: string; Environment: { Name: string; Value: unknown }[] }[];
+    const envOf = (stack: OptionsIncomeStack, name: string) =>
+      Object.fromEntries(
+        containersOf(stack)
+          .find((c) => c.Name === name)!
+          .Environment.map((e) => [e.Name, e.Value]),
+      );
+    const healthCheckEnv = (stack: OptionsIncomeStack) => {
+      const fn = stack.jobs.deployed.get('health-check')!.fn;
+      const resource =
+        Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(fn.node.defaultChild as never)];
+      return (resource.Properties.Environment.Variables ?? {}) as Record<string, unknown>;
+    };
+    // the default (Sun 18:00, paper) is asserted on the platform test's stack
+    const early = build({ weeklyLogin: 'Sun 07:30', tradingMode: 'live' }).stack;
+    expect(envOf(early, 'ib-gateway').TWS_COLD_RESTART).toBe('07:30');
+    expect(healthCheckEnv(early)).toMatchObject({ WEEKLY_LOGIN: 'Sun 07:30', TRADING_MODE: 'live' });
+  }, 120_000);
+
   describe('live mode, 1 vCPU, a prebuilt bridge image, no alert email', () => {
     let stack: OptionsIncomeStack;
     let template: Template;

@@ -49,7 +49,7 @@ const EXPECTED_CRONS: Record<JobName, string[]> = {
   'daily-statistics': ['cron(30 16 ? * MON-FRI *)'],
   'validate-data-quality': ['cron(0 18 ? * MON-FRI *)'],
   // Every day, weekends included: a gateway down on Sunday should be known before Monday's open.
-  'health-check': ['cron(0 * ? * * *)'],
+  'health-check': ['cron(*/10 * ? * * *)'],
   'verify-positions': [],
 };
 

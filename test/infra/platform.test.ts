@@ -15,6 +15,7 @@ import { publishInput } from '../../functions/adapters/sns-alerter';
 import { makeAlert } from '../../functions/core/alerts';
 import { riskSchema } from '../../functions/core/config';
 import { withinDailyWindow } from '../../gateway-container/bridge/connection';
+import { containerHealthProbe } from '../../gateway-container/bridge/contract';
 import { EnvSchema as BridgeEnvSchema } from '../../gateway-container/bridge/main';
 import type { AlertSeverity } from '../../functions/core/types';
 import { bridgeBaseImages, ibGatewayImage } from '../../lib/gateway-service';
@@ -265,8 +266,7 @@ describe('gateway service', () => {
   });
 
   it("treats IBC's daily restart and IB's whole nightly reset (about 00:15–01:45 ET) as expected downtime", () => {
-    // Outside the window a lost connection is "down": /health answers 503 and ECS replaces the task,
-    // which means a fresh login (and perhaps a 2FA prompt) in the middle of the night.
+    // Inside the window the health-check job counts no failure and never restarts the gateway.
     const [start, end] = String(env(container('bridge')).IB_RESTART_WINDOW).split('-');
     const window = { start: start!, end: end!, timeZone: 'America/New_York' };
     const restart = /^(\d{1,2}):(\d{2}) (AM|PM)$/.exec(
@@ -449,12 +449,28 @@ describe('gateway service', () => {
     );
   });
 
+  it("does IB's weekly full login at Sun 18:00 New York by default: IBC's cold restart, known to the health check", () => {
+    expect(env(container('ib-gateway')).TWS_COLD_RESTART).toBe('18:00');
+    expect(env(container('ib-gateway')).TZ).toBe('America/New_York');
+    const fn = stack.jobs.deployed.get('health-check')!.fn;
+    const resource = template.toJSON().Resources[logicalId(fn)] as {
+      Properties: { Environment: { Variables: Record<string, unknown> } };
+    };
+    expect(resource.Properties.Environment.Variables).toMatchObject({
+      WEEKLY_LOGIN: 'Sun 18:00',
+      TRADING_MODE: 'paper',
+    });
+  });
+
   it('health-checks the bridge /health in the task definition, with a long start period', () => {
     const healthCheck = container('bridge').HealthCheck as Record<string, unknown>;
     expect(healthCheck).toBeDefined();
     const command = (healthCheck.Command as string[]).join(' ');
     expect(command).toMatch(/^CMD /);
     expect(command).toContain('http://127.0.0.1:8080/health');
+    // the very probe the bridge integration test runs against a login waiting for 2FA (exit 0) and a
+    // wedged bridge (exit 1)
+    expect(healthCheck.Command).toEqual(['CMD', 'node', '-e', containerHealthProbe(8080)]);
     expect(healthCheck.StartPeriod).toBe(300);
     expect(healthCheck.Retries).toBeGreaterThanOrEqual(3);
   });
@@ -787,6 +803,29 @@ describe('alarms', () => {
     );
     expect(dimensions.ServiceName).toContain(logicalId(stack.gateway.service));
     expect(dimensions.ClusterName).toContain(logicalId(stack.gateway.cluster));
+  });
+});
+
+describe('the watchman of the watchman', () => {
+  it('an alarm fires when the health check has not been invoked for an hour (missing data breaches)', () => {
+    const fnId = logicalId(stack.jobs.deployed.get('health-check')!.fn);
+    const alarm = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'))
+      .map((a) => a.Properties!)
+      .find(
+        (a) =>
+          a.MetricName === 'Invocations' &&
+          (a.Dimensions as { Value: unknown }[]).some((d) => referencedId(d.Value) === fnId),
+      );
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      Statistic: 'Sum',
+      Period: 3600,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }],
+    });
   });
 });
 

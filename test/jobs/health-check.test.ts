@@ -2,7 +2,7 @@
 // that cannot be reached when not; ECS and SNS are the mocked clients and their commands are asserted.
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BridgeError } from '../../functions/adapters/bridge-client';
 import type { BridgeClient } from '../../functions/adapters/bridge-client';
 import { manualClock } from '../../functions/adapters/clock';
@@ -11,6 +11,8 @@ import { gatewayService, setGatewayService } from '../../functions/adapters/ecs-
 import { nyTimeToEpoch } from '../../functions/core/calendar';
 import { handler } from '../../functions/jobs/health-check';
 import { decideRestart, judgeGateway, STATE_KEYS } from '../../functions/jobs/health-check/run';
+import { JOB_NAMES } from '../../functions/core/config';
+import { lastCompletedAt, recordJobCompleted } from '../../functions/jobs/shared/completions';
 import { createJobContext, setJobContext } from '../../functions/jobs/shared/context';
 import { sampleIntent } from '../support/dynamodb';
 import { lambdaContext, startJobStack, TOPIC } from './support';
@@ -68,6 +70,12 @@ function bridgeDown(at: Clock = clock) {
 const severityAttr = (s: string) => ({ severity: { DataType: 'String', StringValue: s } });
 
 describe('health-check', () => {
+  // The gateway's checks alone: every other job disabled, so the watchman expects nothing of them here
+  // (its own tests below enable them again).
+  beforeAll(async () => {
+    const onlyHealthCheck = Object.fromEntries(JOB_NAMES.map((n) => [n, n === 'health-check']));
+    await db.stores.config.saveSection('jobs', onlyHealthCheck, { now: clock.now() });
+  });
   it('a healthy gateway: reads /health and DescribeServices, nothing else', async () => {
     const result = await handler(
       { 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} },
@@ -121,7 +129,8 @@ describe('health-check', () => {
       const third = await handler({ restartAfterFailures: 2 }, ctx);
       expect(third.details?.restart).toEqual({
         done: true,
-        reason: 'forced a new deployment: 3 consecutive failed checks in market hours, no order working',
+        reason:
+          'forced a new deployment: 3 consecutive failed checks in market hours, no order working (restart 1 of at most 2 today)',
         deploymentId: 'ecs-svc/2',
       });
       expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toEqual([
@@ -197,7 +206,7 @@ describe('health-check', () => {
     try {
       const result = await handler({}, ctx);
       expect(result.did).toMatch(/^gateway in IB's restart window \(expected outage, not counted\)/);
-      expect(result.counts).toEqual({ failures: 1 });
+      expect(result.counts).toEqual({ failures: 1, overdueJobs: 0 });
       expect((await db.stores.alerts.get(STATE_KEYS.failures))?.sentCount).toBe(1);
       expect(stack.published()).toHaveLength(published);
     } finally {
@@ -232,28 +241,20 @@ describe('health-check', () => {
     expect(judgeGateway({ ...health, status: 'ok', ibConnected: true, state: 'ready' }, svc)).toEqual({
       healthy: false,
       expectedOutage: false,
+      loginWaiting: false,
+      inRestartWindow: true,
       problems: ['ECS service ACTIVE: 0 of 1 task(s) running'],
     });
-    const base = {
-      failures: 3,
-      restartAfterFailures: 3,
-      marketOpen: true,
-      workingIntents: [],
-      lastRestartMinutesAgo: 45,
-    };
-    expect(decideRestart({ ...base, ecs: { ...svc, deployments: [] } }).restart).toBe(true);
-    expect(decideRestart({ ...base, ecs: undefined }).reason).toBe(
-      'no ECS service to restart (ECS_CLUSTER / ECS_SERVICE not set)',
-    );
-    const rolling = {
-      ...svc,
-      deployments: [
-        { id: 'a', status: 'PRIMARY', rolloutState: 'IN_PROGRESS', runningCount: 0, desiredCount: 1 },
-      ],
-    };
-    expect(decideRestart({ ...base, ecs: rolling }).reason).toBe(
-      'not restarting: a deployment is already in progress',
-    );
+    // Outside the window, a working bridge with IB not logged in: a login waiting, not a broken task.
+    expect(judgeGateway({ ...health, inRestartWindow: false, bridgeAlive: true }, undefined)).toMatchObject({
+      healthy: false,
+      expectedOutage: false,
+      loginWaiting: true,
+    });
+    // A wedged bridge is not a login waiting (ECS replaces that task by itself).
+    expect(
+      judgeGateway({ ...health, inRestartWindow: false, bridgeAlive: false, reason: 'stopped' }, undefined),
+    ).toMatchObject({ loginWaiting: false, problems: ['bridge wedged: stopped'] });
     // Without ECS_CLUSTER / ECS_SERVICE (a local run) there is no gateway service to restart.
     setGatewayService(undefined);
     expect(gatewayService({})).toBeUndefined();
@@ -262,6 +263,67 @@ describe('health-check', () => {
       service: SERVICE,
     });
     setGatewayService(undefined);
+  });
+
+  it('the restart policy, branch by branch: bounded per day, never while a login waits, an order works or in the restart window', () => {
+    const ecsState = {
+      cluster: CLUSTER,
+      service: SERVICE,
+      status: 'ACTIVE',
+      runningCount: 0,
+      desiredCount: 1,
+      pendingCount: 0,
+      deployments: [],
+    };
+    const go = {
+      failures: 3,
+      restartAfterFailures: 3,
+      marketOpen: true,
+      inRestartWindow: false,
+      loginWaiting: false,
+      ecs: ecsState,
+      workingIntents: [] as string[],
+      lastRestartMinutesAgo: undefined as number | undefined,
+      restartsToday: 0,
+      maxRestartsPerDay: 2,
+    };
+    expect(decideRestart(go)).toEqual({
+      restart: true,
+      reason: '3 consecutive failed checks in market hours, no order working (restart 1 of at most 2 today)',
+    });
+    expect(decideRestart({ ...go, failures: 2 })).toEqual({
+      restart: false,
+      reason: '2 of 3 consecutive failed checks',
+    });
+    expect(decideRestart({ ...go, marketOpen: false }).reason).toBe(
+      '3 failed checks, but the market is closed',
+    );
+    expect(decideRestart({ ...go, inRestartWindow: true }).reason).toBe(
+      "not restarting: inside IB's restart window (the gateway restarts itself)",
+    );
+    expect(decideRestart({ ...go, loginWaiting: true }).reason).toBe(
+      'not restarting: IB is not logged in (a login waiting for its second factor); a restart would only send a new IBKR Mobile notification',
+    );
+    expect(decideRestart({ ...go, ecs: undefined }).reason).toBe(
+      'no ECS service to restart (ECS_CLUSTER / ECS_SERVICE not set)',
+    );
+    expect(decideRestart({ ...go, workingIntents: ['k1'] }).reason).toBe(
+      'not restarting: 1 order(s) working (k1)',
+    );
+    const rolling = [
+      { id: 'a', status: 'PRIMARY', rolloutState: 'IN_PROGRESS', runningCount: 0, desiredCount: 1 },
+    ];
+    expect(decideRestart({ ...go, ecs: { ...ecsState, deployments: rolling } }).reason).toBe(
+      'not restarting: a deployment is already in progress',
+    );
+    expect(decideRestart({ ...go, lastRestartMinutesAgo: 12.5 }).reason).toBe(
+      'not restarting: restarted 12 min ago (wait 30 min)',
+    );
+    expect(decideRestart({ ...go, lastRestartMinutesAgo: 31, restartsToday: 1 }).restart).toBe(true);
+    expect(decideRestart({ ...go, lastRestartMinutesAgo: 31, restartsToday: 2 })).toEqual({
+      restart: false,
+      reason: 'not restarting: already restarted 2 time(s) today (gateway.maxRestartsPerDay = 2)',
+    });
   });
 
   it('refuses bad payloads naming the field, touching neither ECS nor SNS', async () => {
@@ -342,4 +404,152 @@ describe('health-check', () => {
     }
     expect(await handler({}, ctx)).toMatchObject({ ok: true, did: 'gateway healthy' });
   }, 60_000);
+});
+
+describe('health-check: the watchman', () => {
+  // Tuesday 9 June 2026, a trading day, after every time the tests above use (clocks never run back).
+  const DAY = '2026-06-09';
+  const contextAt = (at: number) => {
+    const real = stack.context;
+    return createJobContext({
+      stores: db.stores,
+      clock: manualClock(at),
+      alerter: real.alerter,
+      idempotency: null,
+      bridge: real.bridge,
+    });
+  };
+  const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} };
+
+  it('names in a CRITICAL each job that has not completed a run it should have; records its own completion', async () => {
+    await db.stores.config.saveSection('jobs', {}, { now: clock.now() });
+    // The watchman starts watching at its first run (here, or an earlier test's).
+    setJobContext(contextAt(nyTimeToEpoch(DAY, '08:00')));
+    try {
+      await handler(scheduled, ctx);
+      // Every job completed after its latest scheduled run but monitor, whose last run was 10:35.
+      for (const name of JOB_NAMES) {
+        if (name !== 'monitor' && name !== 'health-check')
+          await recordJobCompleted(db.stores.alerts, name, nyTimeToEpoch(DAY, '10:50'));
+      }
+      await recordJobCompleted(db.stores.alerts, 'monitor', nyTimeToEpoch(DAY, '10:35'));
+      const now = nyTimeToEpoch(DAY, '11:00');
+      setJobContext(contextAt(now));
+      const before = stack.published().length;
+      const result = await handler(scheduled, ctx);
+      const overdue = stack
+        .published()
+        .slice(before)
+        .filter((p) => String(p.Subject).includes('overdue'));
+      expect(overdue).toEqual([
+        {
+          TopicArn: TOPIC,
+          Subject: '[CRITICAL] monitor overdue',
+          Message:
+            'monitor last completed 10:35, expected every 5 minutes since. A job that stops running raises no error alarm: check its schedule (EventBridge Scheduler), its last logs and its permissions.',
+          MessageAttributes: severityAttr('CRITICAL'),
+        },
+      ]);
+      expect(result.details?.watchman).toEqual({
+        overdue: ['monitor last completed 10:35, expected every 5 minutes since'],
+      });
+      expect(await lastCompletedAt(db.stores.alerts, 'health-check')).toBe(now);
+    } finally {
+      setJobContext(stack.context);
+    }
+  }, 30_000);
+});
+
+describe('health-check: the weekly IB login', () => {
+  // Sunday 14 June 2026, the default weekly login at 18:00 New York; later than every test above.
+  const SUNDAY = '2026-06-14';
+  const waitingHealth = {
+    status: 'down' as const,
+    ibConnected: false,
+    state: 'disconnected' as const,
+    since: 0,
+    farms: {},
+    tradingMode: 'unknown' as const,
+    reconnectAttempts: 4,
+    inRestartWindow: false,
+    bridgeAlive: true,
+    queueLength: 0,
+    linesInUse: 0,
+    reason: 'socket closed: connect ECONNREFUSED 127.0.0.1:4001',
+  };
+  const at = (hhmm: string) => {
+    const real = stack.context;
+    return createJobContext({
+      stores: db.stores,
+      clock: manualClock(nyTimeToEpoch(SUNDAY, hhmm)),
+      alerter: real.alerter,
+      idempotency: null,
+      bridge: (priority) => ({ ...real.bridge(priority), health: async () => waitingHealth }) as BridgeClient,
+    });
+  };
+  const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} };
+  const loginAlerts = (from: number) =>
+    stack
+      .published()
+      .slice(from)
+      .filter((p) => String(p.Subject).includes('IBKR Mobile'))
+      .map((p) => ({ subject: p.Subject, message: p.Message }));
+
+  it('alerts at the weekly login, again every 10 minutes (CRITICAL from the second), and never replaces the task', async () => {
+    process.env.TRADING_MODE = 'live';
+    const before = stack.published().length;
+    const restarts = ecs.commandCalls(UpdateServiceCommand).length;
+    try {
+      for (const hhmm of ['18:00', '18:05', '18:10', '18:20']) {
+        setJobContext(at(hhmm));
+        await handler(scheduled, ctx);
+      }
+      expect(loginAlerts(before)).toEqual([
+        {
+          subject: '[WARNING] Approve the IBKR Mobile notification now',
+          message:
+            "IB Gateway restarted for IB's weekly full login and waits for its second factor: approve the IBKR Mobile notification now. The first job that needs IB, load-historical-data, runs in 14 h 0 min.",
+        },
+        {
+          subject: '[CRITICAL] IB login waiting 10 min: approve the IBKR Mobile notification now',
+          message: expect.stringContaining('load-historical-data, runs in 13 h 50 min'),
+        },
+        {
+          subject: '[CRITICAL] IB login waiting 20 min: approve the IBKR Mobile notification now',
+          message: expect.stringContaining('load-historical-data, runs in 13 h 40 min'),
+        },
+      ]);
+      expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(restarts);
+      // No gateway-down alert besides: the login alert says what to do.
+      expect(
+        stack
+          .published()
+          .slice(before)
+          .filter((p) => String(p.Subject).includes('Gateway down')),
+      ).toEqual([]);
+
+      // Approved at 18:23: the next check finds IB logged in ("Gateway back up") and the cadence stops.
+      const approved = stack.published().length;
+      setJobContext(
+        createJobContext({
+          stores: db.stores,
+          clock: manualClock(nyTimeToEpoch(SUNDAY, '18:30')),
+          alerter: stack.context.alerter,
+          idempotency: null,
+          bridge: stack.context.bridge,
+        }),
+      );
+      await handler(scheduled, ctx);
+      expect(
+        stack
+          .published()
+          .slice(approved)
+          .map((p) => p.Subject),
+      ).toEqual(['[INFO] Gateway back up']);
+      expect(await db.stores.alerts.get('ib-login#login-waiting')).toBeUndefined();
+    } finally {
+      delete process.env.TRADING_MODE;
+      setJobContext(stack.context);
+    }
+  }, 30_000);
 });

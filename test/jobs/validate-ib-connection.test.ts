@@ -32,7 +32,7 @@ describe('validate-ib-connection', () => {
     expect(result.details).toMatchObject({
       account: { accountId: ACCOUNT, tradingMode: 'paper' },
       tradingModeOk: true,
-      marketData: 'real-time quote received',
+      marketData: 'real-time',
     });
     // The simulator lists a week from 2026-06-01 (a Monday): five sessions and the weekend.
     const symbol = (await db.stores.config.loadConfig()).universe.underlyings[0]!;
@@ -94,7 +94,7 @@ describe('validate-ib-connection', () => {
     }
   }, 30_000);
 
-  it('IB error 354 on the underlying quote is a WARNING about market-data permissions', async () => {
+  it('IB error 354 on the underlying quote is a CRITICAL naming the market data to subscribe', async () => {
     const before = stack.published().length;
     const notSubscribed = (contracts: QuoteContract[]): Quote[] =>
       contracts.map((c) => ({
@@ -109,18 +109,77 @@ describe('validate-ib-connection', () => {
       () => handler({}, ctx),
     );
     expect(result.ok).toBe(false);
-    expect(result.details?.marketData).toBe('IB error 354: not subscribed to market data');
+    expect(result.details?.marketData).toBe('not subscribed (IB 354)');
     expect(stack.published().slice(before)).toEqual([
       {
         TopicArn: TOPIC,
-        Subject: '[WARNING] IB connection: 1 problem(s)',
-        Message: `validate-ib-connection 2026-06-01: IWM market data: IB error 354: not subscribed to market data.`,
-        MessageAttributes: { severity: { DataType: 'String', StringValue: 'WARNING' } },
+        Subject: '[CRITICAL] IB connection: 1 problem(s)',
+        Message: `validate-ib-connection 2026-06-01: IWM market data: not subscribed (IB 354): the account needs real-time US stock/ETF quotes (IBKR market data for NYSE, ARCA and NASDAQ: Network A, B and C).`,
+        MessageAttributes: { severity: { DataType: 'String', StringValue: 'CRITICAL' } },
       },
     ]);
   }, 30_000);
 
-  it('delayed data on the underlying quote is a WARNING, not "real-time quote received"', async () => {
+  it('reports every underlying: not subscribed (354) and a competing session (10197) are CRITICAL, naming what to fix', async () => {
+    await db.stores.alerts.clear('ib-connection#validate-ib-connection');
+    const before = stack.published().length;
+    const universe = (await db.stores.config.loadConfig()).universe;
+    await db.stores.config.saveSection(
+      'universe',
+      { ...universe, underlyings: ['IWM', 'SPY', 'QQQ'] },
+      { now: clock.now() },
+    );
+    const [first, second, ...rest] = ['IWM', 'SPY', 'QQQ'];
+    try {
+      const ibError = (code: number, message: string) => ({ code, message, retryable: false });
+      const result = await withBridgeOverride(
+        stack,
+        (client) => ({
+          quotes: async (contracts) =>
+            (await client.quotes(contracts)).map((q) =>
+              q.contract.symbol === first
+                ? {
+                    ...q,
+                    bid: undefined,
+                    ask: undefined,
+                    last: undefined,
+                    error: ibError(354, 'Requested market data is not subscribed.'),
+                  }
+                : q.contract.symbol === second
+                  ? {
+                      ...q,
+                      bid: undefined,
+                      ask: undefined,
+                      last: undefined,
+                      error: ibError(10197, 'No market data during competing live session'),
+                    }
+                  : q,
+            ),
+        }),
+        () => handler({}, ctx),
+      );
+      expect(result.details?.quotes).toEqual({
+        [first!]: 'not subscribed (IB 354)',
+        [second!]: 'blocked by a competing session (IB 10197)',
+        ...Object.fromEntries(rest.map((s) => [s, 'real-time'])),
+      });
+      const critical = stack
+        .published()
+        .slice(before)
+        .filter((p) => String(p.Subject).startsWith('[CRITICAL]'));
+      expect(critical).toHaveLength(1);
+      expect(critical[0]!.Message).toContain(
+        `${first} market data: not subscribed (IB 354): the account needs real-time US stock/ETF quotes (IBKR market data for NYSE, ARCA and NASDAQ: Network A, B and C)`,
+      );
+      expect(critical[0]!.Message).toContain(
+        `${second} market data: blocked by a competing session (IB 10197): another login of this user (TWS, IBKR Mobile, the web portal) holds the market data; log it out`,
+      );
+    } finally {
+      await db.stores.config.saveSection('universe', universe, { now: clock.now() });
+    }
+  }, 30_000);
+
+  it('delayed data on the underlying quote is a CRITICAL (no real-time subscription), not "real-time"', async () => {
     // The 354 test's warning (same subject and rule) would hold this one back by its cooldown.
     await db.stores.alerts.clear('ib-connection#validate-ib-connection');
     const before = stack.published().length;
@@ -133,13 +192,13 @@ describe('validate-ib-connection', () => {
     );
     const symbol = (await db.stores.config.loadConfig()).universe.underlyings[0]!;
     expect(result.ok).toBe(false);
-    expect(result.details?.marketData).toBe('delayed market data (no real-time subscription)');
+    expect(result.details?.marketData).toBe('delayed (IB 10167)');
     expect(stack.published().slice(before)).toEqual([
       {
         TopicArn: TOPIC,
-        Subject: '[WARNING] IB connection: 1 problem(s)',
-        Message: `validate-ib-connection 2026-06-01: ${symbol} market data: delayed market data (no real-time subscription).`,
-        MessageAttributes: { severity: { DataType: 'String', StringValue: 'WARNING' } },
+        Subject: '[CRITICAL] IB connection: 1 problem(s)',
+        Message: `validate-ib-connection 2026-06-01: ${symbol} market data: delayed (IB 10167): the account needs real-time US stock/ETF quotes (IBKR market data for NYSE, ARCA and NASDAQ: Network A, B and C).`,
+        MessageAttributes: { severity: { DataType: 'String', StringValue: 'CRITICAL' } },
       },
     ]);
   }, 30_000);

@@ -113,6 +113,27 @@ describe('faults', () => {
     expect(back.nextValidId).toBeGreaterThan(0);
   });
 
+  it('a login waiting for its second factor refuses connections however long it waits, until approved', async () => {
+    const faults = parseFaultScript([
+      { at: '2026-11-24T10:05', fault: 'loginPending' },
+      { at: '2026-11-24T10:30', fault: 'loginApproved' },
+    ]);
+    const server = await startServer(createFakeEngine(START), { faults });
+    const client = await connect(server.port);
+    server.advance(6 * MINUTE);
+    await waitFor(() => client.disconnected);
+    expect(server.faults.state().loginPending).toBe(true);
+    // unlike the nightly restart window, no duration ends it: only the approval does
+    server.advance(20 * MINUTE);
+    const refused = await rawClient(server.port, 'v100..193');
+    await waitFor(() => refused.closed, 1000, 'refused connection to close');
+    expect(refused.frames).toEqual([]);
+    server.advance(5 * MINUTE);
+    expect(server.faults.state().loginPending).toBe(false);
+    const back = await connect(server.port);
+    expect(back.nextValidId).toBeGreaterThan(0);
+  });
+
   it('rejects orders with error 201 and the reason, until switched back', async () => {
     const server = await startServer(createFakeEngine(START));
     const client = await connect(server.port);

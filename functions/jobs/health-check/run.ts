@@ -1,5 +1,8 @@
-// health-check (hourly): is the gateway up, and if it has been down for a while, replace its task.
+// health-check (every 10 minutes, every day): are the jobs running, is IB logged in, is the gateway up.
 //
+//   0. the watchman: every other scheduled job against the schedule table, the market calendar and its
+//      last completed run (core/watchman.ts); a CRITICAL per overdue job. IB's login: at the weekly login
+//      and every 10 minutes while a login waits for its second factor, the alert of core/login.ts;
 //   1. the bridge's /health (status ok and IB connected) and the ECS service (running vs desired count,
 //      deployments). IB's nightly restart window is an expected outage: not counted as a failure;
 //   2. a failed check increments a counter and records since when the gateway is down (alert-state
@@ -7,11 +10,24 @@
 //   3. alert: WARNING when down, CRITICAL when down for more than 15 minutes during market hours;
 //   4. after `restartAfterFailures` consecutive failed checks in market hours (the payload's value on a
 //      manual run, else the config's `gateway.restartAfterFailures`), force a new deployment of
-//      the gateway service — unless an order is working (an intent INTENT/SUBMITTED/PARTIAL: replacing
-//      the task mid-order could leave it unknown), the service is already deploying, or it was restarted
-//      less than 30 minutes ago. The result says why it did or did not restart.
+//      the gateway service under the bounded policy of decideRestart: at most `gateway.maxRestartsPerDay`,
+//      never while an order works, a login waits for its second factor or in IB's restart window, not
+//      while deploying, not within 30 minutes of the last. The result says why it did or did not restart.
 import type { HealthResponse } from '../../../gateway-container/bridge/contract';
+import { JOB_NAMES } from '../../core/config';
 import type { Config } from '../../core/config';
+import { JOB_TIMINGS } from '../../core/schedule';
+import { overdueJobs } from '../../core/watchman';
+import { makeAlert } from '../../core/alerts';
+import {
+  DEFAULT_WEEKLY_LOGIN,
+  firstJobNeedingIb,
+  lastWeeklyLogin,
+  LOGIN_ALERT_EVERY_MINUTES,
+  loginAlert,
+  weeklyLoginSchema,
+} from '../../core/login';
+import { lastCompletedAt } from '../shared/completions';
 import type { GatewayService, GatewayServiceState } from '../../adapters/ecs-client';
 import { gatewayService } from '../../adapters/ecs-client';
 import type { RunContext, RunOutcome } from '../shared/define-job';
@@ -44,12 +60,26 @@ export const STATE_KEYS = {
   failures: 'health-check:consecutive-failures',
   downSince: 'health-check:gateway-down-since',
   restart: 'health-check:last-restart',
+  /** Restarts forced on one New York day (`…#YYYY-MM-DD`): the claim counter is the count. */
+  restartsOn: (date: string) => `health-check:restarts#${date}`,
+  /** When the watchman started (its first run): scheduled runs before it expect no completion. */
+  watchingSince: 'health-check:watching-since',
+  /** Since when IB's login has been seen waiting (cleared once IB is logged in). */
+  loginWaitingSince: 'health-check:login-waiting-since',
 } as const;
 
 export interface GatewayVerdict {
   healthy: boolean;
   /** An expected outage (IB's restart window): neither healthy nor counted. */
   expectedOutage: boolean;
+  /**
+   * The bridge works but IB is not logged in, outside the restart window: the gateway's API port does not
+   * answer because its login waits (for the second factor, as after the weekly cold restart). IBC keeps
+   * retrying the login itself, so this calls for the trader, not for a restart.
+   */
+  loginWaiting: boolean;
+  /** The bridge's /health says IB's restart window is on. */
+  inRestartWindow: boolean;
   problems: string[];
 }
 
@@ -60,9 +90,12 @@ export function judgeGateway(
 ): GatewayVerdict {
   const problems: string[] = [];
   let expectedOutage = false;
+  let loginWaiting = false;
   if ('error' in health) problems.push(`bridge unreachable: ${health.error}`);
+  else if (health.bridgeAlive === false) problems.push(`bridge wedged: ${health.reason ?? health.state}`);
   else if (health.status === 'down' || !health.ibConnected) {
     if (health.inRestartWindow) expectedOutage = true;
+    else loginWaiting = !health.ibConnected;
     problems.push(
       `bridge ${health.status}, IB ${health.ibConnected ? 'connected' : 'not connected'} (${health.state}${health.reason ? `: ${health.reason}` : ''})`,
     );
@@ -74,6 +107,8 @@ export function judgeGateway(
   return {
     healthy: problems.length === 0,
     expectedOutage: expectedOutage && problems.length === 1,
+    loginWaiting,
+    inRestartWindow: !('error' in health) && health.inRestartWindow,
     problems,
   };
 }
@@ -83,20 +118,41 @@ export interface RestartDecision {
   reason: string;
 }
 
-/** Whether to force a new deployment now. Pure; the caller supplies what it read. */
+/**
+ * Whether to force a new deployment now: an explicit, bounded policy. Pure; the caller supplies what it
+ * read. Never while an order works (replacing the task mid-order could leave it unknown), never while a
+ * login waits for its second factor (a new task is a new cold login and a new push: the replacement loop
+ * this policy exists to prevent), never in IB's restart window, and at most `maxRestartsPerDay` a day.
+ */
 export function decideRestart(input: {
   failures: number;
   restartAfterFailures: number;
   marketOpen: boolean;
+  inRestartWindow: boolean;
+  /** The bridge works but IB is not logged in (judgeGateway's loginWaiting). */
+  loginWaiting: boolean;
   ecs: GatewayServiceState | undefined;
   workingIntents: readonly string[];
   lastRestartMinutesAgo: number | undefined;
+  restartsToday: number;
+  maxRestartsPerDay: number;
 }): RestartDecision {
   const { failures, restartAfterFailures } = input;
   if (failures < restartAfterFailures)
     return { restart: false, reason: `${failures} of ${restartAfterFailures} consecutive failed checks` };
   if (!input.marketOpen)
     return { restart: false, reason: `${failures} failed checks, but the market is closed` };
+  if (input.inRestartWindow)
+    return {
+      restart: false,
+      reason: "not restarting: inside IB's restart window (the gateway restarts itself)",
+    };
+  if (input.loginWaiting)
+    return {
+      restart: false,
+      reason:
+        'not restarting: IB is not logged in (a login waiting for its second factor); a restart would only send a new IBKR Mobile notification',
+    };
   if (!input.ecs)
     return { restart: false, reason: 'no ECS service to restart (ECS_CLUSTER / ECS_SERVICE not set)' };
   if (input.workingIntents.length > 0)
@@ -112,24 +168,146 @@ export function decideRestart(input: {
       restart: false,
       reason: `not restarting: restarted ${Math.floor(input.lastRestartMinutesAgo)} min ago (wait ${RESTART_COOLDOWN_MINUTES} min)`,
     };
-  return { restart: true, reason: `${failures} consecutive failed checks in market hours, no order working` };
+  if (input.restartsToday >= input.maxRestartsPerDay)
+    return {
+      restart: false,
+      reason: `not restarting: already restarted ${input.restartsToday} time(s) today (gateway.maxRestartsPerDay = ${input.maxRestartsPerDay})`,
+    };
+  return {
+    restart: true,
+    reason: `${failures} consecutive failed checks in market hours, no order working (restart ${input.restartsToday + 1} of at most ${input.maxRestartsPerDay} today)`,
+  };
 }
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export async function runHealthCheck(input: HealthCheckInput, ctx: RunContext): Promise<RunOutcome> {
-  const threshold = restartThreshold(input, ctx.config);
-  const restartAfterFailures = threshold.value;
-  const service: GatewayService | undefined = gatewayService();
+/**
+ * The watchman: every scheduled job but this one (watched by its own CloudWatch alarm) against the
+ * schedule table, the market calendar and its last completed run; one CRITICAL per overdue job.
+ */
+async function watchJobs(ctx: RunContext): Promise<string[]> {
   const alerts = ctx.stores.alerts;
+  const now = ctx.clock.now();
+  const watchingSince = await alerts.holdingSince(STATE_KEYS.watchingSince, now);
+  const jobs = await Promise.all(
+    JOB_NAMES.filter((name) => name !== ctx.job).map(async (name) => ({
+      name,
+      timing: JOB_TIMINGS[name],
+      enabled: ctx.config.jobs[name],
+      lastCompletedAt: await lastCompletedAt(alerts, name),
+    })),
+  );
+  const overdue = overdueJobs({ jobs, now, calendar: ctx.config.calendar, watchingSince });
+  for (const o of overdue) {
+    await ctx.alert({
+      subject: o.job,
+      rule: 'job-overdue',
+      severity: 'CRITICAL',
+      title: `${o.job} overdue`,
+      message: `${o.message}. A job that stops running raises no error alarm: check its schedule (EventBridge Scheduler), its last logs and its permissions.`,
+    });
+  }
+  return overdue.map((o) => o.message);
+}
 
+/** The alert-state key of the login alert (subject#rule). */
+const LOGIN_ALERT_KEY = 'ib-login#login-waiting';
+
+/** The login settings the stack passes (WEEKLY_LOGIN, TRADING_MODE); defaults when run locally. */
+export function loginSettings(env: Record<string, string | undefined> = process.env): {
+  weeklyLogin: string;
+  paperOnly: boolean;
+} {
+  return {
+    weeklyLogin: weeklyLoginSchema.parse(env.WEEKLY_LOGIN ?? DEFAULT_WEEKLY_LOGIN),
+    paperOnly: env.TRADING_MODE !== 'live',
+  };
+}
+
+/**
+ * IB's login, the health check's business (the container health check no longer replaces a task whose
+ * login waits): at the weekly login and every 10 minutes while a login waits, the alert of core/login.ts.
+ * Returns what it said, or undefined when IB is logged in outside the weekly login's first 10 minutes.
+ */
+async function watchLogin(ctx: RunContext, verdict: GatewayVerdict): Promise<string | undefined> {
+  const alerts = ctx.stores.alerts;
+  const now = ctx.clock.now();
+  const { weeklyLogin, paperOnly } = loginSettings();
+  const weekly = lastWeeklyLogin(now, weeklyLogin);
+  const atWeeklyLogin = now - weekly < LOGIN_ALERT_EVERY_MINUTES * 60_000;
+  const waiting = verdict.loginWaiting && !paperOnly;
+  if (!waiting) {
+    // Logged in again ("Gateway back up" says so): the next waiting login starts its cadence afresh.
+    if (verdict.healthy)
+      await Promise.all([alerts.clear(STATE_KEYS.loginWaitingSince), alerts.clear(LOGIN_ALERT_KEY)]);
+    if (!atWeeklyLogin) return undefined;
+  }
+  // A login first seen waiting within two checks of the weekly login waits since the weekly login (the
+  // check at that very minute may still find the old session, before IBC has closed the gateway).
+  const seen = waiting ? await alerts.holdingSince(STATE_KEYS.loginWaitingSince, now) : now;
+  const weeklyCause = seen >= weekly && seen - weekly < 2 * LOGIN_ALERT_EVERY_MINUTES * 60_000;
+  const alert = loginAlert({
+    now,
+    waitingSince: weeklyCause ? weekly : seen,
+    cause: weeklyCause ? 'weekly' : 'not-logged-in',
+    paperOnly,
+    firstJob: firstJobNeedingIb(now, ctx.config.calendar),
+  });
+  // Its own cadence, not the config's alert cooldown: one alert per 10-minute check while it waits.
+  const delivery = await ctx.alerter
+    .send(
+      makeAlert({
+        subject: 'ib-login',
+        rule: 'login-waiting',
+        severity: alert.severity,
+        title: alert.title,
+        message: alert.message,
+      }),
+      { now, cooldownMinutes: LOGIN_ALERT_EVERY_MINUTES - 1 },
+    )
+    .catch((error: unknown) => ({ sent: false, reason: `alert failed: ${messageOf(error)}` }));
+  ctx.log.info('login alert', { slot: alert.slot, severity: alert.severity, sent: delivery.sent });
+  return `${alert.title}${delivery.sent ? '' : ` (${delivery.reason})`}`;
+}
+
+export async function runHealthCheck(input: HealthCheckInput, ctx: RunContext): Promise<RunOutcome> {
+  const overdue = await watchJobs(ctx);
+  const service: GatewayService | undefined = gatewayService();
   const health = await ctx.bridge.health().catch((error: unknown) => ({ error: messageOf(error) }));
   const ecs = service
     ? await service.describe().catch((error: unknown) => ({ error: messageOf(error) }))
     : undefined;
   const verdict = judgeGateway(health, ecs);
+  const login = await watchLogin(ctx, verdict);
+  const gateway = await checkGateway(input, ctx, { service, health, ecs, verdict, loginAlerted: !!login });
+  return {
+    ...gateway,
+    did: overdue.length > 0 ? `${gateway.did}; ${overdue.length} job(s) overdue` : gateway.did,
+    counts: { ...gateway.counts, overdueJobs: overdue.length },
+    reasons: [...(gateway.reasons ?? []), ...(login ? [login] : []), ...overdue],
+    details: { ...gateway.details, watchman: { overdue }, ...(login ? { login } : {}) },
+    ...(overdue.length > 0 ? { ok: false } : {}),
+  };
+}
+
+async function checkGateway(
+  input: HealthCheckInput,
+  ctx: RunContext,
+  read: {
+    service: GatewayService | undefined;
+    health: HealthResponse | { error: string };
+    ecs: GatewayServiceState | { error: string } | undefined;
+    verdict: GatewayVerdict;
+    /** The login alert went out (watchLogin): it replaces the gateway-down alert. */
+    loginAlerted: boolean;
+  },
+): Promise<RunOutcome> {
+  const threshold = restartThreshold(input, ctx.config);
+  const restartAfterFailures = threshold.value;
+  const { service, health, ecs, verdict } = read;
+  const alerts = ctx.stores.alerts;
   const ecsState = ecs && !('error' in ecs) ? ecs : undefined;
   const details: Record<string, unknown> = {
     bridge: 'error' in health ? { error: health.error } : { status: health.status, state: health.state },
@@ -183,13 +361,18 @@ export async function runHealthCheck(input: HealthCheckInput, ctx: RunContext): 
 
   const working = ecsState ? (await ctx.stores.intents.listWorking()).map((i) => i.intentKey) : [];
   const last = await alerts.get(STATE_KEYS.restart);
+  const restartsKey = STATE_KEYS.restartsOn(ctx.market.tradeDate);
   const decision = decideRestart({
     failures,
     restartAfterFailures,
     marketOpen,
+    inRestartWindow: verdict.inRestartWindow,
+    loginWaiting: verdict.loginWaiting,
     ecs: ecsState,
     workingIntents: working,
     lastRestartMinutesAgo: last ? (now - last.lastSentAt) / 60_000 : undefined,
+    restartsToday: (await alerts.get(restartsKey))?.sentCount ?? 0,
+    maxRestartsPerDay: ctx.config.gateway.maxRestartsPerDay,
   });
   let restart: { done: boolean; reason: string; deploymentId?: string } = {
     done: false,
@@ -199,6 +382,7 @@ export async function runHealthCheck(input: HealthCheckInput, ctx: RunContext): 
     // The claim stops two overlapping checks from both restarting.
     const claim = await alerts.tryClaimAlert(STATE_KEYS.restart, 'INFO', now, RESTART_COOLDOWN_MINUTES);
     if (claim.claimed) {
+      await alerts.tryClaimAlert(restartsKey, 'INFO', now, 0);
       try {
         const out = await service.forceNewDeployment();
         restart = { done: true, reason: `forced a new deployment: ${decision.reason}`, ...out };
@@ -212,16 +396,17 @@ export async function runHealthCheck(input: HealthCheckInput, ctx: RunContext): 
   ctx.log.info('gateway restart decision', { restart });
 
   const critical = marketOpen && downMinutes > CRITICAL_AFTER_MINUTES;
-  await ctx.alert({
-    subject: 'gateway',
-    rule: 'gateway-down',
-    severity: critical ? 'CRITICAL' : 'WARNING',
-    title: `Gateway down ${Math.round(downMinutes)} min${restart.done ? ': restarting' : ''}`,
-    message:
-      `${verdict.problems.join('; ')}. Down since ${new Date(downSince).toISOString()} (${failures} failed check(s)). ` +
-      `Restart: ${restart.reason}.`,
-    numbers: { failures, downMinutes: Math.round(downMinutes) },
-  });
+  if (!read.loginAlerted)
+    await ctx.alert({
+      subject: 'gateway',
+      rule: 'gateway-down',
+      severity: critical ? 'CRITICAL' : 'WARNING',
+      title: `Gateway down ${Math.round(downMinutes)} min${restart.done ? ': restarting' : ''}`,
+      message:
+        `${verdict.problems.join('; ')}. Down since ${new Date(downSince).toISOString()} (${failures} failed check(s)). ` +
+        `Restart: ${restart.reason}.`,
+      numbers: { failures, downMinutes: Math.round(downMinutes) },
+    });
   return {
     did: `gateway down (${failures} consecutive failed check(s), ${Math.round(downMinutes)} min)${restart.done ? '; forced a new deployment' : '; not restarted'}`,
     counts: { failures, downMinutes: Math.round(downMinutes), workingOrders: working.length },

@@ -29,13 +29,15 @@ import { marketClock } from '../../core/calendar';
 import { ConfigError } from '../../core/config';
 import type { Config, JobName } from '../../core/config';
 import type { IsoDate, MarketClock } from '../../core/types';
+import { recordJobCompleted } from './completions';
 import { jobContext } from './context';
 import type { JobContext } from './context';
 import { describeIssues, parseJobEvent, redactForLog } from './input';
 import type { BridgeEventType, InputIssue, JobTrigger } from './input';
 
-/** When the calendar lets a job run: during the regular session, on any trading day, or always. */
-export type CalendarGate = 'market-open' | 'trading-day' | 'always';
+import type { CalendarGate } from '../../core/schedule';
+
+export type { CalendarGate } from '../../core/schedule';
 
 /** What `run` returns; defineJob adds `job`, `ok` and `tradeDate`. */
 export interface RunOutcome {
@@ -252,6 +254,10 @@ export function defineJob<S extends z.ZodType>(definition: JobDefinition<S>): Jo
         return { ...base, ok: true, skipped: outcome.skipped };
       }
       count('Ran');
+      // For the health check's watchman; a failed record must not fail a run that did its work.
+      await recordJobCompleted(ctx.stores.alerts, job, clock.now()).catch((error: unknown) =>
+        log.error('could not record the completed run', { error: errorMessage(error) }),
+      );
       const result: JobResult = { ...base, ok: outcome.ok ?? true, did: outcome.did };
       if (outcome.counts) result.counts = outcome.counts;
       if (outcome.reasons) result.reasons = outcome.reasons;

@@ -4,8 +4,9 @@
 //   1. GET /health: the bridge's connection state and IB's data farms;
 //   2. GET /account: trading mode. Paper account ids start with "DU"; a mode that differs from the
 //      config's is CRITICAL (execute-strategies refuses to trade on it: trading must stop until fixed);
-//   3. one quote of the first underlying: IB error 354 (not subscribed) or 10167/10168 (delayed data
-//      shown) means the scores would run on missing or delayed data: WARNING;
+//   3. a quote of every underlying (core/market-data.ts): real-time, delayed (10167), not subscribed
+//      (354, 10089) or blocked by a competing session (10197); all but real-time are CRITICAL, naming
+//      the subscription or session to fix, an hour before the 09:45 analysis;
 //   4. IB's liquidHours for that underlying against our calendar, for every day IB lists (about a week):
 //      a holiday or early close one side does not know is a WARNING naming both sessions (trading rules:
 //      "cross-check each day against IB's liquidHours and alert when they disagree").
@@ -14,18 +15,10 @@ import type { RunContext, RunOutcome } from '../shared/define-job';
 import type { IbDayHours } from '../../core/calendar';
 import { compareWithIbHours, parseIbLiquidHours } from '../../core/calendar';
 import { accountMode } from '../../core/entry';
+import { accessProblem, quoteAccess } from '../../core/market-data';
 import { stockQuoteRequest } from '../shared/quotes';
 
 export type ValidateInput = Record<string, never>;
-
-/** IB codes meaning the account lacks real-time market data for the contract. */
-export const PERMISSION_ERRORS: Readonly<Record<number, string>> = {
-  354: 'not subscribed to market data',
-  10089: 'market data requires additional subscription (API)',
-  10090: 'part of the requested market data is not subscribed',
-  10167: 'delayed market data shown (no real-time subscription)',
-  10168: 'delayed market data not enabled either',
-};
 
 export interface ModeCheck {
   ok: boolean;
@@ -105,31 +98,29 @@ export async function runValidateIbConnection(_input: ValidateInput, ctx: RunCon
     problems.push({ severity: 'CRITICAL', text: `account not readable: ${messageOf(error)}` });
   }
 
-  const symbol = ctx.config.universe.underlyings[0]!;
-  let permission: string;
+  // Every underlying: what its quote says about the account's market data, and what to fix.
+  const underlyings = ctx.config.universe.underlyings;
+  const symbol = underlyings[0]!;
+  const quotesBySymbol: Record<string, string> = {};
   try {
-    const [quote] = await ctx.bridge.quotes([stockQuoteRequest(symbol)]);
-    const code = quote?.error ? Number(quote.error.code) : undefined;
-    if (code !== undefined && PERMISSION_ERRORS[code]) {
-      permission = `IB error ${code}: ${PERMISSION_ERRORS[code]}`;
-      problems.push({ severity: 'WARNING', text: `${symbol} market data: ${permission}` });
-    } else if (quote?.error) {
-      permission = `IB error ${quote.error.code}: ${quote.error.message}`;
-      problems.push({ severity: 'WARNING', text: `${symbol} quote refused: ${permission}` });
-    } else if (quote?.delayed) {
-      permission = 'delayed market data (no real-time subscription)';
-      problems.push({ severity: 'WARNING', text: `${symbol} market data: ${permission}` });
-    } else if (quote?.bid === undefined && quote?.last === undefined) {
-      permission = 'no price in the quote';
-      problems.push({ severity: 'WARNING', text: `${symbol} quote has no price (permissions or data farm)` });
-    } else {
-      permission = 'real-time quote received';
-    }
+    const quotes = await ctx.bridge.quotes(underlyings.map((u) => stockQuoteRequest(u)));
+    underlyings.forEach((u, i) => {
+      const { access, label } = quoteAccess(quotes[i]);
+      quotesBySymbol[u] = label;
+      const problem = accessProblem(access, 'STK');
+      if (problem)
+        problems.push({ severity: problem.severity, text: `${u} market data: ${label}: ${problem.remedy}` });
+    });
   } catch (error) {
-    permission = `quote failed: ${messageOf(error)}`;
-    problems.push({ severity: 'WARNING', text: `${symbol} ${permission}` });
+    for (const u of underlyings) quotesBySymbol[u] = `quote failed: ${messageOf(error)}`;
+    problems.push({
+      severity: 'WARNING',
+      text: `market data not checked: quote failed: ${messageOf(error)}`,
+    });
   }
-  reasons.push(`${symbol} market data: ${permission}`);
+  const permission = quotesBySymbol[symbol]!;
+  details.quotes = quotesBySymbol;
+  reasons.push(`market data: ${underlyings.map((u) => `${u} ${quotesBySymbol[u]}`).join(', ')}`);
   const hours = await checkLiquidHours(ctx, symbol);
   if (hours.problem) problems.push({ severity: 'WARNING', text: hours.problem });
   reasons.push(`liquidHours: ${hours.summary}`);

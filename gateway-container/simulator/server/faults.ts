@@ -11,7 +11,8 @@
 //    { "fault": "partialFills", "neverComplete": true }, { "fault": "slow", "delayMs": 2000 },
 //    { "fault": "orderStatusLag", "delayMs": 200 }, { "fault": "delayedData", "on": true },
 //    { "at": "2026-11-24T12:00", "fault": "priceShock", "symbol": "SPY", "pct": -12, "volBump": 0.6 },
-//    { "at": "2026-11-24T17:00", "fault": "earlyAssignment", "symbol": "IWM", "conId": 12345, "quantity": 1 }]
+//    { "at": "2026-11-24T17:00", "fault": "earlyAssignment", "symbol": "IWM", "conId": 12345, "quantity": 1 },
+//    { "at": "2026-11-22T18:00", "fault": "loginPending" }, { "at": "2026-11-22T18:25", "fault": "loginApproved" }]
 
 import { z } from 'zod';
 import { nyTimeToEpoch } from '../../../functions/core/calendar';
@@ -43,7 +44,13 @@ export type FaultAction =
    * OCC assigns every short in-the-money option of `symbol` now, as an early exercise by the holder
    * would; `conId` narrows it to one contract, `quantity` to that many contracts in all.
    */
-  | { fault: 'earlyAssignment'; symbol: string; conId?: number; quantity?: number };
+  | { fault: 'earlyAssignment'; symbol: string; conId?: number; quantity?: number }
+  /**
+   * IB Gateway restarted cold and waits for its second factor: every client is dropped and the API port
+   * refuses connections until `loginApproved` (the trader approved the IBKR Mobile notification).
+   */
+  | { fault: 'loginPending' }
+  | { fault: 'loginApproved' };
 
 export interface ScheduledFault {
   /** Simulated epoch ms; undefined = at start. */
@@ -86,6 +93,8 @@ const actionSchema = z.discriminatedUnion('fault', [
     conId: z.number().int().positive().optional(),
     quantity: z.number().int().positive().optional(),
   }),
+  z.object({ fault: z.literal('loginPending') }),
+  z.object({ fault: z.literal('loginApproved') }),
 ]);
 
 const scriptSchema = z.array(z.intersection(z.object({ at: nyDateTime.optional() }), actionSchema));

@@ -118,6 +118,12 @@ export interface FaultControls {
    * `quantity` to that many contracts in all. Positions change; clients see POSITION updates.
    */
   earlyAssignment(symbol: string, narrow?: { conId?: number; quantity?: number }): void;
+  /**
+   * A cold login waiting for its second factor: drops every client and refuses connections (as IB Gateway
+   * does before it has logged in) until `loginApproved`.
+   */
+  loginPending(): void;
+  loginApproved(): void;
   /** Applies `action` when the simulated clock reaches `at` (now or earlier: at once). */
   schedule(at: number | undefined, action: FaultAction): void;
   /** The current state of the switches. */
@@ -127,6 +133,8 @@ export interface FaultControls {
 export interface FaultState {
   connectivityLost: boolean;
   restartUntil?: number;
+  /** A login waits for its second factor: connections are refused. */
+  loginPending: boolean;
   rejectReason?: string;
   responseDelayMs: number;
   orderStatusLagMs: number;
@@ -242,6 +250,7 @@ export class TwsServer {
   private lastRealStep = 0;
   private connectivityLost = false;
   private restartUntil: number | undefined;
+  private loginPending = false;
   private rejectReason: string | undefined;
   private responseDelayMs = 0;
   private orderStatusLagMs = 0;
@@ -391,6 +400,8 @@ export class TwsServer {
       this.applyFault({ fault: 'priceShock', symbol, pct, ...(volBump === undefined ? {} : { volBump }) }),
     earlyAssignment: (symbol, narrow = {}) =>
       this.applyFault({ fault: 'earlyAssignment', symbol, ...narrow }),
+    loginPending: () => this.applyFault({ fault: 'loginPending' }),
+    loginApproved: () => this.applyFault({ fault: 'loginApproved' }),
     schedule: (at, action) => {
       this.pending.push({ at, action });
       if (at === undefined || at <= this.engine.now()) this.runDueFaults();
@@ -402,6 +413,7 @@ export class TwsServer {
     return {
       connectivityLost: this.connectivityLost,
       restartUntil: this.restartUntil,
+      loginPending: this.loginPending,
       rejectReason: this.rejectReason,
       responseDelayMs: this.responseDelayMs,
       orderStatusLagMs: this.orderStatusLagMs,
@@ -489,6 +501,13 @@ export class TwsServer {
         });
         break;
       }
+      case 'loginPending':
+        this.loginPending = true;
+        this.dropAll();
+        break;
+      case 'loginApproved':
+        this.loginPending = false;
+        break;
     }
   }
 
@@ -510,7 +529,11 @@ export class TwsServer {
   }
 
   private accept(socket: net.Socket): void {
-    if (this.stopped || (this.restartUntil !== undefined && this.engine.now() < this.restartUntil)) {
+    if (
+      this.stopped ||
+      this.loginPending ||
+      (this.restartUntil !== undefined && this.engine.now() < this.restartUntil)
+    ) {
       // Like socat in front of a restarting gateway: the TCP connect succeeds, the API never answers.
       socket.destroy();
       return;
