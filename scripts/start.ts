@@ -26,6 +26,9 @@ import {
   previousTradingDay,
   sessionFor,
 } from '../functions/core/calendar';
+import type { MarketCalendar } from '../functions/core/calendar';
+import { JOB_TIMINGS } from '../functions/core/schedule';
+import { expectedFiresOn } from '../functions/core/watchman';
 import { intentKey } from '../functions/core/orders';
 import { JOB_NAMES, parseConfig } from '../functions/core/config';
 import type { JobName } from '../functions/core/config';
@@ -84,30 +87,11 @@ export interface ScheduledRun {
   payload?: Record<string, unknown>;
 }
 
-// The bridge priorities of lib/jobs-table.ts (and each handler's defineJob).
-const JOB_PRIORITY: Record<JobName, number> = {
-  'load-historical-data': 10,
-  'position-sync': 15,
-  'validate-ib-connection': 20,
-  'strategy-analysis': 25,
-  'execute-strategies': 26,
-  'collect-option-data': 30,
-  'collect-futures-data': 31,
-  monitor: 32,
-  'daily-statistics': 40,
-  'validate-data-quality': 50,
-  'health-check': 100,
-  'verify-positions': 15,
-};
-
-const pad2 = (n: number) => String(n).padStart(2, '0');
-const toHhmm = (minutes: number) => `${pad2(Math.floor(minutes / 60))}:${pad2(minutes % 60)}`;
 const minutesOf = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
 
 export interface ScheduleOptions {
-  /** Session times (early closes end the 5-minute jobs at 13:00). */
-  open: string;
-  close: string;
+  date: IsoDate;
+  calendar: MarketCalendar;
   /** Minutes between data-collection runs (the schedule says 5). */
   collectEveryMinutes?: number;
   /** Minutes between monitor runs (the schedule says 5). */
@@ -118,41 +102,54 @@ export interface ScheduleOptions {
   analysisMaxQuotes?: number;
 }
 
-/** The day's runs in order: by time, then by priority (the schedule table). */
+/**
+ * The day's runs in order, by time then priority: the schedule table (functions/core/schedule.ts), the
+ * fires each job's calendar gate lets run (a fire the handler would skip, such as 15:55 on a 13:00 early
+ * close, is left out rather than walked). Three local differences, each to keep a simulated day short or
+ * complete: `--collect-every`/`monitorEveryMinutes` thin the 5-minute jobs; health-check runs on the hour
+ * 08:00-18:00 (every 10 minutes, every day, in AWS); verify-positions, on demand in AWS, runs once at
+ * 18:05 as the day's reconciliation report.
+ */
 export function daySchedule(options: ScheduleOptions): ScheduledRun[] {
   const runs: ScheduledRun[] = [];
-  const add = (time: string, job: JobName, label?: string, payload?: Record<string, unknown>) =>
-    runs.push({
-      time,
-      job,
-      priority: JOB_PRIORITY[job],
-      ...(label ? { label } : {}),
-      ...(payload ? { payload } : {}),
-    });
-  add('08:00', 'load-historical-data');
-  add('08:00', 'position-sync', 'pre-market');
-  add('08:45', 'validate-ib-connection');
-  add(
-    '09:45',
-    'strategy-analysis',
-    undefined,
-    options.analysisMaxQuotes === undefined ? undefined : { maxQuotes: options.analysisMaxQuotes },
-  );
-  add('10:00', 'execute-strategies');
-  const open = minutesOf(options.open);
-  const close = minutesOf(options.close);
-  // Every 5 minutes through the session, the close included (the last check of the day).
-  for (let m = open; m <= close; m += options.monitorEveryMinutes ?? 5) add(toHhmm(m), 'monitor');
-  for (let m = open; m <= close; m += options.collectEveryMinutes ?? 5) {
-    add(toHhmm(m), 'collect-option-data');
-    add(toHhmm(m), 'collect-futures-data');
+  const open = sessionFor(options.date, options.calendar)?.open;
+  for (const job of JOB_NAMES) {
+    const timing = JOB_TIMINGS[job];
+    for (const schedule of timing.schedules) {
+      const fires = expectedFiresOn(options.date, { ...timing, schedules: [schedule] }, options.calendar);
+      // A job with several once-a-day schedules names each run (position-sync pre-market, post-market).
+      const label = timing.schedules.length > 1 && fires.length === 1 ? schedule.label : undefined;
+      for (const at of fires) {
+        const time = hhmm(at);
+        const every =
+          job === 'monitor'
+            ? options.monitorEveryMinutes
+            : job.startsWith('collect-')
+              ? options.collectEveryMinutes
+              : undefined;
+        if (every && open !== undefined && Math.round((at - open) / 60_000) % every !== 0) continue;
+        if (job === 'health-check' && (!time.endsWith(':00') || time < '08:00' || time > '18:00')) continue;
+        const payload =
+          job === 'strategy-analysis' && options.analysisMaxQuotes !== undefined
+            ? { maxQuotes: options.analysisMaxQuotes }
+            : undefined;
+        runs.push({
+          time,
+          job,
+          priority: timing.priority,
+          ...(label ? { label } : {}),
+          ...(payload ? { payload } : {}),
+        });
+      }
+    }
   }
-  for (let h = 8; h <= 18; h++) add(`${pad2(h)}:00`, 'health-check');
-  add(toHhmm(close + 15), 'position-sync', 'post-market');
-  add(toHhmm(close + 30), 'daily-statistics');
-  add('18:00', 'validate-data-quality');
   // On demand in production; once at the end here, as the day's reconciliation report (no repair).
-  add('18:05', 'verify-positions', 'end-of-day report');
+  runs.push({
+    time: '18:05',
+    job: 'verify-positions',
+    priority: JOB_TIMINGS['verify-positions'].priority,
+    label: 'end-of-day report',
+  });
   const until = options.until ? minutesOf(options.until) : Number.POSITIVE_INFINITY;
   return runs
     .filter((r) => minutesOf(r.time) <= until)
@@ -545,6 +542,40 @@ export const SCENARIOS: Record<string, Scenario> = {
         },
       ),
     ],
+  },
+  'vol-crush': {
+    name: 'vol-crush',
+    description:
+      'ordinary entries on the first day; at 11:00 of the second, implied volatility of every underlying falls by 40% with the price unchanged: the credit spreads lose most of their value and the monitor takes the profit (rule 8)',
+    days: 2,
+    events: [
+      {
+        day: 1,
+        time: '11:00',
+        label: 'volatility crush: every underlying’s implied volatility × 0.6, price unchanged',
+        // log-volatility −0.51 = volatility × e^−0.51 ≈ 0.6
+        apply: ({ stack }) => {
+          for (const symbol of ['SPY', 'QQQ', 'IWM']) shockUnderlying(stack, symbol, 0, -0.51);
+        },
+      },
+    ],
+    check: (summary, _ctx, days) => {
+      const opened = days.some((d) => d.orderCounts.filled > 0);
+      const profitTaken = days.reduce((n, d) => n + (d.closesByRule?.['profit target'] ?? 0), 0);
+      return [
+        expect(
+          summary,
+          'positions opened on the first day were closed at the profit target',
+          ['monitor'],
+          () => ({
+            ok: opened && profitTaken > 0,
+            detail: opened
+              ? `${profitTaken} profit-target close(s); closes: ${JSON.stringify(summary.closesByRule ?? {})}`
+              : 'no opening order filled on the first day',
+          }),
+        ),
+      ];
+    },
   },
   'wing-quote-missing': {
     name: 'wing-quote-missing',
@@ -1053,7 +1084,6 @@ export async function runDays(options: RunDaysOptions = {}): Promise<RunSummary>
 
     for (const [index, date] of dates.entries()) {
       const dayStartReal = Date.now();
-      const session = sessionFor(date, calendar) as NonNullable<ReturnType<typeof sessionFor>>;
       const ctx = contextFor(stack, date);
       const at = (time: string) => nyTimeToEpoch(date, time);
       const events = (scenario.events ?? []).filter((e) => (e.day ?? 0) === index);
@@ -1126,8 +1156,8 @@ export async function runDays(options: RunDaysOptions = {}): Promise<RunSummary>
       };
 
       const schedule = daySchedule({
-        open: hhmm(session.open),
-        close: hhmm(session.close),
+        date,
+        calendar,
         ...(options.collectEveryMinutes ? { collectEveryMinutes: options.collectEveryMinutes } : {}),
         ...(options.monitorEveryMinutes ? { monitorEveryMinutes: options.monitorEveryMinutes } : {}),
         ...(options.until ? { until: options.until } : {}),

@@ -48,6 +48,17 @@ function firesOn(date: string, schedule: JobSchedule): number[] {
   );
 }
 
+/**
+ * The scheduled fires of a job on `date` that its calendar gate lets run (epoch ms, ascending): what the
+ * watchman expects, and the runs `npm start` walks.
+ */
+export function expectedFiresOn(date: string, timing: JobTiming, cal: MarketCalendar): number[] {
+  return timing.schedules
+    .flatMap((s) => firesOn(date, s))
+    .filter((t) => gateAllows(timing, t, cal))
+    .sort((a, b) => a - b);
+}
+
 function gateAllows(timing: JobTiming, at: number, cal: MarketCalendar): boolean {
   if (timing.calendar === 'always') return true;
   if (timing.calendar === 'trading-day') return isTradingDay(nyDate(at), cal);

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JOB_NAMES } from '../../functions/core/config';
+import { JOB_NAMES, parseConfig } from '../../functions/core/config';
+import { JOB_TIMINGS } from '../../functions/core/schedule';
 import { InvokeUsageError, parseInvokeArgs } from '../../scripts/invoke';
 import { continuousNow } from '../../scripts/local/stack';
 import { LocalUpUsageError, parseLocalUpArgs } from '../../scripts/local-up';
@@ -489,22 +490,32 @@ describe('the shared validators (scripts/args.ts)', () => {
 });
 
 describe('the day schedule', () => {
-  const regular = daySchedule({ open: '09:30', close: '16:00' });
+  const calendar = parseConfig({}).calendar;
+  const regular = daySchedule({ date: '2026-06-01', calendar });
   const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
 
-  it('runs the monitor every 5 minutes from the open to the close inclusive', () => {
-    // 09:30 … 16:00 is 390 minutes: 390 / 5 + 1 = 79 runs.
+  it('runs the monitor every 5 minutes of the session, as its two crons fire: 09:30 to 15:55', () => {
+    // 09:30 … 15:55 is 385 minutes: 385 / 5 + 1 = 78 runs (a 16:00 fire would be after the close).
     const monitor = regular.filter((r) => r.job === 'monitor');
-    expect(monitor).toHaveLength(79);
+    expect(monitor).toHaveLength(78);
     expect(monitor[0]?.time).toBe('09:30');
-    expect(monitor.at(-1)?.time).toBe('16:00');
+    expect(monitor.at(-1)?.time).toBe('15:55');
   });
 
-  it('ends the 5-minute jobs at 13:00 on an early close', () => {
-    // 09:30 … 13:00 is 210 minutes: 43 runs; post-market sync 15 minutes after the close.
-    const early = daySchedule({ open: '09:30', close: '13:00' });
-    expect(early.filter((r) => r.job === 'monitor')).toHaveLength(43);
-    expect(early.find((r) => r.job === 'position-sync' && r.label === 'post-market')?.time).toBe('13:15');
+  it('leaves out the 5-minute fires after a 13:00 early close (the handler would skip them); post-market stays 16:15', () => {
+    // 2026-11-27, the day after Thanksgiving, closes at 13:00: 09:30 … 12:55 is 42 runs.
+    const early = daySchedule({ date: '2026-11-27', calendar });
+    expect(early.filter((r) => r.job === 'monitor')).toHaveLength(42);
+    expect(early.filter((r) => r.job === 'collect-option-data').at(-1)?.time).toBe('12:55');
+    expect(early.find((r) => r.job === 'position-sync' && r.label === 'post-market')?.time).toBe('16:15');
+  });
+
+  it('takes every time and priority from the one schedule table', () => {
+    for (const run of regular) expect(run.priority).toBe(JOB_TIMINGS[run.job].priority);
+    const analysis = JOB_TIMINGS['strategy-analysis'].schedules[0]!;
+    expect(regular.find((r) => r.job === 'strategy-analysis')?.time).toBe(
+      `${analysis.hour.padStart(2, '0')}:${analysis.minute.padStart(2, '0')}`,
+    );
   });
 
   it('keeps the architecture table: times, and priority order within a minute', () => {
@@ -528,14 +539,14 @@ describe('the day schedule', () => {
   });
 
   it('--until cuts the day', () => {
-    const short = daySchedule({ open: '09:30', close: '16:00', until: '10:00' });
+    const short = daySchedule({ date: '2026-06-01', calendar, until: '10:00' });
     expect(short.every((r) => minutes(r.time) <= minutes('10:00'))).toBe(true);
     expect(short.some((r) => r.job === 'execute-strategies')).toBe(true);
     expect(short.some((r) => r.job === 'daily-statistics')).toBe(false);
   });
 
   it('passes maxQuotes to strategy-analysis as the schedule detail', () => {
-    const runs = daySchedule({ open: '09:30', close: '16:00', analysisMaxQuotes: 40 });
+    const runs = daySchedule({ date: '2026-06-01', calendar, analysisMaxQuotes: 40 });
     expect(runs.find((r) => r.job === 'strategy-analysis')?.payload).toEqual({ maxQuotes: 40 });
   });
 });
