@@ -60,6 +60,7 @@ import {
 import { writeOutputs } from './report/outputs';
 import { brokerCashOf } from './scenarios/expiring-spreads';
 import { expiryWeek } from './scenarios/expiry-week';
+import { loginNeverApproved, weeklyLogin } from './scenarios/weekly-login';
 import { brokerBook, checksClean, equityPoint, reconcile } from './report/reconcile';
 import { collectDayRecords, hhmm } from './report/summary';
 import type {
@@ -187,6 +188,11 @@ export interface Scenario {
   /** The first day when `--date` is not given: a scenario tied to a week of the calendar names it. */
   date?: IsoDate;
   config?: LocalStackOptions['config'];
+  /**
+   * Environment variables the deployed jobs would have (e.g. TRADING_MODE=live: an account with a
+   * second factor), set for the run and restored after it.
+   */
+  env?: Readonly<Record<string, string>>;
   /** When the stack starts (default 08:00 of the day): a scenario that needs the day before starts then. */
   start?(date: IsoDate): number;
   /** Before the first job (08:00). */
@@ -776,6 +782,8 @@ export const SCENARIOS: Record<string, Scenario> = {
     ],
   },
   'expiry-week': expiryWeek,
+  'weekly-login': weeklyLogin,
+  'login-never-approved': loginNeverApproved,
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -1015,6 +1023,21 @@ export async function runDay(options: RunDayOptions = {}): Promise<DaySummary> {
  * (DAY orders expire, expiries settle at the options close) and IB Gateway restarts at 23:45 as IBC
  * makes it. After every day the five counts (scripts/report/reconcile.ts) compare DynamoDB with the broker.
  */
+/** Sets `env` in process.env; returns what puts the previous values back. */
+function applyEnv(env: Readonly<Record<string, string>> | undefined): () => void {
+  const previous = Object.entries(env ?? {}).map(([name, value]) => {
+    const before = process.env[name];
+    process.env[name] = value;
+    return [name, before] as const;
+  });
+  return () => {
+    for (const [name, before] of previous) {
+      if (before === undefined) delete process.env[name];
+      else process.env[name] = before;
+    }
+  };
+}
+
 export async function runDays(options: RunDaysOptions = {}): Promise<RunSummary> {
   const scenario = SCENARIOS[options.scenario ?? 'normal'];
   if (!scenario) throw new UsageError(`unknown scenario "${options.scenario}"`);
@@ -1065,6 +1088,7 @@ export async function runDays(options: RunDaysOptions = {}): Promise<RunSummary>
   const baseline = brokerBook(stack.simulator);
   const from = nyDate(stackStart);
   const days: DaySummary[] = [];
+  const restoreEnv = applyEnv(scenario.env);
   try {
     write(
       `Scenario ${scenario.name}: ${scenario.description}\n` +
@@ -1148,8 +1172,9 @@ export async function runDays(options: RunDaysOptions = {}): Promise<RunSummary>
       // The gateway's reconnect backoff runs on real timers while the day jumps minutes at a time: give
       // the bridge the few real seconds it would have had, once the gateway accepts connections again.
       const settleBridge = async (timeoutMs = 5000) => {
-        const restartUntil = stack.simulator.faults.state().restartUntil;
-        const gatewayDown = restartUntil !== undefined && restartUntil > stack.clock.now();
+        const { restartUntil, loginPending } = stack.simulator.faults.state();
+        // Restarting, or waiting for a login's second factor: nothing to wait for.
+        const gatewayDown = loginPending || (restartUntil !== undefined && restartUntil > stack.clock.now());
         if (!gatewayDown && stack.bridge.connection.state !== 'ready') {
           await stack.bridge.ready(timeoutMs).catch(() => undefined);
         }
@@ -1301,6 +1326,7 @@ export async function runDays(options: RunDaysOptions = {}): Promise<RunSummary>
     if (options.outDir) writeOutputs(run, options.outDir);
     return run;
   } finally {
+    restoreEnv();
     await stack.stop();
   }
 }
