@@ -1,5 +1,7 @@
 // What a quote says about the account's market data: real-time, delayed, not subscribed, or blocked by a
 // competing session, and what the trader must fix. Pure; the IB codes are IB's (bridge error mapping).
+import { addDays } from './calendar';
+import type { IsoDate, OptionContract } from './types';
 
 export type QuoteAccess =
   'real-time' | 'delayed' | 'not-subscribed' | 'competing-session' | 'no-price' | 'refused';
@@ -69,4 +71,26 @@ export function accessProblem(
     case 'refused':
       return { severity: 'WARNING', remedy: 'check the symbol and the account permissions' };
   }
+}
+
+/**
+ * The option validate-ib-connection asks a quote of, to learn whether the account has US options data:
+ * the put nearest the money in the first expiry a week or more out (listed every week for the broad ETFs,
+ * so the strike exists). Undefined when the chain lists no expiry or strike.
+ */
+export function optionProbe(
+  symbol: string,
+  chain: {
+    expirations: readonly IsoDate[];
+    strikes: readonly number[];
+    underlyingPrice?: number | undefined;
+    multiplier: number;
+  },
+  tradeDate: IsoDate,
+): OptionContract | undefined {
+  const expiry = chain.expirations.find((e) => e >= addDays(tradeDate, 7)) ?? chain.expirations.at(-1);
+  if (expiry === undefined || chain.strikes.length === 0) return undefined;
+  const price = chain.underlyingPrice ?? chain.strikes[Math.floor(chain.strikes.length / 2)]!;
+  const strike = chain.strikes.reduce((best, s) => (Math.abs(s - price) < Math.abs(best - price) ? s : best));
+  return { symbol, expiry, strike, right: 'P', multiplier: chain.multiplier };
 }

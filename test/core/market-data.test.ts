@@ -1,6 +1,11 @@
 // What a quote says about the account's market data, and how loud each answer is.
 import { describe, expect, it } from 'vitest';
-import { accessProblem, quoteAccess, SUBSCRIPTION_NEEDED } from '../../functions/core/market-data';
+import {
+  accessProblem,
+  optionProbe,
+  quoteAccess,
+  SUBSCRIPTION_NEEDED,
+} from '../../functions/core/market-data';
 
 const refused = (code: number, message = 'IB says no') => ({ error: { code, message } });
 
@@ -38,5 +43,34 @@ describe('market-data access', () => {
     expect(accessProblem('competing-session', 'STK')?.remedy).toContain('log it out');
     expect(accessProblem('no-price', 'STK')?.severity).toBe('WARNING');
     expect(accessProblem('refused', 'STK')?.severity).toBe('WARNING');
+  });
+});
+
+describe('the option validate-ib-connection probes', () => {
+  const chain = {
+    expirations: ['2026-06-03', '2026-06-05', '2026-06-08', '2026-06-12', '2026-06-19'],
+    strikes: [490, 495, 500, 505, 510],
+    underlyingPrice: 503.2,
+    multiplier: 100,
+  };
+
+  it('is the put nearest the money in the first expiry a week or more out', () => {
+    expect(optionProbe('QQQ', chain, '2026-06-01')).toEqual({
+      symbol: 'QQQ',
+      expiry: '2026-06-08',
+      strike: 505,
+      right: 'P',
+      multiplier: 100,
+    });
+    // A week out exactly counts; past the last expiry, the last one.
+    expect(optionProbe('QQQ', chain, '2026-06-05')?.expiry).toBe('2026-06-12');
+    expect(optionProbe('QQQ', chain, '2026-06-30')?.expiry).toBe('2026-06-19');
+  });
+
+  it('takes the middle strike when IB had no price, and nothing from an empty chain', () => {
+    const { underlyingPrice: _, ...noPrice } = chain;
+    expect(optionProbe('QQQ', noPrice, '2026-06-01')?.strike).toBe(500);
+    expect(optionProbe('QQQ', { ...chain, strikes: [] }, '2026-06-01')).toBeUndefined();
+    expect(optionProbe('QQQ', { ...chain, expirations: [] }, '2026-06-01')).toBeUndefined();
   });
 });

@@ -34,6 +34,15 @@ describe('validate-ib-connection', () => {
       tradingModeOk: true,
       marketData: 'real-time',
     });
+    // One option of each underlying, quoted real-time: the put nearest the money, a week or more out.
+    const optionQuotes = result.details?.optionQuotes as Record<string, string>;
+    const config = await db.stores.config.loadConfig();
+    expect(Object.keys(optionQuotes)).toEqual(config.universe.underlyings);
+    for (const label of Object.values(optionQuotes)) {
+      const [expiry] = label.split(' ');
+      expect(label).toMatch(/^\d{4}-\d{2}-\d{2} P\d+(\.\d+)?: real-time$/);
+      expect(expiry! >= '2026-06-08').toBe(true);
+    }
     // The simulator lists a week from 2026-06-01 (a Monday): five sessions and the weekend.
     const symbol = (await db.stores.config.loadConfig()).universe.underlyings[0]!;
     expect(result.reasons).toContain(
@@ -110,11 +119,17 @@ describe('validate-ib-connection', () => {
     );
     expect(result.ok).toBe(false);
     expect(result.details?.marketData).toBe('not subscribed (IB 354)');
+    // No subscription at all: the option probe (a put near the money) is refused the same way, and the
+    // alert names OPRA for it.
+    const probe = String((result.details?.optionQuotes as Record<string, string>).IWM);
+    expect(probe).toMatch(/^\d{4}-\d{2}-\d{2} P\d+(\.\d+)?: not subscribed \(IB 354\)$/);
     expect(stack.published().slice(before)).toEqual([
       {
         TopicArn: TOPIC,
-        Subject: '[CRITICAL] IB connection: 1 problem(s)',
-        Message: `validate-ib-connection 2026-06-01: IWM market data: not subscribed (IB 354): the account needs real-time US stock/ETF quotes (IBKR market data for NYSE, ARCA and NASDAQ: Network A, B and C).`,
+        Subject: '[CRITICAL] IB connection: 2 problem(s)',
+        Message:
+          `validate-ib-connection 2026-06-01: IWM market data: not subscribed (IB 354): the account needs real-time US stock/ETF quotes (IBKR market data for NYSE, ARCA and NASDAQ: Network A, B and C); ` +
+          `IWM options data (${probe.split(':')[0]}): not subscribed (IB 354): the account needs real-time US options quotes (OPRA, the US options exchanges).`,
         MessageAttributes: { severity: { DataType: 'String', StringValue: 'CRITICAL' } },
       },
     ]);
@@ -196,8 +211,10 @@ describe('validate-ib-connection', () => {
     expect(stack.published().slice(before)).toEqual([
       {
         TopicArn: TOPIC,
-        Subject: '[CRITICAL] IB connection: 1 problem(s)',
-        Message: `validate-ib-connection 2026-06-01: ${symbol} market data: delayed (IB 10167): the account needs real-time US stock/ETF quotes (IBKR market data for NYSE, ARCA and NASDAQ: Network A, B and C).`,
+        Subject: '[CRITICAL] IB connection: 2 problem(s)',
+        Message:
+          `validate-ib-connection 2026-06-01: ${symbol} market data: delayed (IB 10167): the account needs real-time US stock/ETF quotes (IBKR market data for NYSE, ARCA and NASDAQ: Network A, B and C); ` +
+          `${symbol} options data (${String((result.details?.optionQuotes as Record<string, string>)[symbol]).split(':')[0]}): delayed (IB 10167): the account needs real-time US options quotes (OPRA, the US options exchanges).`,
         MessageAttributes: { severity: { DataType: 'String', StringValue: 'CRITICAL' } },
       },
     ]);

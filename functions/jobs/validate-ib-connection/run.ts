@@ -7,6 +7,8 @@
 //   3. a quote of every underlying (core/market-data.ts): real-time, delayed (10167), not subscribed
 //      (354, 10089) or blocked by a competing session (10197); all but real-time are CRITICAL, naming
 //      the subscription or session to fix, an hour before the 09:45 analysis;
+//   3b. one option of every underlying (a put near the money): the same classification for US options
+//      data (OPRA); a missing subscription is CRITICAL before the analysis, not "no valid contracts";
 //   4. IB's liquidHours for that underlying against our calendar, for every day IB lists (about a week):
 //      a holiday or early close one side does not know is a WARNING naming both sessions (trading rules:
 //      "cross-check each day against IB's liquidHours and alert when they disagree").
@@ -15,10 +17,61 @@ import type { RunContext, RunOutcome } from '../shared/define-job';
 import type { IbDayHours } from '../../core/calendar';
 import { compareWithIbHours, parseIbLiquidHours } from '../../core/calendar';
 import { accountMode } from '../../core/entry';
-import { accessProblem, quoteAccess } from '../../core/market-data';
-import { stockQuoteRequest } from '../shared/quotes';
+import { accessProblem, optionProbe, quoteAccess } from '../../core/market-data';
+import type { OptionContract } from '../../core/types';
+import { optionQuoteRequest, stockQuoteRequest } from '../shared/quotes';
 
 export type ValidateInput = Record<string, never>;
+
+type Problem = { severity: 'WARNING' | 'CRITICAL'; text: string };
+
+/**
+ * One option of every underlying (core/market-data.ts optionProbe): US options quotes are OPRA's, a
+ * subscription apart from the stock's, and the analysis needs them. Before the open an option may have
+ * no price at all; that alone is not judged (the errors IB sends for missing data come regardless).
+ */
+async function checkOptionData(
+  ctx: RunContext,
+  underlyings: readonly string[],
+): Promise<{ bySymbol: Record<string, string>; problems: Problem[] }> {
+  const bySymbol: Record<string, string> = {};
+  const problems: Problem[] = [];
+  try {
+    const probes = await Promise.all(
+      underlyings.map(async (u) => optionProbe(u, await ctx.bridge.chain(u), ctx.tradeDate)),
+    );
+    const asked = probes.filter((p): p is OptionContract => p !== undefined);
+    const quotes = asked.length > 0 ? await ctx.bridge.quotes(asked.map(optionQuoteRequest)) : [];
+    underlyings.forEach((u, i) => {
+      const probe = probes[i];
+      if (!probe) {
+        bySymbol[u] = 'no option listed in the chain';
+        problems.push({
+          severity: 'WARNING',
+          text: `${u} options data: the chain lists no expiry or strike`,
+        });
+        return;
+      }
+      const name = `${probe.expiry} P${probe.strike}`;
+      const { access, label } = quoteAccess(quotes[asked.indexOf(probe)]);
+      if (access === 'no-price') {
+        bySymbol[u] = `${name}: no price yet (not judged)`;
+        return;
+      }
+      bySymbol[u] = `${name}: ${label}`;
+      const problem = accessProblem(access, 'OPT');
+      if (problem)
+        problems.push({
+          severity: problem.severity,
+          text: `${u} options data (${name}): ${label}: ${problem.remedy}`,
+        });
+    });
+  } catch (error) {
+    for (const u of underlyings) bySymbol[u] ??= `not checked: ${messageOf(error)}`;
+    problems.push({ severity: 'WARNING', text: `options data not checked: ${messageOf(error)}` });
+  }
+  return { bySymbol, problems };
+}
 
 export interface ModeCheck {
   ok: boolean;
@@ -57,7 +110,7 @@ export function farmProblems(health: HealthResponse): string[] {
 
 export async function runValidateIbConnection(_input: ValidateInput, ctx: RunContext): Promise<RunOutcome> {
   const reasons: string[] = [];
-  const problems: { severity: 'WARNING' | 'CRITICAL'; text: string }[] = [];
+  const problems: Problem[] = [];
   const details: Record<string, unknown> = {};
 
   let health: HealthResponse | undefined;
@@ -121,6 +174,10 @@ export async function runValidateIbConnection(_input: ValidateInput, ctx: RunCon
   const permission = quotesBySymbol[symbol]!;
   details.quotes = quotesBySymbol;
   reasons.push(`market data: ${underlyings.map((u) => `${u} ${quotesBySymbol[u]}`).join(', ')}`);
+  const options = await checkOptionData(ctx, underlyings);
+  problems.push(...options.problems);
+  details.optionQuotes = options.bySymbol;
+  reasons.push(`options data: ${underlyings.map((u) => `${u} ${options.bySymbol[u]}`).join(', ')}`);
   const hours = await checkLiquidHours(ctx, symbol);
   if (hours.problem) problems.push({ severity: 'WARNING', text: hours.problem });
   reasons.push(`liquidHours: ${hours.summary}`);
