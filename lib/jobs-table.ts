@@ -20,7 +20,7 @@ export interface JobSpec {
   name: JobName;
   /** Lambda entry, relative to the repository root. */
   entry: string;
-  /** Bridge queue priority (lower = more urgent); the handler's defineJob declares the same number. */
+  /** Bridge queue priority (lower = more urgent), from functions/core/schedule.ts. */
   priority: number;
   schedules: readonly JobSchedule[];
   timeoutSeconds: number;

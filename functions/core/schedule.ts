@@ -22,9 +22,9 @@ export interface JobSchedule {
 }
 
 export interface JobTiming {
-  /** Bridge queue priority (lower = more urgent); the handler's defineJob declares the same number. */
+  /** Bridge queue priority (lower = more urgent); defineJob takes it from here. */
   priority: number;
-  /** The calendar gate of a scheduled run (the handler's defineJob declares the same). */
+  /** The calendar gate of a scheduled run (defineJob applies it unless the job picks one per trigger). */
   calendar: CalendarGate;
   /** Empty for an on-demand job. */
   schedules: readonly JobSchedule[];

@@ -18,8 +18,6 @@ export const inputSchema = payloadSchema({
 
 export const handler = defineJob({
   name: 'collect-futures-data',
-  priority: 31,
   inputSchema,
-  calendar: 'market-open',
   run: runCollectFuturesData,
 });

@@ -10,8 +10,6 @@ export const inputSchema = payloadSchema({
 
 export const handler = defineJob({
   name: 'collect-option-data',
-  priority: 30,
   inputSchema,
-  calendar: 'market-open',
   run: runCollectOptionData,
 });

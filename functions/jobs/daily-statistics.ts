@@ -10,8 +10,6 @@ export const inputSchema = payloadSchema({
 
 export const handler = defineJob({
   name: 'daily-statistics',
-  priority: 40,
   inputSchema,
-  calendar: 'trading-day',
   run: runDailyStatistics,
 });

@@ -12,9 +12,7 @@ export const inputSchema = payloadSchema({
 
 export const handler = defineJob({
   name: 'execute-strategies',
-  priority: 26,
   inputSchema,
-  calendar: 'market-open',
   run: executeStrategies,
   around: idempotentRun,
 });

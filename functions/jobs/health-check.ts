@@ -22,9 +22,7 @@ export const inputSchema = payloadSchema({
 
 export const handler = defineJob({
   name: 'health-check',
-  priority: 100,
   inputSchema,
   // Runs around the clock (a gateway down at night should be known by the open); restarts only in hours.
-  calendar: 'always',
   run: runHealthCheck,
 });

@@ -18,8 +18,6 @@ export const inputSchema = payloadSchema({
 
 export const handler = defineJob({
   name: 'load-historical-data',
-  priority: 10,
   inputSchema,
-  calendar: 'trading-day',
   run: runLoadHistoricalData,
 });

@@ -7,8 +7,6 @@ export const inputSchema = payloadSchema({ dryRun: dryRunField });
 
 export const handler = defineJob({
   name: 'monitor',
-  priority: 32,
   inputSchema,
-  calendar: 'market-open',
   run: runMonitor,
 });

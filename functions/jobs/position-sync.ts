@@ -8,7 +8,6 @@ export const inputSchema = payloadSchema({});
 
 export const handler = defineJob({
   name: 'position-sync',
-  priority: 15,
   inputSchema,
   acceptsEvents: ['OrderFilled', 'PositionChanged'],
   // A fill can arrive at any time (and an assignment shows before the open): events always run.

@@ -20,8 +20,6 @@ export const inputSchema = payloadSchema({
 
 export const handler = defineJob({
   name: 'strategy-analysis',
-  priority: 25,
   inputSchema,
-  calendar: 'market-open',
   run: runStrategyAnalysis,
 });

@@ -10,8 +10,6 @@ export const inputSchema = payloadSchema({
 
 export const handler = defineJob({
   name: 'validate-data-quality',
-  priority: 50,
   inputSchema,
-  calendar: 'trading-day',
   run: runValidateDataQuality,
 });

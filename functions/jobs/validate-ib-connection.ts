@@ -7,8 +7,6 @@ export const inputSchema = payloadSchema({});
 
 export const handler = defineJob({
   name: 'validate-ib-connection',
-  priority: 20,
   inputSchema,
-  calendar: 'trading-day',
   run: runValidateIbConnection,
 });

@@ -14,8 +14,6 @@ export const inputSchema = payloadSchema({
 
 export const handler = defineJob({
   name: 'verify-positions',
-  priority: 15,
   inputSchema,
-  calendar: 'always',
   run: runVerifyPositions,
 });

@@ -367,8 +367,13 @@ async function benchRuns(): Promise<void> {
       onStack,
     }),
   );
-  const manySummary = many.result as { completed?: boolean };
-  emit('multiDaySeconds', many.seconds, 's', { days, completed: manySummary.completed });
+  const manySummary = many.result as { completed?: boolean; totals?: Record<string, unknown> };
+  // The run's totals say what the days did: the five counts (worst day), closes by rule, realised P&L.
+  emit('multiDaySeconds', many.seconds, 's', {
+    days,
+    completed: manySummary.completed,
+    totals: manySummary.totals,
+  });
   emit('peakRssMb', many.peakRssMb, 'MB', {
     days,
     jvmPeakRssMb: Math.round(many.jvmPeakRssMb),

@@ -1,6 +1,6 @@
-// defineJob: the one way a Lambda job is built. A job declares its name, its priority (the bridge queue
-// priority from the architecture's schedule table), its manual-payload schema, when the market calendar
-// lets it run, and a `run` that uses ports only. defineJob turns that into a middy handler that:
+// defineJob: the one way a Lambda job is built. A job declares its name, its manual-payload schema and a
+// `run` that uses ports only; its bridge priority and calendar gate come from the schedule table
+// (core/schedule.ts). defineJob turns that into a middy handler that:
 //
 //   1. validates the event (input.ts); a bad payload returns { ok: false, error } and does nothing else;
 //   2. logs the validated input (secret-looking fields redacted) with Powertools Logger;
@@ -35,6 +35,7 @@ import type { JobContext } from './context';
 import { describeIssues, parseJobEvent, redactForLog } from './input';
 import type { BridgeEventType, InputIssue, JobTrigger } from './input';
 
+import { JOB_TIMINGS } from '../../core/schedule';
 import type { CalendarGate } from '../../core/schedule';
 
 export type { CalendarGate } from '../../core/schedule';
@@ -97,14 +98,15 @@ export interface RunContext {
 
 export interface JobDefinition<S extends z.ZodType> {
   name: JobName;
-  /** Bridge queue priority (lower = more urgent), from the architecture's schedule table. */
-  priority: number;
   /** The manual payload (also a schedule's `detail`); a strict object (see `payloadSchema`). */
   inputSchema: S;
   /** Bridge events this job also runs on (position-sync). */
   acceptsEvents?: readonly BridgeEventType[];
-  /** Calendar gate; a function picks it per trigger (position-sync runs on events at any time). */
-  calendar: CalendarGate | ((trigger: JobTrigger, input: z.infer<S>) => CalendarGate);
+  /**
+   * Calendar gate per trigger, for a job whose gate depends on it (position-sync runs on events at any
+   * time); otherwise the schedule table's (functions/core/schedule.ts), as is the bridge priority.
+   */
+  calendar?: (trigger: JobTrigger, input: z.infer<S>) => CalendarGate;
   run(input: z.infer<S>, ctx: RunContext): Promise<RunOutcome>;
   /**
    * Wraps the run (execute-strategies: Powertools idempotency keyed on job + trade date). Returns the
@@ -147,6 +149,7 @@ function gateReason(gate: CalendarGate, market: MarketClock): string | undefined
 
 /** Builds the middy handler of a job (see the header comment for what it does, in order). */
 export function defineJob<S extends z.ZodType>(definition: JobDefinition<S>): JobHandler {
+  const timing = JOB_TIMINGS[definition.name];
   const logger = new Logger({ serviceName: definition.name });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: definition.name });
   const log: JobLog = {
@@ -215,8 +218,7 @@ export function defineJob<S extends z.ZodType>(definition: JobDefinition<S>): Jo
       count('Skipped');
       return { ...base, ok: true, skipped: `disabled in config (jobs.${job} = false)` };
     }
-    const gate =
-      typeof definition.calendar === 'function' ? definition.calendar(trigger, input) : definition.calendar;
+    const gate = definition.calendar?.(trigger, input) ?? timing.calendar;
     const closed = gateReason(gate, market);
     if (closed) {
       log.info('skipped by the market calendar', { reason: closed });
@@ -226,7 +228,7 @@ export function defineJob<S extends z.ZodType>(definition: JobDefinition<S>): Jo
 
     const runContext: RunContext = {
       job,
-      priority: definition.priority,
+      priority: timing.priority,
       trigger,
       config,
       now,
@@ -234,7 +236,7 @@ export function defineJob<S extends z.ZodType>(definition: JobDefinition<S>): Jo
       tradeDate: market.tradeDate,
       clock,
       stores: ctx.stores,
-      bridge: ctx.bridge(definition.priority),
+      bridge: ctx.bridge(timing.priority),
       alerter: ctx.alerter,
       idempotency: ctx.idempotency,
       log,
