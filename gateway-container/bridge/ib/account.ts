@@ -5,7 +5,7 @@ import type { Contract } from '@stoqey/ib';
 import { EventName } from '@stoqey/ib';
 import { accountMode } from '../../../functions/core/entry';
 import type { AccountResponse, PositionView } from '../contract';
-import { BridgeError, timeoutError } from '../errors';
+import { BridgeError } from '../errors';
 import { CANCEL_PRIORITY, ORDER_PRIORITY } from '../pacer';
 import { numericStringOrAbsent } from '../sentinels';
 import { contractView } from './parsing/instruments';
@@ -101,56 +101,33 @@ export class AccountAndPositions {
   }
 
   private positionSnapshot(priority: number): Promise<Map<string, PositionView>> {
-    const { conn, clock, requestTimeoutMs } = this.req;
     return this.req.singleFlight('positions', () => {
       // positions are not keyed by request id: collect the broadcast events until positionEnd
       const rows = new Map<string, PositionView>();
-      return new Promise<Map<string, PositionView>>((resolve, reject) => {
-        let timer: unknown;
-        const onPosition = (account: string, contract: Contract, pos: number, avgCost?: number): void => {
-          const view: PositionView = {
-            account,
-            contract: contractView(contract),
-            quantity: pos,
-            averageCost: avgCost ?? 0,
-          };
-          rows.set(`${account}|${contract.conId}`, view);
+      const onPosition = (account: string, contract: Contract, pos: number, avgCost?: number): void => {
+        const view: PositionView = {
+          account,
+          contract: contractView(contract),
+          quantity: pos,
+          averageCost: avgCost ?? 0,
         };
-        const cleanup = (): void => {
-          clock.clearTimeout(timer);
-          conn.off(EventName.position, onPosition);
-          conn.off(EventName.positionEnd, onEnd);
-          conn.off('lost', onLost);
-        };
-        const onEnd = (): void => {
-          cleanup();
+        rows.set(`${account}|${contract.conId}`, view);
+      };
+      return this.req.collect({
+        label: 'reqPositions',
+        priority,
+        endEvent: EventName.positionEnd,
+        listeners: [[EventName.position, onPosition]],
+        send: (api) => api.reqPositions(),
+        end: () => {
           try {
-            conn.send(CANCEL_PRIORITY, 'cancelPositions', (api) => api.cancelPositions());
+            this.req.conn.send(CANCEL_PRIORITY, 'cancelPositions', (api) => api.cancelPositions());
           } catch {
             // disconnected: nothing to cancel
           }
           this.diffPositions(rows);
-          resolve(rows);
-        };
-        const onLost = (reason: string): void => {
-          cleanup();
-          reject(new BridgeError('IB_NOT_READY', `IB connection lost: ${reason}`, 503, true));
-        };
-        conn.on(EventName.position, onPosition);
-        conn.on(EventName.positionEnd, onEnd);
-        conn.on('lost', onLost);
-        try {
-          conn.send(priority, 'reqPositions', (api) => {
-            timer = clock.setTimeout(() => {
-              cleanup();
-              reject(timeoutError('reqPositions', requestTimeoutMs));
-            }, requestTimeoutMs);
-            api.reqPositions();
-          });
-        } catch (err) {
-          cleanup();
-          reject(err);
-        }
+          return rows;
+        },
       });
     });
   }

@@ -5,7 +5,7 @@
 import type { CommissionReport, Contract, Execution, Order, OrderState } from '@stoqey/ib';
 import { EventName } from '@stoqey/ib';
 import type { ExecutionView, OrderView } from '../contract';
-import { BridgeError, timeoutError } from '../errors';
+
 import { priceOrAbsent } from '../sentinels';
 import {
   DONE,
@@ -65,45 +65,23 @@ export class OrderBook {
 
   /** Every open order IB reports (all API clients and TWS), refreshed from IB. */
   openOrders(priority: number): Promise<OrderView[]> {
-    const { conn, clock, requestTimeoutMs } = this.req;
     return this.req.singleFlight('openOrders', () => {
       const ids = new Set<number>();
-      return new Promise<OrderView[]>((resolve, reject) => {
-        let timer: unknown;
-        const onEnd = (): void => {
-          cleanup();
-          resolve(
-            [...ids]
-              .map((id) => this.orders.get(id))
-              .filter((r): r is OrderRecord => r !== undefined && !DONE.has(r.status))
-              .map((r) => this.view(r)),
-          );
-        };
-        const onLost = (reason: string): void => {
-          cleanup();
-          reject(new BridgeError('IB_NOT_READY', `IB connection lost: ${reason}`, 503, true));
-        };
-        const cleanup = (): void => {
-          clock.clearTimeout(timer);
+      // open orders are broadcast: the openOrder listener (listen) hands their ids over until the end
+      this.openOrderCollector = (id) => ids.add(id);
+      return this.req.collect({
+        label: 'reqAllOpenOrders',
+        priority,
+        endEvent: EventName.openOrderEnd,
+        send: (api) => api.reqAllOpenOrders(),
+        end: () =>
+          [...ids]
+            .map((id) => this.orders.get(id))
+            .filter((r): r is OrderRecord => r !== undefined && !DONE.has(r.status))
+            .map((r) => this.view(r)),
+        cleanup: () => {
           this.openOrderCollector = undefined;
-          conn.off(EventName.openOrderEnd, onEnd);
-          conn.off('lost', onLost);
-        };
-        this.openOrderCollector = (id) => ids.add(id);
-        conn.on(EventName.openOrderEnd, onEnd);
-        conn.on('lost', onLost);
-        try {
-          conn.send(priority, 'reqAllOpenOrders', (api) => {
-            timer = clock.setTimeout(() => {
-              cleanup();
-              reject(timeoutError('reqAllOpenOrders', requestTimeoutMs));
-            }, requestTimeoutMs);
-            api.reqAllOpenOrders();
-          });
-        } catch (err) {
-          cleanup();
-          reject(err);
-        }
+        },
       });
     });
   }

@@ -3,7 +3,7 @@
 
 import type { IBApi } from '@stoqey/ib';
 import type { IbConnection, Logger } from '../connection';
-import { type BridgeError, timeoutError } from '../errors';
+import { BridgeError, timeoutError } from '../errors';
 import type { EventSink } from '../events';
 import { CANCEL_PRIORITY, type Clock } from '../pacer';
 import { nyDate } from './parsing/time';
@@ -68,6 +68,56 @@ export class IbRequests {
       } catch (err) {
         this.conn.unregister(reqId);
         finished = true;
+        reject(err);
+      }
+    });
+  }
+
+  /**
+   * Sends a request whose answers are broadcast, not keyed by a request id (positions, open orders):
+   * `listeners` hear them until `endEvent`, when `end` makes the answer. A lost connection or the
+   * timeout fails it; `cleanup` runs whichever way it ends.
+   */
+  collect<T>(spec: {
+    label: string;
+    priority: number;
+    endEvent: string;
+    listeners?: [string, Parameters<IbConnection['on']>[1]][];
+    send: (api: IBApi) => void;
+    end: () => T;
+    cleanup?: () => void;
+  }): Promise<T> {
+    const { conn, clock, requestTimeoutMs } = this;
+    return new Promise<T>((resolve, reject) => {
+      let timer: unknown;
+      const cleanup = (): void => {
+        clock.clearTimeout(timer);
+        spec.cleanup?.();
+        for (const [event, listener] of spec.listeners ?? []) conn.off(event, listener);
+        conn.off(spec.endEvent, onEnd);
+        conn.off('lost', onLost);
+      };
+      const onEnd = (): void => {
+        cleanup();
+        resolve(spec.end());
+      };
+      const onLost = (reason: string): void => {
+        cleanup();
+        reject(new BridgeError('IB_NOT_READY', `IB connection lost: ${reason}`, 503, true));
+      };
+      for (const [event, listener] of spec.listeners ?? []) conn.on(event, listener);
+      conn.on(spec.endEvent, onEnd);
+      conn.on('lost', onLost);
+      try {
+        conn.send(spec.priority, spec.label, (api) => {
+          timer = clock.setTimeout(() => {
+            cleanup();
+            reject(timeoutError(spec.label, requestTimeoutMs));
+          }, requestTimeoutMs);
+          spec.send(api);
+        });
+      } catch (err) {
+        cleanup();
         reject(err);
       }
     });
