@@ -1,7 +1,7 @@
-// Strategy builders (trading rules, "Strategies" and "Candidate search"): enumerate every bull put,
-// bear call and iron condor the chain allows inside the DTE and delta windows, with per-share credits,
-// per-contract profit/loss, breakevens, probability of profit and expected value.
-import type { Config } from './config';
+// What every strategy module shares (trading rules, "Strategies" and "Candidate search"): the module
+// contract the registry holds, and the vertical builder the spreads and the condor are made of: per-share
+// credits, per-contract profit/loss, breakevens, probability of profit and expected value.
+import type { Config } from '../config';
 import type {
   Candidate,
   IsoDate,
@@ -9,10 +9,11 @@ import type {
   OptionContract,
   OptionQuote,
   Right,
+  StrategyKind,
   StrategyLeg,
-} from './types';
-import { daysToExpiry, findQuote, mid, yearsToExpiry } from './chain';
-import { bsGreeks, impliedVol, probabilityAbove, probabilityBetween } from './pricing';
+} from '../types';
+import { daysToExpiry, findQuote, mid, yearsToExpiry } from '../chain';
+import { bsGreeks, impliedVol, probabilityAbove } from '../pricing';
 
 export interface BuildContext {
   /** New York trade date, for DTE. */
@@ -22,7 +23,7 @@ export interface BuildContext {
 }
 
 /** What a vertical needs for pairing into a condor, computed once per vertical instead of per pairing. */
-interface VerticalInfo {
+export interface VerticalInfo {
   candidate: Candidate;
   shortStrike: number;
   shortIv: number;
@@ -37,13 +38,13 @@ const verticalInfo = new WeakMap<Candidate, VerticalInfo>();
 
 // Strikes such as 582.5 − 2.5 are exact in binary, but a width like 0.1 is not; rounding the long
 // strike to 1e-6 keeps the chain lookup hitting the listed strike.
-const roundStrike = (x: number) => Math.round(x * 1e6) / 1e6;
+export const roundStrike = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /**
  * The short leg's volatility for delta and POP: the quote's IV, else (when IB sent a delta but no IV)
  * the IV implied by the quote's mid. Undefined when neither is available.
  */
-function quoteVol(q: OptionQuote, spot: number, years: number, rate: number): number | undefined {
+export function quoteVol(q: OptionQuote, spot: number, years: number, rate: number): number | undefined {
   if (q.iv !== undefined && q.iv > 0 && Number.isFinite(q.iv)) return q.iv;
   if (years <= 0) return undefined;
   const solved = impliedVol({
@@ -93,7 +94,7 @@ function eligibleShorts(
 }
 
 /** Quotes of one right per expiry inside the DTE window, each list sorted by strike. */
-function quotesByExpiry(chain: OptionChain, right: Right, config: Config, ctx: BuildContext) {
+export function quotesByExpiry(chain: OptionChain, right: Right, config: Config, ctx: BuildContext) {
   const { minDte, maxDte } = config.universe;
   const dteOf = new Map<IsoDate, number>();
   for (const expiry of chain.expiries) {
@@ -117,7 +118,7 @@ function quotesByExpiry(chain: OptionChain, right: Right, config: Config, ctx: B
   return result;
 }
 
-const leg = (quote: OptionQuote, action: 'BUY' | 'SELL'): StrategyLeg => ({
+export const leg = (quote: OptionQuote, action: 'BUY' | 'SELL'): StrategyLeg => ({
   contract: quote.contract,
   action,
   ratio: 1,
@@ -128,8 +129,8 @@ const leg = (quote: OptionQuote, action: 'BUY' | 'SELL'): StrategyLeg => ({
  * One vertical from its two quotes: credit, max profit/loss, breakeven, POP (lognormal, with `vol` the
  * short leg's volatility) and expected value. No window or credit check: the callers decide what to keep.
  */
-function vertical(
-  strategy: 'BULL_PUT' | 'BEAR_CALL',
+export function vertical(
+  strategy: StrategyKind,
   short: OptionQuote,
   long: OptionQuote,
   at: { spot: number; years: number; dte: number; rate: number; vol: number; width: number },
@@ -170,13 +171,14 @@ function vertical(
   return { candidate, shortStrike, shortIv: vol, years, idPart };
 }
 
-function buildVerticals(
+/** Every eligible vertical of one right: the short strike in the delta window, each allowed width. */
+export function buildVerticals(
   chain: OptionChain,
   config: Config,
   ctx: BuildContext,
-  strategy: 'BULL_PUT' | 'BEAR_CALL',
+  strategy: StrategyKind,
+  right: Right,
 ): Candidate[] {
-  const right: Right = strategy === 'BULL_PUT' ? 'P' : 'C';
   const direction = right === 'P' ? -1 : 1;
   const spot = chain.underlying.price;
   const rate = config.universe.riskFreeRate;
@@ -204,17 +206,7 @@ function buildVerticals(
   return out;
 }
 
-/** Every eligible bull put spread (sell put K, buy put K − w). */
-export function buildBullPuts(chain: OptionChain, config: Config, ctx: BuildContext): Candidate[] {
-  return buildVerticals(chain, config, ctx, 'BULL_PUT');
-}
-
-/** Every eligible bear call spread (sell call K, buy call K + w). */
-export function buildBearCalls(chain: OptionChain, config: Config, ctx: BuildContext): Candidate[] {
-  return buildVerticals(chain, config, ctx, 'BEAR_CALL');
-}
-
-function infoOf(c: Candidate, config: Config, ctx: BuildContext): VerticalInfo | undefined {
+export function infoOf(c: Candidate, config: Config, ctx: BuildContext): VerticalInfo | undefined {
   const cached = verticalInfo.get(c);
   if (cached) return cached;
   const short = c.legs.find((l) => l.action === 'SELL');
@@ -234,193 +226,89 @@ function infoOf(c: Candidate, config: Config, ctx: BuildContext): VerticalInfo |
 }
 
 /**
- * Every iron condor pairing a bull put with a bear call of the same underlying and expiry whose put
- * short strike is below the call short strike. Wings may differ: max loss uses the wider wing (only
- * one side can finish in the money), breakevens use the total credit, and POP is the chance of
- * ending between them, each side with its short leg's IV.
+ * The verticals of one chain, built at most once per analysis: the spreads themselves and the condor
+ * (which pairs them) read the same candidates, so a condor's legs are its verticals' legs.
  */
-export function buildIronCondors(
-  puts: readonly Candidate[],
-  calls: readonly Candidate[],
-  config: Config,
-  ctx: BuildContext,
-): Candidate[] {
-  const rate = config.universe.riskFreeRate;
-  const groupKey = (c: Candidate) => `${c.symbol}|${c.expiry}`;
-  const callsByGroup = new Map<string, VerticalInfo[]>();
-  for (const c of calls) {
-    if (c.strategy !== 'BEAR_CALL') continue;
-    const info = infoOf(c, config, ctx);
-    if (!info) continue;
-    const key = groupKey(c);
-    let list = callsByGroup.get(key);
-    if (!list) callsByGroup.set(key, (list = []));
-    list.push(info);
-  }
-  for (const list of callsByGroup.values()) list.sort((a, b) => a.shortStrike - b.shortStrike);
-
-  const out: Candidate[] = [];
-  for (const p of puts) {
-    if (p.strategy !== 'BULL_PUT') continue;
-    const callList = callsByGroup.get(groupKey(p));
-    if (!callList) continue;
-    const put = infoOf(p, config, ctx);
-    if (!put) continue;
-    // Calls are sorted by short strike: skip straight to the first one above the put's short strike.
-    let lo = 0;
-    let hi = callList.length;
-    while (lo < hi) {
-      const m = (lo + hi) >>> 1;
-      if (callList[m]!.shortStrike <= put.shortStrike) lo = m + 1;
-      else hi = m;
-    }
-    for (let i = lo; i < callList.length; i++) {
-      const call = callList[i]!;
-      if (p.creditMid + call.candidate.creditMid >= Math.max(p.width, call.candidate.width)) continue;
-      out.push(condor(put, call, rate));
-    }
-  }
-  return out;
+export interface VerticalSource {
+  puts(): Candidate[];
+  calls(): Candidate[];
 }
 
-/**
- * One iron condor from its put and call verticals. Wings may differ: max loss uses the wider wing (only
- * one side can finish in the money), breakevens use the total credit, and POP is the chance of ending
- * between them, each side with its short leg's IV. No credit check: the callers decide what to keep.
- */
-function condor(put: VerticalInfo, call: VerticalInfo, rate: number): Candidate {
-  const p = put.candidate;
-  const c = call.candidate;
-  const credit = p.creditMid + c.creditMid;
-  const width = Math.max(p.width, c.width);
-  const lower = put.shortStrike - credit;
-  const upper = call.shortStrike + credit;
-  const pop = probabilityBetween({
-    spot: p.underlyingPrice,
-    // A lower breakeven below zero (tiny strikes, wide call wing) just means the put side cannot lose.
-    lower: Math.max(0, lower),
-    upper,
-    years: put.years,
-    rate,
-    volLower: put.shortIv,
-    volUpper: call.shortIv,
-  });
-  const multiplier = p.legs[0]!.contract.multiplier;
-  const maxProfitUsd = credit * multiplier;
-  const maxLossUsd = (width - credit) * multiplier;
-  return {
-    id: `${p.symbol}:IRON_CONDOR:${p.expiry}:${put.idPart}:${call.idPart}`,
-    strategy: 'IRON_CONDOR',
-    symbol: p.symbol,
-    expiry: p.expiry,
-    dte: p.dte,
-    legs: [p.legs[0]!, p.legs[1]!, c.legs[0]!, c.legs[1]!],
-    width,
-    creditMid: credit,
-    creditNatural: p.creditNatural + c.creditNatural,
-    maxProfitUsd,
-    maxLossUsd,
-    breakevens: [lower, upper],
-    pop,
-    // Same all-or-nothing simplification as the verticals.
-    expectedValueUsd: pop * maxProfitUsd - (1 - pop) * maxLossUsd,
-    underlyingPrice: p.underlyingPrice,
-  };
-}
-
-/** Every candidate of every strategy enabled in `config.universe.strategies`, verticals first. */
-export function buildCandidates(chain: OptionChain, config: Config, ctx: BuildContext): Candidate[] {
-  const enabled = new Set(config.universe.strategies);
-  const condors = enabled.has('IRON_CONDOR');
-  const puts = enabled.has('BULL_PUT') || condors ? buildBullPuts(chain, config, ctx) : [];
-  const calls = enabled.has('BEAR_CALL') || condors ? buildBearCalls(chain, config, ctx) : [];
-  const out: Candidate[] = [];
-  if (enabled.has('BULL_PUT')) for (const c of puts) out.push(c);
-  if (enabled.has('BEAR_CALL')) for (const c of calls) out.push(c);
-  if (condors) for (const c of buildIronCondors(puts, calls, config, ctx)) out.push(c);
-  return out;
-}
-
-/** The quotes a candidate is rebuilt from: one per leg, in the candidate's leg order, and the spot. */
-export interface FreshQuotes {
-  underlyingPrice: number;
+/** Fresh quotes for a candidate's legs (in its leg order) and what they are priced with. */
+export interface RebuildInput {
+  candidate: Candidate;
   legs: readonly OptionQuote[];
+  spot: number;
+  years: number;
+  dte: number;
+  rate: number;
 }
 
-export type RebuildResult = { ok: true; candidate: Candidate } | { ok: false; reason: string };
-
-const sameOption = (a: OptionContract, b: OptionContract) =>
-  a.symbol === b.symbol &&
-  a.expiry === b.expiry &&
-  a.right === b.right &&
-  a.strike === b.strike &&
-  (a.conId === undefined || b.conId === undefined || a.conId === b.conId);
+/** An option leg held at IB, signed (negative: short), as position-sync recognises strategies from. */
+export interface HeldOptionLeg {
+  contract: OptionContract;
+  quantity: number;
+}
 
 /**
- * `candidate` rebuilt from fresh quotes by the builders the analysis uses: credits (mid and natural),
- * max profit and loss, breakevens, POP and expected value from the new quotes and spot; DTE and time to
- * expiry from `ctx`. The search windows (DTE, short delta) are not applied here: the hard filters and
- * the score judge the rebuilt candidate as they judged the original. Refused with a reason: a quote of
- * another contract, a short leg with no volatility for POP, or a credit that is none or at least the width
- * (the builders drop those too).
+ * One strategy kind: everything the system knows about it lives in its module, and the registry
+ * (`registry.ts`) lists the modules. StrategyKind, the config enum, the candidate search, the trend
+ * fit, alert names, the analysis' quote plan and position-sync's recognition all derive from that list.
  */
-export function rebuildCandidate(
-  candidate: Candidate,
-  fresh: FreshQuotes,
-  config: Config,
-  ctx: BuildContext,
-): RebuildResult {
-  const fail = (reason: string): RebuildResult => ({ ok: false, reason });
-  const { legs } = candidate;
-  if (fresh.legs.length !== legs.length)
-    return fail(`${fresh.legs.length} fresh quotes for ${legs.length} legs`);
-  for (const [i, quote] of fresh.legs.entries()) {
-    const want = legs[i]!.contract;
-    if (!sameOption(quote.contract, want)) {
-      const c = quote.contract;
-      return fail(
-        `fresh quote ${i + 1} is for ${c.right}${c.strike} ${c.expiry}, not ${want.right}${want.strike} ${want.expiry}`,
-      );
-    }
-  }
-  const spot = fresh.underlyingPrice;
-  if (!(spot > 0) || !Number.isFinite(spot)) return fail(`underlying price ${spot} is not usable`);
-  const rate = config.universe.riskFreeRate;
-  const years = yearsToExpiry(ctx.now, candidate.expiry);
-  const dte = daysToExpiry(ctx.tradeDate, candidate.expiry);
-  const verticalFrom = (strategy: 'BULL_PUT' | 'BEAR_CALL', at: number): VerticalInfo | string => {
-    const short = fresh.legs[at]!;
-    const long = fresh.legs[at + 1]!;
-    if (legs[at]!.action !== 'SELL' || legs[at + 1]!.action !== 'BUY')
-      return `${candidate.id}: legs ${at + 1}–${at + 2} are not a short and a long leg`;
-    const vol = quoteVol(short, spot, years, rate);
-    if (vol === undefined)
-      return `short ${short.contract.right}${short.contract.strike} has no IV and none can be implied from its mid ${mid(short).toFixed(2)}: no POP`;
-    const width = roundStrike(Math.abs(long.contract.strike - short.contract.strike));
-    return vertical(strategy, short, long, { spot, years, dte, rate, vol, width });
-  };
-  let rebuilt: Candidate;
-  if (candidate.strategy === 'IRON_CONDOR') {
-    if (legs.length !== 4) return fail(`an iron condor has 4 legs, not ${legs.length}`);
-    const put = verticalFrom('BULL_PUT', 0);
-    if (typeof put === 'string') return fail(put);
-    const call = verticalFrom('BEAR_CALL', 2);
-    if (typeof call === 'string') return fail(call);
-    rebuilt = condor(put, call, rate);
-  } else {
-    if (legs.length !== 2) return fail(`a vertical has 2 legs, not ${legs.length}`);
-    const built = verticalFrom(candidate.strategy, 0);
-    if (typeof built === 'string') return fail(built);
-    rebuilt = built.candidate;
-  }
-  const credit = rebuilt.creditMid.toFixed(2);
-  if (!(rebuilt.creditMid > 0)) return fail(`no credit: the fresh mid credit is ${credit}`);
-  if (rebuilt.creditMid >= rebuilt.width) {
-    return fail(
-      `the fresh mid credit ${credit} is at or above the width ${rebuilt.width}: the quotes promise a riskless profit (bad data)`,
-    );
-  }
-  // Same legs, same builder: the id cannot differ unless the candidate was not built by this module.
-  if (rebuilt.id !== candidate.id) return fail(`rebuilt as ${rebuilt.id}, not ${candidate.id}`);
-  return { ok: true, candidate: rebuilt };
+export interface StrategyModule<K extends string = string> {
+  kind: K;
+  /** The trading rules' words, for alerts and reports: `bull put`. */
+  label: string;
+  /** Built by default (`universe.strategies`' default)? */
+  enabledByDefault: boolean;
+  /**
+   * Which sides of the chain the analysis quotes for it: out-of-the-money puts (strikes up to spot),
+   * out-of-the-money calls (from spot), and, with `atTheMoney`, both rights at the strikes around spot.
+   */
+  quotes: { puts: boolean; calls: boolean; atTheMoney?: boolean };
+  /** Every candidate of this kind the chain allows (no hard filter: the analysis filters and scores). */
+  build(chain: OptionChain, config: Config, ctx: BuildContext, verticals: VerticalSource): Candidate[];
+  /** `input.candidate` priced again from fresh quotes by the same builder, or why it cannot be. */
+  rebuild(input: RebuildInput): Candidate | string;
+  /** Trend fit 0–1 from the 20-day-return percentile `p` (0–100), `down` < `up` the configured bounds. */
+  trendFit(p: number, down: number, up: number): number;
+  /** True when these legs, all of one underlying and expiry, form this strategy. */
+  recognises(legs: readonly HeldOptionLeg[]): boolean;
+}
+
+/**
+ * Legs `at` and `at + 1` of fresh quotes as the vertical `strategy` (short then long), or why not:
+ * the rebuild of a spread and of each side of a condor.
+ */
+export function verticalFrom(input: RebuildInput, strategy: StrategyKind, at: number): VerticalInfo | string {
+  const { candidate, spot, years, dte, rate } = input;
+  const short = input.legs[at]!;
+  const long = input.legs[at + 1]!;
+  if (candidate.legs[at]!.action !== 'SELL' || candidate.legs[at + 1]!.action !== 'BUY')
+    return `${candidate.id}: legs ${at + 1}–${at + 2} are not a short and a long leg`;
+  const vol = quoteVol(short, spot, years, rate);
+  if (vol === undefined) return noVol(short);
+  const width = roundStrike(Math.abs(long.contract.strike - short.contract.strike));
+  return vertical(strategy, short, long, { spot, years, dte, rate, vol, width });
+}
+
+/** Why a short leg gives no POP: neither an IV nor a mid an IV can be implied from. */
+export const noVol = (short: OptionQuote) =>
+  `short ${short.contract.right}${short.contract.strike} has no IV and none can be implied from its mid ${mid(short).toFixed(2)}: no POP`;
+
+/** The short and the long leg of a held vertical of `right` (long put below, long call above), if it is one. */
+export function heldVertical(
+  legs: readonly HeldOptionLeg[],
+  right: Right,
+): { short: HeldOptionLeg; long: HeldOptionLeg } | undefined {
+  const side = legs.filter((l) => l.contract.right === right);
+  if (side.length !== 2) return undefined;
+  const short = side.find((l) => l.quantity < 0);
+  const long = side.find((l) => l.quantity > 0);
+  if (!short || !long || short.quantity !== -long.quantity) return undefined;
+  const outward =
+    right === 'P'
+      ? short.contract.strike > long.contract.strike
+      : short.contract.strike < long.contract.strike;
+  return outward ? { short, long } : undefined;
 }
