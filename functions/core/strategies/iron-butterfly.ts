@@ -137,6 +137,9 @@ export const ironButterfly: StrategyModule<'IRON_BUTTERFLY'> = {
     ];
     return butterfly({ shortPut, longPut, shortCall, longCall }, { spot, years, dte, rate });
   },
+  // Its shorts sit at the money: the default breach (spot beyond a short strike, |delta| ≥ 0.50) holds from
+  // the first minute, so rule 5 closes it only when spot leaves the profit zone (a breakeven).
+  breach: 'atBreakevens',
   // The condor's range fit: full inside [down, up], falling to zero at the extreme percentiles.
   trendFit: (p, down, up) => band(p, 0, down, up, 100),
   recognises(legs) {

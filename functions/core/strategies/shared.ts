@@ -272,6 +272,13 @@ export interface StrategyModule<K extends string = string> {
   rebuild(input: RebuildInput): Candidate | string;
   /** Trend fit 0–1 from the 20-day-return percentile `p` (0–100), `down` < `up` the configured bounds. */
   trendFit(p: number, down: number, up: number): number;
+  /**
+   * Rule 5 (short strike breached) for this kind when not the trading rules' default (spot beyond a short
+   * strike, or a short leg's |delta| at `exits.breachDelta`). `atBreakevens`: breached only when spot is
+   * beyond a short strike by more than the entry credit, with no delta test, for shorts at the money by
+   * design (which the default would close on the first monitor cycle).
+   */
+  breach?: 'atBreakevens';
   /** True when these legs, all of one underlying and expiry, form this strategy. */
   recognises(legs: readonly HeldOptionLeg[]): boolean;
 }
