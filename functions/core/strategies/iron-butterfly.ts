@@ -13,8 +13,8 @@ import type { Config } from '../config';
 import type { Candidate, OptionChain, OptionQuote } from '../types';
 import { findQuote, mid, yearsToExpiry } from '../chain';
 import { probabilityBetween } from '../pricing';
-import { band } from '../scoring';
-import { heldVertical, leg, noVol, quoteVol, quotesByExpiry, roundStrike } from './shared';
+import { ironCondor } from './iron-condor';
+import { heldPutAndCall, leg, noVol, quoteVol, quotesByExpiry, roundStrike } from './shared';
 import type { BuildContext, StrategyModule } from './shared';
 
 interface Wings {
@@ -141,15 +141,9 @@ export const ironButterfly: StrategyModule<'IRON_BUTTERFLY'> = {
   // the first minute, so rule 5 closes it only when spot leaves the profit zone (a breakeven).
   breach: 'atBreakevens',
   // The condor's range fit: full inside [down, up], falling to zero at the extreme percentiles.
-  trendFit: (p, down, up) => band(p, 0, down, up, 100),
+  trendFit: (p, down, up) => ironCondor.trendFit(p, down, up),
   recognises(legs) {
-    const put = heldVertical(legs, 'P');
-    const call = heldVertical(legs, 'C');
-    return (
-      put !== undefined &&
-      call !== undefined &&
-      Math.abs(put.short.quantity) === Math.abs(call.short.quantity) &&
-      put.short.contract.strike === call.short.contract.strike
-    );
+    const sides = heldPutAndCall(legs);
+    return sides !== undefined && sides.put.short.contract.strike === sides.call.short.contract.strike;
   },
 };

@@ -4,7 +4,7 @@ import type { Config } from '../config';
 import type { Candidate } from '../types';
 import { probabilityBetween } from '../pricing';
 import { band } from '../scoring';
-import { heldVertical, infoOf, verticalFrom } from './shared';
+import { heldPutAndCall, infoOf, verticalFrom } from './shared';
 import type { BuildContext, StrategyModule, VerticalInfo } from './shared';
 
 /**
@@ -121,14 +121,8 @@ export const ironCondor: StrategyModule<'IRON_CONDOR'> = {
   // to zero at the extreme percentiles (0 and 100), half marks halfway between the band edge and the extreme.
   trendFit: (p, down, up) => band(p, 0, down, up, 100),
   recognises(legs) {
-    const put = heldVertical(legs, 'P');
-    const call = heldVertical(legs, 'C');
-    return (
-      put !== undefined &&
-      call !== undefined &&
-      Math.abs(put.short.quantity) === Math.abs(call.short.quantity) &&
-      // Both shorts at one strike is an iron butterfly, not a condor.
-      put.short.contract.strike !== call.short.contract.strike
-    );
+    const sides = heldPutAndCall(legs);
+    // Both shorts at one strike is an iron butterfly, not a condor.
+    return sides !== undefined && sides.put.short.contract.strike !== sides.call.short.contract.strike;
   },
 };

@@ -303,6 +303,17 @@ export function verticalFrom(input: RebuildInput, strategy: StrategyKind, at: nu
 export const noVol = (short: OptionQuote) =>
   `short ${short.contract.right}${short.contract.strike} has no IV and none can be implied from its mid ${mid(short).toFixed(2)}: no POP`;
 
+/**
+ * A held put vertical and call vertical of the same size (the four legs of a condor or a butterfly),
+ * if the legs are that.
+ */
+export function heldPutAndCall(legs: readonly HeldOptionLeg[]) {
+  const put = heldVertical(legs, 'P');
+  const call = heldVertical(legs, 'C');
+  if (!put || !call || Math.abs(put.short.quantity) !== Math.abs(call.short.quantity)) return undefined;
+  return { put, call };
+}
+
 /** The short and the long leg of a held vertical of `right` (long put below, long call above), if it is one. */
 export function heldVertical(
   legs: readonly HeldOptionLeg[],
