@@ -285,6 +285,17 @@ describe('strategy registry', () => {
     );
   });
 
+  it('a kind no module registers (a record from another version) gets a clear refusal, not a crash', () => {
+    const [fly] = buildIronButterflies(handChain(SPOT, HAND), config({ widths: [10] }), ctx);
+    const alien = { ...fly!, strategy: 'JADE_LIZARD' as never };
+    const fresh = { underlyingPrice: SPOT, legs: fly!.legs.map((l) => l.quote) };
+    expect(rebuildCandidate(alien, fresh, config(), ctx)).toEqual({
+      ok: false,
+      reason: 'no strategy module builds JADE_LIZARD',
+    });
+    expect(describeSpread('SPY', 'JADE_LIZARD' as never, EXPIRY, [])).toBe(`SPY JADE_LIZARD ${EXPIRY} `);
+  });
+
   it('kinds and labels are unique', () => {
     expect(new Set(STRATEGIES.map((s) => s.kind)).size).toBe(STRATEGIES.length);
     expect(new Set(STRATEGIES.map((s) => s.label)).size).toBe(STRATEGIES.length);

@@ -6,7 +6,7 @@ import type { Candidate, OptionChain, OptionContract, OptionQuote } from '../typ
 import { daysToExpiry, yearsToExpiry } from '../chain';
 import { buildBearCalls } from './bear-call';
 import { buildBullPuts } from './bull-put';
-import { STRATEGIES, strategyOf } from './registry';
+import { STRATEGIES } from './registry';
 import type { BuildContext, VerticalSource } from './shared';
 
 export { buildBullPuts } from './bull-put';
@@ -81,7 +81,9 @@ export function rebuildCandidate(
   const rate = config.universe.riskFreeRate;
   const years = yearsToExpiry(ctx.now, candidate.expiry);
   const dte = daysToExpiry(ctx.tradeDate, candidate.expiry);
-  const rebuilt = strategyOf(candidate.strategy).rebuild({
+  const strategy = STRATEGIES.find((s) => s.kind === candidate.strategy);
+  if (!strategy) return fail(`no strategy module builds ${String(candidate.strategy)}`);
+  const rebuilt = strategy.rebuild({
     candidate,
     legs: fresh.legs,
     spot,

@@ -32,8 +32,11 @@ export function strategyOf(kind: StrategyKind): StrategyModule<StrategyKind> {
   return found as StrategyModule<StrategyKind>;
 }
 
-/** The trading rules' words for `kind`: `iron condor`. */
-export const strategyLabel = (kind: StrategyKind): string => strategyOf(kind).label;
+/**
+ * The trading rules' words for `kind`: `iron condor`. A kind no module registers (a record written by
+ * another version) is named by itself: an alert must never fail for a name.
+ */
+export const strategyLabel = (kind: StrategyKind): string => byKind.get(kind)?.label ?? String(kind);
 
 /** The sides of the chain the analysis quotes for `kinds` (see `StrategyModule.quotes`). */
 export function quoteSides(kinds: readonly StrategyKind[]): {
