@@ -2,6 +2,7 @@
 // Messages name the position and the numbers, never a stack trace (trading rules, "Alerts").
 import type { Config } from './config';
 import type { AlertSeverity, IsoDate, Right, StrategyKind, StrategyPosition } from './types';
+import { strategyLabel } from './strategies/registry';
 
 export interface Alert {
   /** `subject#rule#SEVERITY` (see `alertKey`): the alert's identity as the trading rules define it. */
@@ -125,12 +126,6 @@ export function usd(amount: number): string {
   return `${sign}$${grouped}.${(cents % 100).toString().padStart(2, '0')}`;
 }
 
-const STRATEGY_NAMES: Record<StrategyKind, string> = {
-  BULL_PUT: 'bull put',
-  BEAR_CALL: 'bear call',
-  IRON_CONDOR: 'iron condor',
-};
-
 export interface SpreadLegView {
   right: Right;
   strike: number;
@@ -156,7 +151,7 @@ export function describeSpread(
   legs: readonly SpreadLegView[],
   quantity?: number,
 ): string {
-  const base = `${symbol} ${STRATEGY_NAMES[strategy]} ${expiry} ${strikesLabel(legs)}`;
+  const base = `${symbol} ${strategyLabel(strategy)} ${expiry} ${strikesLabel(legs)}`;
   return quantity === undefined ? base : `${base} ×${quantity}`;
 }
 

@@ -2,6 +2,7 @@
 // every read; the README's config reference is generated from the descriptions here.
 import { z } from 'zod';
 import { NYSE_EARLY_CLOSES, NYSE_HOLIDAYS } from './nyse-calendar';
+import { DEFAULT_STRATEGIES, STRATEGY_KINDS } from './strategies/registry';
 
 const pct = (description: string, dflt: number, max = 100) =>
   z.number().min(0).max(max).default(dflt).describe(description);
@@ -61,9 +62,9 @@ export const universeSchema = z
       .default(['SPY', 'QQQ', 'IWM'])
       .describe('underlyings to trade'),
     strategies: z
-      .array(z.enum(['BULL_PUT', 'BEAR_CALL', 'IRON_CONDOR']))
+      .array(z.enum(STRATEGY_KINDS))
       .min(1)
-      .default(['BULL_PUT', 'BEAR_CALL', 'IRON_CONDOR'])
+      .default(DEFAULT_STRATEGIES)
       .describe('strategies the analysis builds'),
     widths: z
       .array(z.number().positive().max(100))

@@ -13,6 +13,7 @@ import type { IvSource } from './model-price';
 import { legQuoteProblem, unrealisedPnl } from './pnl';
 import type { QuoteMap, UnrealisedPnl } from './pnl';
 import { bsGreeks } from './pricing';
+import { STRATEGIES } from './strategies/registry';
 import type {
   AlertSeverity,
   IsoDate,
@@ -70,7 +71,7 @@ export const RULES: readonly RuleInfo[] = [
     name: 'short strike breached',
     action: 'CLOSE',
     urgent: true,
-    default: 'spot beyond a short strike, or short |delta| ≥ 0.50',
+    default: 'spot beyond a short strike, or short |delta| ≥ 0.50 (iron butterfly: beyond a breakeven)',
   },
   {
     number: 6,
@@ -223,7 +224,7 @@ interface LegView extends ShortLegState {
   intrinsic: number;
   /** |spot − strike| as % of spot. */
   distancePct: number;
-  /** A short leg with spot beyond its strike (below a put, above a call). */
+  /** A short leg with spot beyond its strike (below a put, above a call); iron butterfly: its breakeven. */
   breached: boolean;
 }
 
@@ -277,8 +278,10 @@ function judge(input: DecisionInput): Decision {
   const daysInTrade = calendarDaysBetween(nyDate(position.openedAt), clock.tradeDate);
   const years = Math.max(0, yearsToExpiry(clock.now, position.expiry));
   const rate = config.universe.riskFreeRate;
+  const atBreakevens = breachesAtBreakevens(position);
+  const breachMargin = atBreakevens ? position.entryCredit : 0;
   const legs = position.legs.map((leg) =>
-    viewLeg(leg, input.quotes.get(legKey(leg.contract))!, spot, years, rate),
+    viewLeg(leg, input.quotes.get(legKey(leg.contract))!, spot, years, rate, breachMargin),
   );
   const shorts = legs.filter((l) => l.short);
 
@@ -367,10 +370,10 @@ function judge(input: DecisionInput): Decision {
     assignmentExtrinsicUsd: exits.assignmentExtrinsicUsd,
   });
   const isBreached = (l: LegView) =>
-    l.breached || (l.delta !== undefined && Math.abs(l.delta) >= exits.breachDelta);
+    l.breached || (!atBreakevens && l.delta !== undefined && Math.abs(l.delta) >= exits.breachDelta);
   const describeBreach = (l: LegView) =>
     l.breached
-      ? `spot ${fmt(spot)} beyond ${l.name}`
+      ? `spot ${fmt(spot)} beyond ${breachText(l.leg, breachMargin)}`
       : `${l.name} |delta| ${fmt(Math.abs(l.delta!))} ≥ ${exits.breachDelta}`;
   const breached = shorts.filter(isBreached);
 
@@ -673,10 +676,10 @@ function closeOnModel(
 ): { decision: Decision } | { danger: string | undefined } {
   const { position, clock, config } = input;
   const spot = input.underlying!.price;
+  const breachMargin = breachesAtBreakevens(position) ? position.entryCredit : 0;
   const spotBreach = position.legs
-    .filter((l) => l.quantity < 0)
-    .filter((l) => (l.contract.right === 'P' ? spot < l.contract.strike : spot > l.contract.strike))
-    .map((l) => `spot ${fmt(spot)} beyond ${legName(l)}`);
+    .filter((l) => l.quantity < 0 && beyondBreach(l, spot, breachMargin))
+    .map((l) => `spot ${fmt(spot)} beyond ${breachText(l, breachMargin)}`);
   const freshness = { now: clock.now, maxAgeSeconds: config.filters.maxQuoteAgeSeconds };
   const sources = [...input.quotes.values(), ...(input.nearbyQuotes ?? [])];
   const legs: ModelledLeg[] = [];
@@ -757,7 +760,31 @@ function closeOnModel(
   };
 }
 
-function viewLeg(leg: PositionLeg, quote: OptionQuote, spot: number, years: number, rate: number): LegView {
+/** Rule 5 per the position's strategy module: at the breakevens (iron butterfly) or the short strikes. */
+function breachesAtBreakevens(position: StrategyPosition): boolean {
+  return STRATEGIES.find((s) => s.kind === position.strategy)?.breach === 'atBreakevens';
+}
+
+/** Spot beyond a short leg's strike by more than `margin` per share (0: beyond the strike itself). */
+function beyondBreach(leg: PositionLeg, spot: number, margin: number): boolean {
+  const { strike, right } = leg.contract;
+  return right === 'P' ? spot < strike - margin : spot > strike + margin;
+}
+
+function breachText(leg: PositionLeg, margin: number): string {
+  if (margin === 0) return legName(leg);
+  const level = leg.contract.right === 'P' ? leg.contract.strike - margin : leg.contract.strike + margin;
+  return `the breakeven ${fmt(level)} of ${legName(leg)}`;
+}
+
+function viewLeg(
+  leg: PositionLeg,
+  quote: OptionQuote,
+  spot: number,
+  years: number,
+  rate: number,
+  breachMargin: number,
+): LegView {
   const { strike, right } = leg.contract;
   const short = leg.quantity < 0;
   const legMid = mid(quote);
@@ -775,7 +802,7 @@ function viewLeg(leg: PositionLeg, quote: OptionQuote, spot: number, years: numb
     extrinsic: legMid - intrinsic,
     itm: beyond,
     distancePct: (Math.abs(spot - strike) / spot) * 100,
-    breached: short && beyond,
+    breached: short && beyondBreach(leg, spot, breachMargin),
   };
 }
 

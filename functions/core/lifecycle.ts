@@ -5,7 +5,8 @@ import type { OrderIntent, OrderIntentLeg } from './intents';
 import { comboOrderFor } from './orders';
 import type { ComboLeg, ComboPurpose, SpreadLeg } from './orders';
 import { positionMultiplier, realisedPnl } from './pnl';
-import type { OptionContract, Right, StrategyKind, StrategyPosition } from './types';
+import { recogniseStrategy } from './strategies/registry';
+import type { OptionContract, Right, StrategyPosition } from './types';
 
 export interface FillSummary {
   /** Contracts (spreads or condors) filled. */
@@ -118,26 +119,8 @@ export interface HeldLeg {
 
 /** A strategy position from option legs found at IB, when they form one of our strategies. */
 export function externalPosition(legs: HeldLeg[], openedAt: number): StrategyPosition | undefined {
-  const puts = legs.filter((l) => l.contract.right === 'P');
-  const calls = legs.filter((l) => l.contract.right === 'C');
-  const vertical = (side: typeof legs, right: 'P' | 'C') => {
-    if (side.length !== 2) return false;
-    const short = side.find((l) => l.quantity < 0);
-    const long = side.find((l) => l.quantity > 0);
-    if (!short || !long || short.quantity !== -long.quantity) return false;
-    return right === 'P'
-      ? short.contract.strike > long.contract.strike
-      : short.contract.strike < long.contract.strike;
-  };
-  let strategy: StrategyKind | undefined;
-  if (calls.length === 0 && vertical(puts, 'P')) strategy = 'BULL_PUT';
-  else if (puts.length === 0 && vertical(calls, 'C')) strategy = 'BEAR_CALL';
-  else if (
-    vertical(puts, 'P') &&
-    vertical(calls, 'C') &&
-    Math.abs(puts[0]!.quantity) === Math.abs(calls[0]!.quantity)
-  )
-    strategy = 'IRON_CONDOR';
+  // Each strategy module recognises its own legs (strategies/registry.ts).
+  const strategy = recogniseStrategy(legs);
   if (!strategy) return undefined;
   const quantity = Math.abs(legs[0]!.quantity);
   const multiplier = legs[0]!.contract.multiplier;

@@ -5,6 +5,7 @@ import type { Candidate, MarketContext, OptionQuote, ScoreBreakdown, ScoredCandi
 import { spreadPct } from './chain';
 import { hardFilterReasons, type FilterContext } from './filters';
 import { bsGreeks } from './pricing';
+import { strategyOf } from './strategies/registry';
 
 /** Points per factor, in the order of the trading rules' table. */
 export const FACTOR_POINTS: Readonly<ScoreBreakdown> = {
@@ -94,11 +95,8 @@ function shortAbsDelta(q: OptionQuote, candidate: Candidate, config: Config): nu
 }
 
 /**
- * Trend fit, 0–1, from the 20-day-return percentile p (0–100) with down < up the configured bounds.
- * Bull put: full at p ≥ up (uptrend), zero at p ≤ down (downtrend), linear between, so a flat market
- * earns half marks. Bear call is the mirror image. Iron condor: full in the range [down, up]; its
- * "opposite trend" is a strong trend either way, so it falls linearly to zero at the extreme
- * percentiles (0 and 100), reaching half marks halfway between the band edge and the extreme.
+ * Trend fit, 0–1, from the 20-day-return percentile p (0–100) with down < up the configured bounds:
+ * each strategy module says what fits it (bull put an uptrend, bear call a downtrend, condor a range).
  */
 export function trendFitFraction(
   strategy: Candidate['strategy'],
@@ -106,14 +104,7 @@ export function trendFitFraction(
   down: number,
   up: number,
 ): number {
-  switch (strategy) {
-    case 'BULL_PUT':
-      return ramp(p, down, up);
-    case 'BEAR_CALL':
-      return ramp(p, up, down);
-    case 'IRON_CONDOR':
-      return band(p, 0, down, up, 100);
-  }
+  return strategyOf(strategy).trendFit(p, down, up);
 }
 
 /** Scores one candidate per the trading rules' table; a factor with missing input scores zero with a note. */

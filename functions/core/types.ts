@@ -3,7 +3,9 @@
 
 export type Right = 'C' | 'P';
 export type Side = 'BUY' | 'SELL';
-export type StrategyKind = 'BULL_PUT' | 'BEAR_CALL' | 'IRON_CONDOR';
+// One module per kind in strategies/; the kinds are the registered modules' (strategies/registry.ts).
+export type { StrategyKind } from './strategies/registry';
+import type { StrategyKind } from './strategies/registry';
 
 /** Calendar date in New York, `YYYY-MM-DD`. */
 export type IsoDate = string;

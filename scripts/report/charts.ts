@@ -11,6 +11,7 @@
 import { nyParts } from '../../functions/core/calendar';
 import { intrinsicValue } from '../../functions/core/pricing';
 import { FACTOR_POINTS } from '../../functions/core/scoring';
+import { STRATEGIES } from '../../functions/core/strategies';
 import type { AlertSeverity, ScoreBreakdown } from '../../functions/core/types';
 import type { CandidateView, EquityPoint, PositionView } from './summary';
 
@@ -219,8 +220,9 @@ function polyline(points: readonly [number, number][], color: string, attrs = ''
   return `<polyline points="${points.map(([x, y]) => `${px(x)},${px(y)}`).join(' ')}" fill="none" stroke="${color}" stroke-width="2" stroke-linejoin="round" ${attrs}/>`;
 }
 
-/** "IRON_CONDOR" → "iron condor": the trading rules' words. */
-export const strategyName = (strategy: string) => strategy.toLowerCase().replaceAll('_', ' ');
+/** "IRON_CONDOR" → "iron condor": the strategy module's label (a kind no module knows: its words in lower case). */
+export const strategyName = (strategy: string) =>
+  STRATEGIES.find((s) => s.kind === strategy)?.label ?? strategy.toLowerCase().replaceAll('_', ' ');
 
 /** "2026-06-01" → "06-01": the year is in the header, the month and day fit under a column. */
 const shortDate = (date: string) => (/^\d{4}-\d{2}-\d{2}$/.test(date) ? date.slice(5) : date);

@@ -298,6 +298,54 @@ describe('rule 5: short strike breached', () => {
   });
 });
 
+// Iron butterfly P600/590 C600/610 × 1 for 7.00 (both shorts at the money by design), spot 601.9:
+// close cost (9.50 − 6.50) + (11.00 − 8.00) = 6.00, 14% captured. The short call is beyond its strike
+// and its |delta| is 0.54, which would breach any condor; the butterfly is breached at its breakevens.
+const BUTTERFLY: LegSpec[] = [
+  { right: 'P', strike: 600, quantity: -1, bid: 9.4, ask: 9.6, delta: -0.46 },
+  { right: 'P', strike: 590, quantity: 1, bid: 6.4, ask: 6.6, delta: -0.33 },
+  { right: 'C', strike: 600, quantity: -1, bid: 10.9, ask: 11.1, delta: 0.54 },
+  { right: 'C', strike: 610, quantity: 1, bid: 7.9, ask: 8.1, delta: 0.4 },
+];
+const butterfly = (s: Scenario = {}) =>
+  run({
+    legs: BUTTERFLY,
+    spot: 601.9,
+    ...s,
+    position: { strategy: 'IRON_BUTTERFLY', entryCredit: 7, width: 10, ...s.position },
+  });
+
+describe('rule 5 for an iron butterfly: breached beyond a breakeven (600 ∓ 7.00), no delta test', () => {
+  it('holds with spot past a short strike and a short |delta| above 0.50, inside the breakevens', () => {
+    const d = butterfly();
+    expect(d).toMatchObject({ action: 'HOLD', rule: 0 });
+    expect(butterfly({ spot: 606.9 }).rule).toBe(0);
+    expect(butterfly({ spot: 593.1 }).rule).toBe(0);
+  });
+
+  it('closes, urgent, once spot is beyond a breakeven, naming it', () => {
+    const below = butterfly({ spot: 592.5 });
+    expect(below).toMatchObject({ action: 'CLOSE', rule: 5, urgent: true });
+    expect(below.reason).toContain('spot 592.50 beyond the breakeven 593.00 of shortP600');
+    const above = butterfly({ spot: 607.5 });
+    expect(above).toMatchObject({ action: 'CLOSE', rule: 5 });
+    expect(above.reason).toContain('spot 607.50 beyond the breakeven 607.00 of shortC600');
+  });
+
+  it('under the data guard, a short strike behind spot is no danger; a breakeven behind it is', () => {
+    // The long call's quote has no ask: the guard holds unless the position is in danger, and then
+    // closes on the model price of that wing.
+    const noAsk = { 3: { ask: Number.NaN } };
+    const inside = butterfly({ leg: noAsk });
+    expect(inside).toMatchObject({ action: 'HOLD', rule: 1 });
+    expect(inside.inputs.inDanger).toBeUndefined();
+    expect(inside.modelled).toBeUndefined();
+    const outside = butterfly({ leg: noAsk, spot: 592.5 });
+    expect(outside).toMatchObject({ action: 'CLOSE', rule: 5 });
+    expect(outside.inputs.modelPriced).toBe(true);
+  });
+});
+
 describe('rule 6: assignment risk', () => {
   const ctx = { tradeDate: TODAY, expiry: EXPIRY, assignmentExtrinsicUsd: 0.05 };
   const itmCall = { name: 'shortC620', right: 'C' as const, itm: true, extrinsic: 0.3 };

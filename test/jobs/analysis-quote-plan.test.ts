@@ -4,7 +4,7 @@
 // full of them; it now quotes the best expiry's middle strikes.
 import { describe, expect, it } from 'vitest';
 import { daysToExpiry } from '../../functions/core/chain';
-import { parseConfig } from '../../functions/core/config';
+import { parseConfig, type ConfigInput } from '../../functions/core/config';
 import { planQuotes } from '../../functions/jobs/strategy-analysis/run';
 import { addDays, TRADE_DATE } from '../core/fixtures/chain';
 
@@ -66,6 +66,32 @@ describe('planQuotes', () => {
       expect(perExpiry.get(expiry)).toBe(wholeWindow.contracts.filter((c) => c.expiry === expiry).length);
     }
     expect(plan.contracts.length).toBeLessThanOrEqual(600);
+  });
+
+  it('quotes the sides the enabled strategy modules ask for; the iron butterfly both rights at the money', () => {
+    // Spot 600.40 between the listed 600 and 601: an out-of-the-money window stops at 600 (puts) and
+    // starts at 601 (calls); a butterfly may short either strike, so it needs P601 and C600 as well.
+    const between = 600.4;
+    const keysOf = (strategies: ConfigInput['universe']) =>
+      new Set(
+        planQuotes(chain, between, vol, TRADE_DATE, parseConfig({ universe: strategies }), 100_000)
+          .contracts.filter((c) => c.expiry === bestExpiry)
+          .map((c) => `${c.right}${c.strike}`),
+      );
+    const defaults = keysOf({});
+    expect([defaults.has('P600'), defaults.has('P601'), defaults.has('C600'), defaults.has('C601')]).toEqual([
+      true,
+      false,
+      false,
+      true,
+    ]);
+    const fly = keysOf({ strategies: ['IRON_BUTTERFLY'] });
+    for (const k of ['P600', 'P601', 'C600', 'C601']) expect(fly.has(k)).toBe(true);
+    // Only the strikes at the money are added: the rest of the window is the condor's.
+    expect(fly.size).toBe(defaults.size + 2);
+    const putsOnly = keysOf({ strategies: ['BULL_PUT'] });
+    expect([...putsOnly].every((k) => k.startsWith('P'))).toBe(true);
+    expect(putsOnly.size).toBeGreaterThan(0);
   });
 
   it('no expiry inside the DTE window still plans nothing', () => {

@@ -21,7 +21,7 @@ import { nextExDividend } from '../../core/decision';
 import { historicalVolatility, ivRank, trendPercentile } from '../../core/market-context';
 import { normCdf } from '../../core/pricing';
 import { evaluateCandidates, isEligible, rankCandidates, selectForExecution } from '../../core/scoring';
-import { buildCandidates } from '../../core/strategies';
+import { buildCandidates, quoteSides } from '../../core/strategies';
 import type {
   Candidate,
   IsoDate,
@@ -74,8 +74,16 @@ export function planQuotes(
   maxQuotes: number,
 ): QuotePlan {
   const { minDte, maxDte, shortDeltaMin, widths, strategies } = config.universe;
-  const wantPuts = strategies.includes('BULL_PUT') || strategies.includes('IRON_CONDOR');
-  const wantCalls = strategies.includes('BEAR_CALL') || strategies.includes('IRON_CONDOR');
+  // Each enabled strategy module says which sides of the chain it needs.
+  const sides = quoteSides(strategies);
+  const wantPuts = sides.puts;
+  const wantCalls = sides.calls;
+  // At the money (iron butterfly): both rights at the strikes either side of spot, so the short put and
+  // call can share one strike whichever side of spot it lies.
+  const above = chain.strikes.filter((k) => k >= spot);
+  const below = chain.strikes.filter((k) => k <= spot);
+  const putsUpTo = sides.atTheMoney && above.length > 0 ? Math.min(...above) : spot;
+  const callsFrom = sides.atTheMoney && below.length > 0 ? Math.max(...below) : spot;
   const maxWidth = Math.max(...widths);
   const z = inverseNormal(1 - shortDeltaMin) * 1.25;
   const sweetSpot = (config.scoring.dteFullMin + config.scoring.dteFullMax) / 2;
@@ -93,8 +101,8 @@ export function planQuotes(
     const calls: OptionContract[] = [];
     for (const strike of chain.strikes) {
       const base = { symbol: chain.symbol, expiry, strike, multiplier: chain.multiplier };
-      if (wantPuts && strike >= lowest && strike <= spot) puts.push({ ...base, right: 'P' });
-      if (wantCalls && strike <= highest && strike >= spot) calls.push({ ...base, right: 'C' });
+      if (wantPuts && strike >= lowest && strike <= putsUpTo) puts.push({ ...base, right: 'P' });
+      if (wantCalls && strike <= highest && strike >= callsFrom) calls.push({ ...base, right: 'C' });
     }
     if (contracts.length + puts.length + calls.length <= maxQuotes) {
       expiries.push(expiry);
