@@ -9,7 +9,7 @@ import type { IsoDate } from '../../functions/core/types';
 import { scheduledEvent } from '../local/stack';
 import type { LocalStack } from '../local/stack';
 import type { Expectation } from '../report/summary';
-import type { Scenario, ScenarioContext } from '../start';
+import type { Scenario, ScenarioContext } from './index';
 import { expiryOutcome, moveUnderlyingTo, openSpreadThroughBridge } from './expiring-spreads';
 import type { ExpiryOutcome, ExpiryStack } from './expiring-spreads';
 

@@ -12,7 +12,7 @@ import { scheduledEvent } from '../local/stack';
 import type { LocalStack, PublishedAlert } from '../local/stack';
 import { hhmm } from '../report/summary';
 import type { Expectation, RunRecord } from '../report/summary';
-import type { Scenario, ScenarioContext } from '../start';
+import type { Scenario, ScenarioContext } from './index';
 
 /** The Sunday before a trading day (the weekend the weekly login falls on). */
 export function sundayBefore(date: IsoDate): IsoDate {
