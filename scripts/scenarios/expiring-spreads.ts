@@ -14,6 +14,7 @@ import type { IsoDate, RealisedKind } from '../../functions/core/types';
 import type { SettlementRecord } from '../../gateway-container/simulator/engine/index';
 import type { SimContract, SimOrderState } from '../../gateway-container/simulator/engine-api';
 import type { Simulator } from '../../gateway-container/simulator/index';
+import type { LocalStack } from '../local/stack';
 
 /** The parts of a running stack (the local stack or the jobs' test stack) this module uses. */
 export interface ExpiryStack {
@@ -21,6 +22,16 @@ export interface ExpiryStack {
   stores: Stores;
   bridge(priority: number): BridgeClient;
   now(): number;
+}
+
+/** The local stack as an ExpiryStack (the jobs' test stack builds its own). */
+export function expiryStackOf(stack: LocalStack): ExpiryStack {
+  return {
+    simulator: stack.simulator,
+    stores: stack.stores,
+    bridge: (priority) => stack.context.bridge(priority),
+    now: () => stack.clock.now(),
+  };
 }
 
 /** execute-strategies' bridge priority: the opening order goes out as the job's would. */
@@ -37,6 +48,8 @@ export interface SpreadToOpen {
   /** How far out of the money the short strikes sit, % of spot (puts below, calls above). */
   shortOtmPct: number;
   width: number;
+  /** The intent's reason; default: held to its expiry (expiry-week). */
+  reason?: string;
 }
 
 export interface OpenedSpread {
@@ -120,7 +133,9 @@ export async function openSpreadThroughBridge(
       quantity: 1,
       limitPrice,
       dryRun: false,
-      reason: `scenario expiry-week: a ${spread.symbol} ${spread.strategy} held to its ${isoOf(spread.expiry)} expiry`,
+      reason:
+        spread.reason ??
+        `scenario expiry-week: a ${spread.symbol} ${spread.strategy} held to its ${isoOf(spread.expiry)} expiry`,
       createdBy: 'scenario',
     },
     stack.now(),

@@ -7,11 +7,10 @@ import { intentKey } from '../../functions/core/orders';
 import type { Stores } from '../../functions/adapters/ports';
 import type { IsoDate } from '../../functions/core/types';
 import { scheduledEvent } from '../local/stack';
-import type { LocalStack } from '../local/stack';
 import type { Expectation } from '../report/summary';
 import type { Scenario, ScenarioContext } from './index';
-import { expiryOutcome, moveUnderlyingTo, openSpreadThroughBridge } from './expiring-spreads';
-import type { ExpiryOutcome, ExpiryStack } from './expiring-spreads';
+import { expiryOutcome, expiryStackOf, moveUnderlyingTo, openSpreadThroughBridge } from './expiring-spreads';
+import type { ExpiryOutcome } from './expiring-spreads';
 
 /** The Monday the scenario starts on by default: the week of the July 2026 monthly expiry (Fri 07-17). */
 export const EXPIRY_WEEK_DATE: IsoDate = '2026-07-13';
@@ -44,15 +43,6 @@ export async function monitorBackOn(stores: Stores, now: number): Promise<void> 
   await stores.config.saveSection('jobs', { monitor: true }, { now });
 }
 
-function expiryStack(stack: LocalStack): ExpiryStack {
-  return {
-    simulator: stack.simulator,
-    stores: stack.stores,
-    bridge: (priority) => stack.context.bridge(priority),
-    now: () => stack.clock.now(),
-  };
-}
-
 /** The run's expiration day: its fifth trading day (the Friday of a Monday start's week). */
 function expiryDayOf(date: IsoDate): IsoDate {
   let day = date;
@@ -78,7 +68,7 @@ async function openTheDayBefore(ctx: ScenarioContext): Promise<void> {
   }
   const tradeDate = previousTradingDay(ctx.date, calendar());
   for (const s of SPREADS) {
-    const opened = await openSpreadThroughBridge(expiryStack(stack), {
+    const opened = await openSpreadThroughBridge(expiryStackOf(stack), {
       ...s,
       expiry,
       tradeDate,
@@ -103,7 +93,7 @@ async function shortPutsInTheMoney(ctx: ScenarioContext): Promise<void> {
       continue;
     }
     const target = shortPut.contract.strike - WIDTH / 2;
-    const pct = moveUnderlyingTo(expiryStack(ctx.stack), position.symbol, target);
+    const pct = moveUnderlyingTo(expiryStackOf(ctx.stack), position.symbol, target);
     ctx.log(
       `        ${position.symbol} ${pct.toFixed(2)}% to ${target}: P${shortPut.contract.strike} in the money`,
     );
@@ -192,7 +182,7 @@ export const expiryWeek: Scenario = {
   check: async (_summary, ctx, days) => {
     const expectations: Expectation[] = [];
     for (const key of keysOf(ctx.date)) {
-      expectations.push(...positionChecks(key, await expiryOutcome(expiryStack(ctx.stack), key)));
+      expectations.push(...positionChecks(key, await expiryOutcome(expiryStackOf(ctx.stack), key)));
     }
     const titles = days.flatMap((d) => d.alerts.filter((a) => a.severity === 'CRITICAL').map((a) => a.title));
     const assignedAlerts = titles.filter((t) => t.startsWith('ASSIGNED:'));

@@ -8,7 +8,7 @@ import type { JobName } from '../../functions/core/config';
 import type { IsoDate } from '../../functions/core/types';
 import { scheduledEvent } from '../local/stack';
 import type { LocalStack, LocalStackOptions } from '../local/stack';
-import { brokerCashOf } from './expiring-spreads';
+import { brokerCashOf, expiryStackOf, openSpreadThroughBridge } from './expiring-spreads';
 import { expiryWeek } from './expiry-week';
 import { loginNeverApproved, weeklyLogin } from './weekly-login';
 import { hhmm } from '../report/summary';
@@ -179,67 +179,24 @@ const EARLY_ASSIGNMENT_SUBJECT = 'scenario-early-assignment';
  */
 async function openAndAssignTheDayBefore(ctx: ScenarioContext): Promise<string> {
   const { stack } = ctx;
-  const engine = stack.simulator.engine;
   const calendar = parseConfig({}).calendar;
   const dayBefore = previousTradingDay(ctx.date, calendar);
-  const stock = engine.findContracts({ symbol: 'IWM', secType: 'STK' })[0]!;
-  const spot = engine.quote(stock.conId)!.last!;
-  const params = engine.optionParams('IWM')[0]!;
+  const params = stack.simulator.engine.optionParams('IWM')[0]!;
   const expiry = params.expirations.find((e) => e >= addDays(dayBefore, 30).replaceAll('-', ''))!;
-  const put = (strike: number) =>
-    engine.findContracts({ symbol: 'IWM', secType: 'OPT', lastTradeDate: expiry, strike, right: 'P' })[0];
-  const shortStrike = [...params.strikes]
-    .sort((a, b) => Math.abs(a - spot * 1.02) - Math.abs(b - spot * 1.02))
-    .find((k) => put(k) && put(k - 5))!;
-  const contract = (strike: number) => ({
-    symbol: 'IWM',
-    expiry: `${expiry.slice(0, 4)}-${expiry.slice(4, 6)}-${expiry.slice(6)}`,
-    strike,
-    right: 'P' as const,
-    conId: put(strike)!.conId,
-    multiplier: 100,
-  });
-  const key = intentKey({ tradeDate: dayBefore, subjectId: EARLY_ASSIGNMENT_SUBJECT, purpose: 'OPEN' });
   // Priced at the spread's natural credit (short bid − long ask): marketable, so it fills at once, and
   // inside the bridge's price band (a token credit far below natural would be refused there).
-  const natural =
-    engine.quote(put(shortStrike)!.conId)!.bid! - engine.quote(put(shortStrike - 5)!.conId)!.ask!;
-  const limitPrice = Math.floor(natural * 100) / 100;
-  const legs = [
-    { contract: contract(shortStrike), action: 'SELL' as const, ratio: 1 },
-    { contract: contract(shortStrike - 5), action: 'BUY' as const, ratio: 1 },
-  ];
-  await stack.stores.intents.create(
-    {
-      intentKey: key,
-      tradeDate: dayBefore,
-      purpose: 'OPEN',
-      strategy: 'BULL_PUT',
-      symbol: 'IWM',
-      positionId: key,
-      legs,
-      action: 'SELL',
-      quantity: 1,
-      limitPrice,
-      dryRun: false,
-      reason: 'scenario early-assignment: an IWM bull put opened the day before, its short 2% in the money',
-      createdBy: 'scenario',
-    },
-    stack.clock.now(),
-  );
-  await stack.context.bridge(26).placeOrder({
-    orderRef: key,
-    legs: legs.map((l) => ({
-      conId: l.contract.conId,
-      action: l.action === 'SELL' ? 'BUY' : 'SELL',
-      ratio: 1,
-    })),
-    action: 'SELL',
-    quantity: 1,
-    orderType: 'LMT',
-    limitPrice,
-    tif: 'DAY',
+  const { key, shortPut } = await openSpreadThroughBridge(expiryStackOf(stack), {
+    strategy: 'BULL_PUT',
+    symbol: 'IWM',
+    expiry,
+    tradeDate: dayBefore,
+    subjectId: EARLY_ASSIGNMENT_SUBJECT,
+    // −2% out of the money: the short put 2% in the money.
+    shortOtmPct: -2,
+    width: 5,
+    reason: 'scenario early-assignment: an IWM bull put opened the day before, its short 2% in the money',
   });
+  const shortStrike = shortPut.strike;
   stack.clock.advanceTo(stack.clock.now() + 60_000);
   await stack.invoke('position-sync', scheduledEvent(stack.clock.now()));
   // OCC assigns after the close; IB shows it the next morning.
