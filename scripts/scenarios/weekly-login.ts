@@ -58,13 +58,12 @@ async function weeklyLoginSunday(
   const last = approveAfterMinutes === undefined ? 30 : Math.ceil((approveAfterMinutes + 5) / 10) * 10;
   for (let minutes = 0; minutes <= last; minutes += 10) {
     const time = minutesAfter(LOGIN_TIME, minutes);
+    // The approval comes between two checks; the checks after it find IB logged in again.
     if (
       approveAfterMinutes !== undefined &&
       minutes > approveAfterMinutes &&
-      !stack.simulator.faults.state().loginPending
+      stack.simulator.faults.state().loginPending
     ) {
-      await stack.bridge.ready(20_000);
-    } else if (approveAfterMinutes !== undefined && minutes > approveAfterMinutes) {
       const approvedAt = minutesAfter(LOGIN_TIME, approveAfterMinutes);
       stack.clock.advanceTo(at(approvedAt));
       log(`${sunday} ${approvedAt}  scenario: the trader approves the IBKR Mobile notification`);
