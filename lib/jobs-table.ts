@@ -1,7 +1,7 @@
 // The one list of Lambda jobs: what the stack deploys, how each is scheduled, and how hard a failed run is
 // retried. The times, days and priorities come from functions/core/schedule.ts (runtime-safe data the
 // health check's watchman reads too), so there is one copy; the README's job table mirrors it by hand.
-import { JOB_NAMES, type JobName } from '../functions/core/config';
+import type { JobName } from '../functions/core/config';
 import { JOB_TIMINGS } from '../functions/core/schedule';
 import type { JobSchedule } from '../functions/core/schedule';
 
@@ -213,13 +213,3 @@ export const JOBS: readonly JobSpec[] = [
     writes: ['positions'],
   },
 ];
-
-/**
- * The jobs whose handler entry exists in the repository and is deployed. NodejsFunction bundles the
- * entry at synth, so a job listed above whose handler is not written yet would break `cdk synth`: such a
- * job stays out of this set ("pending"), keeps its row (and its README line), and gets no function, no
- * schedule and no alarm. Adding a handler means adding its name here, deliberately, not a filesystem
- * probe that would deploy whatever half-written file happens to exist.
- */
-// Every job has its handler now; to hold one back, list the others here instead.
-export const IMPLEMENTED_JOBS: ReadonlySet<JobName> = new Set<JobName>(JOB_NAMES);

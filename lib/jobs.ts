@@ -21,7 +21,7 @@ import type { Alerts } from './alerts';
 import type { BridgeEvents } from './event-bus';
 import type { GatewayService } from './gateway-service';
 import { JobFunction } from './job-function';
-import { IMPLEMENTED_JOBS, JOBS } from './jobs-table';
+import { JOBS } from './jobs-table';
 import type { JobSchedule, JobSpec, RetryPolicy } from './jobs-table';
 import type { Network } from './network';
 import type { Storage } from './storage';
@@ -64,9 +64,8 @@ export interface JobsProps {
   alerts: Alerts;
   gateway: GatewayService;
   bridgeEvents: BridgeEvents;
-  /** The job table (default JOBS) and which of its jobs are deployed (default IMPLEMENTED_JOBS). */
+  /** The job table (default JOBS); tests deploy a part of it. */
   jobs?: readonly JobSpec[];
-  implemented?: ReadonlySet<JobName>;
   /** Tests: bundle this one small file for every job instead of the real handlers (fast synth). */
   entryOverride?: string;
 }
@@ -82,17 +81,9 @@ export interface DeployedJob {
 
 export class Jobs extends Construct {
   readonly deployed = new Map<JobName, DeployedJob>();
-  /** Listed in the job table, not deployed yet (no handler entry): see IMPLEMENTED_JOBS. */
-  readonly pending: readonly JobSpec[];
-
   constructor(scope: Construct, id: string, props: JobsProps) {
     super(scope, id);
-    const jobs = props.jobs ?? JOBS;
-    const implemented = props.implemented ?? IMPLEMENTED_JOBS;
-    this.pending = jobs.filter((spec) => !implemented.has(spec.name));
-    for (const spec of jobs) {
-      if (implemented.has(spec.name)) this.deployed.set(spec.name, this.deployJob(spec, props));
-    }
+    for (const spec of props.jobs ?? JOBS) this.deployed.set(spec.name, this.deployJob(spec, props));
 
     const positionSync = this.deployed.get('position-sync');
     if (positionSync) props.bridgeEvents.trigger(positionSync.fn, positionSync.deadLetterQueue);

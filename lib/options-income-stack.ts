@@ -5,7 +5,6 @@ import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { TABLE_IDS, tableOutputName } from '../functions/adapters/dynamo/tables';
-import type { JobName } from '../functions/core/config';
 import { Alerts } from './alerts';
 import { BridgeEvents } from './event-bus';
 import { GatewayService } from './gateway-service';
@@ -18,9 +17,8 @@ import { Storage } from './storage';
 
 export interface OptionsIncomeStackProps extends StackProps {
   settings: Settings;
-  /** Tests: another job table, another deployed set, one small entry for every job. */
+  /** Tests: a part of the job table, one small entry for every job. */
   jobs?: readonly JobSpec[];
-  implemented?: ReadonlySet<JobName>;
   entryOverride?: string;
 }
 
@@ -59,7 +57,6 @@ export class OptionsIncomeStack extends Stack {
       gateway: this.gateway,
       bridgeEvents: this.bridgeEvents,
       ...(props.jobs ? { jobs: props.jobs } : {}),
-      ...(props.implemented ? { implemented: props.implemented } : {}),
       ...(props.entryOverride ? { entryOverride: props.entryOverride } : {}),
     });
     this.observability = new Observability(this, 'Observability', {
@@ -87,9 +84,5 @@ export class OptionsIncomeStack extends Stack {
       });
     }
     new CfnOutput(this, 'GatewayServiceName', { value: this.gateway.service.serviceName });
-    new CfnOutput(this, 'PendingJobs', {
-      value: this.jobs.pending.map((spec) => spec.name).join(' ') || 'none',
-      description: 'Jobs in the job table that are not deployed yet (no handler entry)',
-    });
   }
 }

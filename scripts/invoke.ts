@@ -9,7 +9,6 @@
 //   npm run invoke -- strategy-analysis
 //   npm run invoke -- execute-strategies '{"maxOrders": 1}' --dry-run --min-score 75
 //   npm run invoke -- verify-positions '{"repair": true}'
-import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { consolePublisher, cooldownAlerter } from '../functions/adapters/alerter';
@@ -24,7 +23,6 @@ import {
   hideSdkNodeVersionWarning,
   invokeWith,
   isJobName,
-  jobEntryCandidates,
   readStackInfo,
   remoteClock,
   startLocalStack,
@@ -49,10 +47,7 @@ export interface InvokeArgs {
 }
 
 export function jobList(): string {
-  return JOB_NAMES.map((job) => {
-    const ready = jobEntryCandidates(job).some((file) => existsSync(file));
-    return `  ${job}${ready ? '' : ' (not available yet)'}`;
-  }).join('\n');
+  return JOB_NAMES.map((job) => `  ${job}`).join('\n');
 }
 
 export function invokeHelp(): string {
@@ -204,12 +199,6 @@ async function main(argv: string[]): Promise<number> {
       } finally {
         await stack.stop();
       }
-    }
-    if (!outcome.available) {
-      console.error(
-        `npm run invoke: ${parsed.job} is not available yet (no handler file in functions/jobs/)`,
-      );
-      return 1;
     }
     console.log(JSON.stringify(outcome.result, null, 2));
     const ok = (outcome.result as { ok?: unknown } | undefined)?.ok;

@@ -15,7 +15,6 @@ import {
   bridgeEventEnvelope,
   DEFAULT_DATE,
   hideSdkNodeVersionWarning,
-  loadJob,
   readStackInfo,
   STACK_INFO_FILE,
   startControlServer,
@@ -74,7 +73,6 @@ function syncOnEvents(stack: LocalStack, write: (line: string) => void): void {
       if (batch.length === 0) return;
       const first = batch.find((e) => e.type === 'OrderFilled') ?? (batch[0] as BridgeEvent);
       try {
-        if (!(await loadJob('position-sync')).available) return;
         const outcome = await stack.invoke('position-sync', bridgeEventEnvelope(first, stack.clock.now()));
         const result = outcome.result as { did?: string; skipped?: string; error?: string } | undefined;
         write(

@@ -422,12 +422,8 @@ export async function runDays(options: RunDaysOptions = {}): Promise<RunSummary>
     log: write,
   });
 
-  const available: JobName[] = [];
-  const notAvailableYet: JobName[] = [];
-  for (const job of JOB_NAMES) {
-    // Loading first: a job file that exists but does not load fails the run before anything starts.
-    ((await loadJob(job)).available ? available : notAvailableYet).push(job);
-  }
+  // Loading first: a job file that does not load fails the run before anything starts.
+  for (const job of JOB_NAMES) await loadJob(job);
 
   write(`Local stack: DynamoDB Local, simulator (seed ${seed}), bridge …`);
   const stackStart = scenario.start?.(first) ?? nyTimeToEpoch(first, '08:00');
@@ -453,8 +449,6 @@ export async function runDays(options: RunDaysOptions = {}): Promise<RunSummary>
         `Trading days: ${dates.length === 1 ? first : `${dates.length} from ${first} to ${dates.at(-1)}`}` +
         (dayCount > asked ? ` (the scenario needs ${dayCount})` : ''),
     );
-    if (notAvailableYet.length > 0)
-      write(`Jobs not available yet (listed, not run): ${notAvailableYet.join(', ')}`);
     await scenario.setup?.(contextFor(stack, first));
 
     const pendingEvents: BridgeEvent[] = [];
@@ -517,7 +511,6 @@ export async function runDays(options: RunDaysOptions = {}): Promise<RunSummary>
       const drainEvents = async () => {
         if (pendingEvents.length === 0) return;
         const batch = pendingEvents.splice(0);
-        if (!available.includes('position-sync')) return;
         const firstEvent = batch.find((e) => e.type === 'OrderFilled') ?? (batch[0] as BridgeEvent);
         report(
           await execute('position-sync', bridgeEventEnvelope(firstEvent, stack.clock.now()), {
@@ -577,8 +570,7 @@ export async function runDays(options: RunDaysOptions = {}): Promise<RunSummary>
         }
         await drainEvents();
         await settleBridge();
-        // Listed once in the summary (jobs.notAvailableYet) rather than at every scheduled time.
-        const due = schedule.filter((r) => r.time === time && available.includes(r.job));
+        const due = schedule.filter((r) => r.time === time);
         const records = await Promise.all(
           due.map((run) =>
             execute(
@@ -625,7 +617,6 @@ export async function runDays(options: RunDaysOptions = {}): Promise<RunSummary>
         realDurationMs: 0,
         completed,
         problems,
-        jobs: { available, notAvailableYet },
         runs,
         // Whatever the day's records hold (closes by rule, chosen candidates, ... as they are added).
         ...records,
@@ -715,8 +706,6 @@ export function closingLines(summary: DaySummary): string[] {
     `  P&L: realised $${summary.pnl.realisedUsd.toFixed(2)}, unrealised $${summary.pnl.unrealisedMidUsd.toFixed(2)} (mid)`,
     `  alerts: ${summary.alertCounts.CRITICAL} critical, ${summary.alertCounts.WARNING} warning, ${summary.alertCounts.INFO} info`,
   ];
-  if (summary.jobs.notAvailableYet.length > 0)
-    lines.push(`  not available yet: ${summary.jobs.notAvailableYet.join(', ')}`);
   for (const e of summary.expectations)
     lines.push(`  [${e.status}] ${e.description}${e.detail ? ` – ${e.detail}` : ''}`);
   for (const p of summary.problems) lines.push(`  PROBLEM: ${p}`);

@@ -65,41 +65,30 @@ export const DEFAULT_TABLE_PREFIX = 'local';
 export const LOCAL_DYNAMO_HEAP_MB = 512;
 
 // ---------------------------------------------------------------------------------------------------
-// Jobs: found by file, so the runner lists a job that is not written yet instead of failing.
+// Jobs: every job in the table has its handler at functions/jobs/<job>.ts (as lib/ bundles it).
 // ---------------------------------------------------------------------------------------------------
 
 /** A Lambda handler as the jobs export it (a middy handler is callable like this). */
 export type JobHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** Where a job's entry point may live; the first file that exists wins. */
-export function jobEntryCandidates(job: string): string[] {
-  return [
-    `functions/jobs/${job}.ts`,
-    `functions/jobs/${job}/index.ts`,
-    `functions/jobs/${job}/handler.ts`,
-  ].map((path) => resolve(REPO_ROOT, path));
+/** The job's handler file, the same entry lib/ bundles for its Lambda. */
+export function jobEntry(job: JobName): string {
+  return resolve(REPO_ROOT, `functions/jobs/${job}.ts`);
 }
 
 export function isJobName(name: string): name is JobName {
   return (JOB_NAMES as readonly string[]).includes(name);
 }
 
-export type LoadedJob =
-  { available: true; handler: JobHandler; file: string } | { available: false; reason: string };
-
-/**
- * Loads a job's handler. A job whose file does not exist yet is `available: false` (jobs come in over
- * time); a file that exists but fails to load, or exports no handler, throws: that is a broken job.
- */
-export async function loadJob(job: JobName): Promise<LoadedJob> {
-  const file = jobEntryCandidates(job).find((candidate) => existsSync(candidate));
-  if (!file) return { available: false, reason: 'not available yet (no handler file in functions/jobs/)' };
+/** Loads a job's handler; a file that fails to load or exports no handler throws: that is a broken job. */
+export async function loadJob(job: JobName): Promise<JobHandler> {
+  const file = jobEntry(job);
   const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   const handler = module.handler ?? module.default;
   if (typeof handler !== 'function') {
     throw new Error(`${job}: ${file} exports no \`handler\` function`);
   }
-  return { available: true, handler: handler as JobHandler, file };
+  return handler as JobHandler;
 }
 
 /** The Lambda context a handler sees locally (Powertools reads the function name and request id). */
@@ -330,8 +319,6 @@ export interface PublishedAlert extends Alert {
 
 export interface InvokeOutcome {
   job: JobName;
-  /** False when the job has no handler file yet. */
-  available: boolean;
   result?: unknown;
   /** Real ms the handler took. */
   elapsedMs: number;
@@ -399,25 +386,14 @@ export async function invokeWith(
   job: JobName,
   event: unknown = {},
 ): Promise<InvokeOutcome> {
-  const loaded = await loadJob(job);
+  const handler = await loadJob(job);
   const startedAt = clock.now();
-  if (!loaded.available) {
-    return {
-      job,
-      available: false,
-      result: { job, skipped: loaded.reason },
-      elapsedMs: 0,
-      startedAt,
-      endedAt: startedAt,
-    };
-  }
   // Set before every call, not reset after: jobs of the same minute run concurrently on one context.
   setJobContext(context);
   const real = performance.now();
-  const result = await loaded.handler(event, lambdaContext(job, `local-${++requestSeq}`));
+  const result = await handler(event, lambdaContext(job, `local-${++requestSeq}`));
   return {
     job,
-    available: true,
     result,
     elapsedMs: Math.round(performance.now() - real),
     startedAt,

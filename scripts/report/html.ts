@@ -130,14 +130,6 @@ function dayDetail(s: ReportDay): string {
       ['real duration', escapeHtml(`${(s.realDurationMs / 1000).toFixed(1)} s`)],
       ['jobs run', escapeHtml(runs ? `${runs.length} runs of ${ranJobs.size} jobs` : NOT_FROM_AWS)],
       [
-        'jobs not available yet',
-        !s.jobs
-          ? escapeHtml(NOT_FROM_AWS)
-          : s.jobs.notAvailableYet.length === 0
-            ? 'none'
-            : escapeHtml(s.jobs.notAvailableYet.join(', ')),
-      ],
-      [
         'candidates',
         escapeHtml(
           `${s.candidates.count} scored, ${s.candidates.eligible} eligible (min score ${s.candidates.minScore})`,

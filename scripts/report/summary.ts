@@ -191,7 +191,6 @@ export interface DaySummary {
   completed: boolean;
   /** Why the day is not a success (empty on success). */
   problems: string[];
-  jobs: { available: JobName[]; notAvailableYet: JobName[] };
   runs: RunRecord[];
   candidates: {
     count: number;
@@ -273,8 +272,8 @@ export interface EquityPoint {
 }
 
 /** One day as the report draws it: a local day, or a day read back from the deployed tables. */
-export type ReportDay = Omit<DaySummary, 'simulator' | 'runs' | 'jobs'> &
-  Partial<Pick<DaySummary, 'simulator' | 'runs' | 'jobs'>>;
+export type ReportDay = Omit<DaySummary, 'simulator' | 'runs'> &
+  Partial<Pick<DaySummary, 'simulator' | 'runs'>>;
 
 /** out/summary.json: a run of one or many trading days. One renderer for both sources. */
 export interface RunSummary {

@@ -4,7 +4,6 @@
 import { addDays, nyTimeToEpoch, previousTradingDay } from '../../functions/core/calendar';
 import { intentKey } from '../../functions/core/orders';
 import { parseConfig } from '../../functions/core/config';
-import type { JobName } from '../../functions/core/config';
 import type { IsoDate } from '../../functions/core/types';
 import { scheduledEvent } from '../local/stack';
 import type { LocalStack, LocalStackOptions } from '../local/stack';
@@ -74,17 +73,11 @@ export interface Scenario {
 const within = (run: { time: string }, from: string, to: string) =>
   minutesOf(run.time) >= minutesOf(from) && minutesOf(run.time) <= minutesOf(to);
 
-/** An expectation that can only be judged when the jobs it depends on exist. */
+/** An expectation judged on the day's summary; 'not checked' when the day gives it nothing to judge. */
 function expect(
-  summary: DaySummary,
   description: string,
-  needs: JobName[],
   judge: () => { ok: boolean; detail?: string } | 'not checked',
 ): Expectation {
-  const missing = needs.filter((job) => summary.jobs.notAvailableYet.includes(job));
-  if (missing.length > 0) {
-    return { description, status: 'not checked', detail: `${missing.join(', ')} not available yet` };
-  }
   const verdict = judge();
   if (verdict === 'not checked') return { description, status: 'not checked' };
   return {
@@ -99,26 +92,21 @@ export function consistencyChecks(summary: DaySummary): Expectation[] {
   const brokerOrders = new Map(summary.simulator.orders.map((o) => [o.orderRef, o]));
   const brokerPositions = new Map(summary.simulator.positions.map((p) => [p.conId, p.position]));
   return [
-    expect(
-      summary,
-      'every order the system placed is at the broker with the same fills',
-      ['execute-strategies'],
-      () => {
-        const placed = summary.orders.filter((o) => o.orderId !== undefined && !o.dryRun);
-        const wrong = placed.filter((o) => {
-          const broker = brokerOrders.get(o.intentKey);
-          return !broker || broker.filled !== o.filledQuantity;
-        });
-        return {
-          ok: wrong.length === 0,
-          detail:
-            wrong.length === 0
-              ? `${placed.length} orders agree`
-              : `disagree: ${wrong.map((o) => o.intentKey).join(', ')}`,
-        };
-      },
-    ),
-    expect(summary, 'the broker has no order the system does not know', ['execute-strategies'], () => {
+    expect('every order the system placed is at the broker with the same fills', () => {
+      const placed = summary.orders.filter((o) => o.orderId !== undefined && !o.dryRun);
+      const wrong = placed.filter((o) => {
+        const broker = brokerOrders.get(o.intentKey);
+        return !broker || broker.filled !== o.filledQuantity;
+      });
+      return {
+        ok: wrong.length === 0,
+        detail:
+          wrong.length === 0
+            ? `${placed.length} orders agree`
+            : `disagree: ${wrong.map((o) => o.intentKey).join(', ')}`,
+      };
+    }),
+    expect('the broker has no order the system does not know', () => {
       // The day's intents, and the opening orders of the positions recorded (a position's id is its
       // opening intent's key, which may be an earlier day's).
       const known = new Set([
@@ -131,24 +119,19 @@ export function consistencyChecks(summary: DaySummary): Expectation[] {
         ...(unknown.length ? { detail: unknown.map((o) => `#${o.orderId} ${o.orderRef}`).join(', ') } : {}),
       };
     }),
-    expect(
-      summary,
-      "open positions' legs and holdings equal the broker's positions",
-      ['execute-strategies', 'position-sync'],
-      () => {
-        // Spread legs, orphaned legs and shares an assignment left: everything a position owns.
-        const ours = new Map<number, number>();
-        for (const p of summary.positions.filter((x) => x.status === 'OPEN')) {
-          for (const leg of p.holdings) ours.set(leg.conId, (ours.get(leg.conId) ?? 0) + leg.quantity);
-        }
-        const conIds = new Set([...ours.keys(), ...brokerPositions.keys()]);
-        const diff = [...conIds].filter((id) => (ours.get(id) ?? 0) !== (brokerPositions.get(id) ?? 0));
-        return {
-          ok: diff.length === 0,
-          detail: diff.length === 0 ? `${conIds.size} legs agree` : `differ on conIds ${diff.join(', ')}`,
-        };
-      },
-    ),
+    expect("open positions' legs and holdings equal the broker's positions", () => {
+      // Spread legs, orphaned legs and shares an assignment left: everything a position owns.
+      const ours = new Map<number, number>();
+      for (const p of summary.positions.filter((x) => x.status === 'OPEN')) {
+        for (const leg of p.holdings) ours.set(leg.conId, (ours.get(leg.conId) ?? 0) + leg.quantity);
+      }
+      const conIds = new Set([...ours.keys(), ...brokerPositions.keys()]);
+      const diff = [...conIds].filter((id) => (ours.get(id) ?? 0) !== (brokerPositions.get(id) ?? 0));
+      return {
+        ok: diff.length === 0,
+        detail: diff.length === 0 ? `${conIds.size} legs agree` : `differ on conIds ${diff.join(', ')}`,
+      };
+    }),
   ];
 }
 
@@ -211,7 +194,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     name: 'normal',
     description: 'an ordinary day: analysis, paper entries at 10:00, monitoring every 5 minutes',
     check: (summary) => [
-      expect(summary, 'strategy-analysis scored candidates', ['strategy-analysis'], () => ({
+      expect('strategy-analysis scored candidates', () => ({
         ok: summary.candidates.count > 0,
         detail: `${summary.candidates.count} scored, ${summary.candidates.eligible} eligible`,
       })),
@@ -243,7 +226,7 @@ export const SCENARIOS: Record<string, Scenario> = {
           ? { status: 'met' as const }
           : { status: 'not met' as const, detail: 'no run after 11:30 saw a ready bridge' }),
       },
-      expect(summary, 'the monitor held (data guard) while the gateway was down', ['monitor'], () => {
+      expect('the monitor held (data guard) while the gateway was down', () => {
         if (!hasOpenPositions(summary)) return 'not checked';
         const guarded = summary.positions.flatMap((p) =>
           p.notableDecisions.filter((d) => d.rule === 1 && within(d, '11:00', '11:25')),
@@ -273,14 +256,14 @@ export const SCENARIOS: Record<string, Scenario> = {
         ? 'no quotes (expected in this scenario)'
         : undefined,
     check: (summary) => [
-      expect(summary, 'the monitor held (data guard) on the missing quotes', ['monitor'], () => {
+      expect('the monitor held (data guard) on the missing quotes', () => {
         if (!hasOpenPositions(summary)) return 'not checked';
         const guarded = summary.positions.flatMap((p) =>
           p.notableDecisions.filter((d) => d.rule === 1 && within(d, '11:00', '11:30')),
         );
         return { ok: guarded.length > 0, detail: `${guarded.length} data-guard holds` };
       }),
-      expect(summary, 'a WARNING alert about the stale data', ['monitor'], () => {
+      expect('a WARNING alert about the stale data', () => {
         if (!hasOpenPositions(summary)) return 'not checked';
         const warnings = summary.alerts.filter(
           (a) => a.severity === 'WARNING' && within({ time: hhmm(a.at) }, '11:00', '11:35'),
@@ -307,7 +290,7 @@ export const SCENARIOS: Record<string, Scenario> = {
       },
     ],
     check: (summary) => [
-      expect(summary, 'the rejected orders raised a CRITICAL alert', ['execute-strategies'], () => {
+      expect('the rejected orders raised a CRITICAL alert', () => {
         const rejected = summary.simulator.orders.filter((o) => o.rejectReason);
         if (rejected.length === 0) return { ok: false, detail: 'no order reached the broker to be rejected' };
         const critical = summary.alerts.filter((a) => a.severity === 'CRITICAL');
@@ -316,20 +299,15 @@ export const SCENARIOS: Record<string, Scenario> = {
           detail: `${rejected.length} rejected, ${critical.length} CRITICAL alerts`,
         };
       }),
-      expect(
-        summary,
-        'no retry loop: each intent reached the broker at most once',
-        ['execute-strategies'],
-        () => {
-          const perRef = new Map<string, number>();
-          for (const o of summary.simulator.orders) perRef.set(o.orderRef, (perRef.get(o.orderRef) ?? 0) + 1);
-          const repeated = [...perRef].filter(([, n]) => n > 1);
-          return {
-            ok: repeated.length === 0,
-            ...(repeated.length ? { detail: repeated.map(([r, n]) => `${r} ×${n}`).join(', ') } : {}),
-          };
-        },
-      ),
+      expect('no retry loop: each intent reached the broker at most once', () => {
+        const perRef = new Map<string, number>();
+        for (const o of summary.simulator.orders) perRef.set(o.orderRef, (perRef.get(o.orderRef) ?? 0) + 1);
+        const repeated = [...perRef].filter(([, n]) => n > 1);
+        return {
+          ok: repeated.length === 0,
+          ...(repeated.length ? { detail: repeated.map(([r, n]) => `${r} ×${n}`).join(', ') } : {}),
+        };
+      }),
     ],
   },
   'sell-off': {
@@ -346,23 +324,18 @@ export const SCENARIOS: Record<string, Scenario> = {
       },
     ],
     check: (summary) => [
-      expect(
-        summary,
-        'positions at risk were closed by a stop-loss or breach rule',
-        ['monitor', 'execute-strategies'],
-        () => {
-          if (!hasOpenPositions(summary)) return 'not checked';
-          const exits = summary.positions.flatMap((p) =>
-            p.notableDecisions.filter((d) => d.action === 'CLOSE' && minutesOf(d.time) >= minutesOf('12:00')),
-          );
-          return {
-            ok: exits.length > 0,
-            detail: exits.length
-              ? exits.map((d) => `${d.time} rule ${d.rule} ${d.ruleName}`).join('; ')
-              : 'no CLOSE decision after 12:00',
-          };
-        },
-      ),
+      expect('positions at risk were closed by a stop-loss or breach rule', () => {
+        if (!hasOpenPositions(summary)) return 'not checked';
+        const exits = summary.positions.flatMap((p) =>
+          p.notableDecisions.filter((d) => d.action === 'CLOSE' && minutesOf(d.time) >= minutesOf('12:00')),
+        );
+        return {
+          ok: exits.length > 0,
+          detail: exits.length
+            ? exits.map((d) => `${d.time} rule ${d.rule} ${d.ruleName}`).join('; ')
+            : 'no CLOSE decision after 12:00',
+        };
+      }),
     ],
   },
   'vol-crush': {
@@ -385,17 +358,12 @@ export const SCENARIOS: Record<string, Scenario> = {
       const opened = days.some((d) => d.orderCounts.filled > 0);
       const profitTaken = days.reduce((n, d) => n + (d.closesByRule?.['profit target'] ?? 0), 0);
       return [
-        expect(
-          summary,
-          'positions opened on the first day were closed at the profit target',
-          ['monitor'],
-          () => ({
-            ok: opened && profitTaken > 0,
-            detail: opened
-              ? `${profitTaken} profit-target close(s); closes: ${JSON.stringify(summary.closesByRule ?? {})}`
-              : 'no opening order filled on the first day',
-          }),
-        ),
+        expect('positions opened on the first day were closed at the profit target', () => ({
+          ok: opened && profitTaken > 0,
+          detail: opened
+            ? `${profitTaken} profit-target close(s); closes: ${JSON.stringify(summary.closesByRule ?? {})}`
+            : 'no opening order filled on the first day',
+        })),
       ];
     },
   },
@@ -435,22 +403,17 @@ export const SCENARIOS: Record<string, Scenario> = {
         p.notableDecisions.filter((d) => d.action === 'CLOSE' && d.inputs.modelPriced === true);
       const ordersById = new Map(summary.orders.map((o) => [o.intentKey, o]));
       return [
-        expect(
-          summary,
-          'each breached position without a wing quote was closed that day on a model price',
-          ['monitor', 'execute-strategies'],
-          () => {
-            if (hit.length === 0) return 'not checked';
-            const open = hit.filter((p) => p.status !== 'CLOSED' || modelCloses(p).length === 0);
-            return {
-              ok: open.length === 0,
-              detail: hit
-                .map((p) => `${p.id} ${p.status}${p.closeReason ? ` (${p.closeReason})` : ''}`)
-                .join('; '),
-            };
-          },
-        ),
-        expect(summary, 'every such close was limited at or below the width', ['monitor'], () => {
+        expect('each breached position without a wing quote was closed that day on a model price', () => {
+          if (hit.length === 0) return 'not checked';
+          const open = hit.filter((p) => p.status !== 'CLOSED' || modelCloses(p).length === 0);
+          return {
+            ok: open.length === 0,
+            detail: hit
+              .map((p) => `${p.id} ${p.status}${p.closeReason ? ` (${p.closeReason})` : ''}`)
+              .join('; '),
+          };
+        }),
+        expect('every such close was limited at or below the width', () => {
           const closes = hit.flatMap((p) => modelCloses(p).map((d) => ({ p, d })));
           if (closes.length === 0) return 'not checked';
           const over = closes.filter(({ p, d }) => {
@@ -468,22 +431,17 @@ export const SCENARIOS: Record<string, Scenario> = {
               .join('; '),
           };
         }),
-        expect(
-          summary,
-          'a CRITICAL alert named the position, the wing and its model price',
-          ['monitor'],
-          () => {
-            if (hit.length === 0) return 'not checked';
-            const critical = summary.alerts.filter(
-              (a) => a.severity === 'CRITICAL' && /model price/.test(a.message),
-            );
-            const missing = hit.filter((p) => !critical.some((a) => a.message.includes(p.id)));
-            return {
-              ok: missing.length === 0,
-              detail: critical.length ? critical[0]!.message : 'no CRITICAL alert with a model price',
-            };
-          },
-        ),
+        expect('a CRITICAL alert named the position, the wing and its model price', () => {
+          if (hit.length === 0) return 'not checked';
+          const critical = summary.alerts.filter(
+            (a) => a.severity === 'CRITICAL' && /model price/.test(a.message),
+          );
+          const missing = hit.filter((p) => !critical.some((a) => a.message.includes(p.id)));
+          return {
+            ok: missing.length === 0,
+            detail: critical.length ? critical[0]!.message : 'no CRITICAL alert with a model price',
+          };
+        }),
       ];
     },
   },
@@ -579,11 +537,10 @@ export const SCENARIOS: Record<string, Scenario> = {
     },
     tolerate: (run) => (run.status === 'refused' ? 'config invalid (expected in this scenario)' : undefined),
     check: (summary) => [
-      expect(summary, 'a CRITICAL alert names the bad config field', [], () => {
+      expect('a CRITICAL alert names the bad config field', () => {
         const critical = summary.alerts.filter(
           (a) => a.severity === 'CRITICAL' && /maxOpenPositions/.test(a.message),
         );
-        if (summary.jobs.available.length === 0) return 'not checked';
         return {
           ok: critical.length > 0,
           detail: critical[0]?.message ?? 'no CRITICAL alert naming risk.maxOpenPositions',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { JobName } from '../../functions/core/config';
+import { JOBS } from '../../lib/jobs-table';
 import { buildTestApp, logicalId, removeTestOutputs } from './support';
 
 afterAll(removeTestOutputs);
@@ -18,7 +18,7 @@ beforeAll(() => {
   const built = buildTestApp({
     bundle: true,
     // monitor only, with its real entry: one esbuild run keeps this file quick.
-    stack: { implemented: new Set<JobName>(['monitor']), entryOverride: undefined },
+    stack: { jobs: JOBS.filter((spec) => spec.name === 'monitor'), entryOverride: undefined },
   });
   outdir = built.outdir;
   template = Template.fromStack(built.stack);

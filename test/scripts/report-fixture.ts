@@ -309,7 +309,6 @@ export function constructedRun(source: 'local' | 'aws' = 'local'): RunSummary {
     };
     day.equity = equity;
     if (source === 'local') {
-      day.jobs = { available: ['monitor'], notAvailableYet: [] };
       day.runs = [];
       day.simulator = {
         account: 'DU1234567',
