@@ -213,15 +213,6 @@ export function orderLifetimeMs(orders: Pick<Config['orders'], 'repriceSeconds' 
   return (orders.maxReprices + 1) * orders.repriceSeconds * 1000;
 }
 
-/** Contracts still to trade after a cancel: only the unfilled quantity is resubmitted. */
-export function remainingToResubmit(ordered: number, filled: number): number {
-  if (!Number.isInteger(ordered) || ordered < 0)
-    throw new RangeError(`ordered must be a whole number ≥ 0, got ${ordered}`);
-  if (!Number.isInteger(filled) || filled < 0)
-    throw new RangeError(`filled must be a whole number ≥ 0, got ${filled}`);
-  return Math.max(0, ordered - filled);
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Intent keys
 

@@ -6,9 +6,7 @@ import {
   cooldownKey,
   cooldownKeyOf,
   describePosition,
-  formatPnlAlert,
   makeAlert,
-  pnlAlert,
   pnlAlertSeverity,
   shouldSendAlert,
   usd,
@@ -153,27 +151,5 @@ describe('formatting', () => {
 
   it('names the position by strikes, short strike first per side', () => {
     expect(describePosition(condor)).toBe('SPY iron condor 2026-12-31 P580/575 C620/625 ×2');
-  });
-
-  it('formats a P&L alert as in the brief', () => {
-    // Stop at 2 × entry credit 2.00 × 100 × 2 contracts = $800.
-    expect(formatPnlAlert(condor, -612, 'CRITICAL', 2)).toBe(
-      'SPY iron condor 2026-12-31 P580/575 C620/625 ×2: loss $612.00 (stop at $800.00)',
-    );
-    // Max profit 2.00 × 100 × 2 = $400 (a profit alert names it).
-    expect(formatPnlAlert(condor, 350, 'INFO')).toBe(
-      'SPY iron condor 2026-12-31 P580/575 C620/625 ×2: profit $350.00 (max profit $400.00)',
-    );
-  });
-
-  it('pnlAlert builds a keyed alert only above a threshold', () => {
-    expect(pnlAlert(condor, -150, config)).toBeUndefined();
-    const alert = pnlAlert(condor, -612, config);
-    expect(alert?.severity).toBe('CRITICAL');
-    expect(alert?.key).toBe(alertKey(condor.id, 'pnl', 'CRITICAL'));
-    expect(alert?.positionId).toBe(condor.id);
-    expect(alert?.message).toContain('loss $612.00');
-    expect(alert?.message).not.toMatch(/Error|at .*\.ts/);
-    expect(alert?.numbers?.unrealisedUsd).toBe(-612);
   });
 });

@@ -9,7 +9,6 @@ import {
   nextLimit,
   planCombo,
   positionSpreadLegs,
-  remainingToResubmit,
   roundToTick,
   shouldCancel,
   spreadPrices,
@@ -251,14 +250,6 @@ describe('working order step, cancel and resubmit', () => {
       else state = { ...state, limit: step.limit, repriceCount: state.repriceCount + 1, lastPricedAt: now };
     }
     expect(now - placed.lastPricedAt).toBe(orderLifetimeMs(orders));
-  });
-
-  it('resubmits only the unfilled quantity', () => {
-    expect(remainingToResubmit(5, 3)).toBe(2);
-    expect(remainingToResubmit(5, 5)).toBe(0);
-    expect(remainingToResubmit(5, 7)).toBe(0);
-    expect(() => remainingToResubmit(5, -1)).toThrow(RangeError);
-    expect(() => remainingToResubmit(2.5, 1)).toThrow(RangeError);
   });
 });
 
