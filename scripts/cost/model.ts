@@ -59,6 +59,10 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
     if (amount > 0) lines.push({ group, item, quantity, usd: amount });
   };
   const count = (type: string) => resourcesOf(template, type).length;
+  const perGb = (group: string, item: string, gb: number, price: number) =>
+    add(group, item, `${n(gb, 3)} GB × ${usd(price)}`, gb * price);
+  const perMillion = (group: string, item: string, units: number, price: number) =>
+    add(group, item, `${n(units, 0)} × ${usd(price)}/M`, (units / 1e6) * price);
 
   // Fargate: each service's task size and architecture, times its running tasks and hours.
   for (const [logicalId, service] of resourcesOf(template, 'AWS::ECS::Service')) {
@@ -121,55 +125,35 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
     );
   }
   if (interfaces.length > 0) {
-    add(
-      'Network',
-      'interface endpoint data',
-      `${volumes.interfaceEndpointGbPerMonth} GB × ${usd(p.interfaceEndpoint.gb)}`,
-      volumes.interfaceEndpointGbPerMonth * p.interfaceEndpoint.gb,
-    );
+    perGb('Network', 'interface endpoint data', volumes.interfaceEndpointGbPerMonth, p.interfaceEndpoint.gb);
   }
-  const nats = count('AWS::EC2::NatGateway');
-  add(
-    'Network',
-    'NAT gateway',
-    `${nats} × ${n(month.hours)} h × ${usd(p.natGateway.hour)}`,
-    nats * month.hours * p.natGateway.hour,
-  );
-  if (nats > 0) {
-    add(
-      'Network',
-      'NAT gateway data',
-      `${volumes.natGatewayGbPerMonth} GB × ${usd(p.natGateway.gb)}`,
-      volumes.natGatewayGbPerMonth * p.natGateway.gb,
-    );
+  // Resources billed by the hour or by the month, one price each, however many the template has.
+  const hourly: [string, string, string[], number][] = [
+    ['Network', 'NAT gateways', ['AWS::EC2::NatGateway'], p.natGateway.hour],
+    ['Network', 'Elastic IPs (public IPv4)', ['AWS::EC2::EIP'], p.publicIpv4Hour],
+  ];
+  for (const [group, item, types, price] of hourly) {
+    const units = types.reduce((sum, type) => sum + count(type), 0);
+    add(group, item, `${units} × ${n(month.hours)} h × ${usd(price)}`, units * month.hours * price);
   }
-  const eips = count('AWS::EC2::EIP');
-  add(
-    'Network',
-    'Elastic IP (public IPv4)',
-    `${eips} × ${n(month.hours)} h × ${usd(p.publicIpv4Hour)}`,
-    eips * month.hours * p.publicIpv4Hour,
-  );
-
-  // Flat monthly resources.
-  const keys = count('AWS::KMS::Key');
-  add('Security', 'KMS keys', `${keys} × ${usd(p.kmsKeyMonth)}`, keys * p.kmsKeyMonth);
-  const secrets = count('AWS::SecretsManager::Secret');
-  add('Security', 'Secrets Manager secrets', `${secrets} × ${usd(p.secretMonth)}`, secrets * p.secretMonth);
-  const zones = count('AWS::ServiceDiscovery::PrivateDnsNamespace') + count('AWS::Route53::HostedZone');
-  add(
-    'Service discovery',
-    'private hosted zones',
-    `${zones} × ${usd(p.hostedZoneMonth)}`,
-    zones * p.hostedZoneMonth,
-  );
-  const dashboards = count('AWS::CloudWatch::Dashboard');
-  add(
-    'CloudWatch',
-    'dashboards',
-    `${dashboards} × ${usd(p.cloudWatch.dashboardMonth)}`,
-    dashboards * p.cloudWatch.dashboardMonth,
-  );
+  const monthly: [string, string, string[], number][] = [
+    ['Security', 'KMS keys', ['AWS::KMS::Key'], p.kmsKeyMonth],
+    ['Security', 'Secrets Manager secrets', ['AWS::SecretsManager::Secret'], p.secretMonth],
+    [
+      'Service discovery',
+      'private hosted zones',
+      ['AWS::ServiceDiscovery::PrivateDnsNamespace', 'AWS::Route53::HostedZone'],
+      p.hostedZoneMonth,
+    ],
+    ['CloudWatch', 'dashboards', ['AWS::CloudWatch::Dashboard'], p.cloudWatch.dashboardMonth],
+  ];
+  for (const [group, item, types, price] of monthly) {
+    const units = types.reduce((sum, type) => sum + count(type), 0);
+    add(group, item, `${units} × ${usd(price)}`, units * price);
+  }
+  if (count('AWS::EC2::NatGateway') > 0) {
+    perGb('Network', 'NAT gateway data', volumes.natGatewayGbPerMonth, p.natGateway.gb);
+  }
   // An alarm on metric math is billed per metric it reads.
   const alarmMetrics = resourcesOf(template, 'AWS::CloudWatch::Alarm').reduce((sum, [, alarm]) => {
     const metrics = Array.isArray(alarm.Metrics)
@@ -198,12 +182,7 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
     schedulerInvocations += firing.perMonth;
     addRuns(refId((schedule.Target as Properties | undefined)?.Arn), firing.perMonth, firing.hoursPerMonth);
   }
-  add(
-    'Schedules',
-    'EventBridge Scheduler invocations',
-    `${n(schedulerInvocations, 0)} × ${usd(p.schedulerPerMillion)}/M`,
-    (schedulerInvocations / 1e6) * p.schedulerPerMillion,
-  );
+  perMillion('Schedules', 'EventBridge Scheduler invocations', schedulerInvocations, p.schedulerPerMillion);
 
   const lambdas: LambdaUse[] = [];
   for (const [id, fn] of resourcesOf(template, 'AWS::Lambda::Function')) {
@@ -237,19 +216,9 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
     );
   }
   const invocations = lambdas.reduce((sum, l) => sum + l.invocations, 0);
-  add(
-    'Lambda',
-    'requests',
-    `${n(invocations, 0)} × ${usd(p.lambda.requestPerMillion)}/M`,
-    (invocations / 1e6) * p.lambda.requestPerMillion,
-  );
+  perMillion('Lambda', 'requests', invocations, p.lambda.requestPerMillion);
   const traces = lambdas.filter((l) => l.traced).reduce((sum, l) => sum + l.invocations, 0);
-  add(
-    'Lambda',
-    'X-Ray traces',
-    `${n(traces, 0)} × ${usd(p.xrayTracePerMillion)}/M`,
-    (traces / 1e6) * p.xrayTracePerMillion,
-  );
+  perMillion('Lambda', 'X-Ray traces', traces, p.xrayTracePerMillion);
 
   // CloudWatch Logs and custom metrics at the measured volumes.
   const logGroups = count('AWS::Logs::LogGroup');
@@ -271,12 +240,7 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
     logGb * p.cloudWatch.logIngestGb,
   );
   // 30-day retention holds about one month's logs.
-  add(
-    'CloudWatch',
-    'log storage',
-    `${n(logGb, 3)} GB × ${usd(p.cloudWatch.logStoreGbMonth)}`,
-    logGb * p.cloudWatch.logStoreGbMonth,
-  );
+  perGb('CloudWatch', 'log storage', logGb, p.cloudWatch.logStoreGbMonth);
   const metricMonths = lambdas.reduce(
     (sum, l) =>
       sum + (measured.jobs[l.job]!.metricsPerRun * Math.min(l.metricHours, month.hours)) / month.hours,
@@ -300,39 +264,18 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
       measured.candidateArchiveBytesPerDay / 1000;
     const writes = candidateUnits * month.tradingDays + invocations * volumes.writeUnitsPerRun;
     const reads = invocations * volumes.readUnitsPerRun;
-    add(
-      'DynamoDB',
-      'write request units',
-      `${n(writes / 1e6, 3)} M × ${usd(p.dynamoDb.writeUnitPerMillion)}/M`,
-      (writes / 1e6) * p.dynamoDb.writeUnitPerMillion,
-    );
-    add(
-      'DynamoDB',
-      'read request units',
-      `${n(reads / 1e6, 3)} M × ${usd(p.dynamoDb.readUnitPerMillion)}/M`,
-      (reads / 1e6) * p.dynamoDb.readUnitPerMillion,
-    );
+    perMillion('DynamoDB', 'write request units', writes, p.dynamoDb.writeUnitPerMillion);
+    perMillion('DynamoDB', 'read request units', reads, p.dynamoDb.readUnitPerMillion);
     const candidateBytesPerDay =
       measured.candidatesStoredPerDay * volumes.candidateItemBytes * 2 + measured.candidateArchiveBytesPerDay;
     const storedGb = (candidateBytesPerDay * volumes.candidateDaysHeld) / GB + volumes.otherStoredGb;
-    add(
-      'DynamoDB',
-      'storage',
-      `${n(storedGb, 3)} GB × ${usd(p.dynamoDb.storageGbMonth)}`,
-      storedGb * p.dynamoDb.storageGbMonth,
-    );
+    perGb('DynamoDB', 'storage', storedGb, p.dynamoDb.storageGbMonth);
     const pitr = tables.some(
       ([, t]) =>
         (t.PointInTimeRecoverySpecification as { PointInTimeRecoveryEnabled?: boolean } | undefined)
           ?.PointInTimeRecoveryEnabled,
     );
-    if (pitr)
-      add(
-        'DynamoDB',
-        'point-in-time recovery',
-        `${n(storedGb, 3)} GB × ${usd(p.dynamoDb.pitrGbMonth)}`,
-        storedGb * p.dynamoDb.pitrGbMonth,
-      );
+    if (pitr) perGb('DynamoDB', 'point-in-time recovery', storedGb, p.dynamoDb.pitrGbMonth);
   }
 
   // SNS: the measured alerts of a trading day, to each subscription its filter lets through.
@@ -341,12 +284,7 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
       .filter(([severity]) => !Array.isArray(severities) || severities.includes(severity))
       .reduce((sum, [, perDay]) => sum + perDay * month.tradingDays, 0);
   if (count('AWS::SNS::Topic') > 0) {
-    add(
-      'SNS',
-      'publishes',
-      `${n(alertsPerMonth(), 0)} × ${usd(p.sns.publishPerMillion)}/M`,
-      (alertsPerMonth() / 1e6) * p.sns.publishPerMillion,
-    );
+    perMillion('SNS', 'publishes', alertsPerMonth(), p.sns.publishPerMillion);
   }
   let smsSubscriptions = 0;
   for (const [, subscription] of resourcesOf(template, 'AWS::SNS::Subscription')) {
