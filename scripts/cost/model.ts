@@ -1,6 +1,9 @@
 // The monthly cost of a synthesized template: every billable resource found by walking `Resources` by
 // type (so a context flag that changes the template changes the estimate), priced from prices.ts, with
 // the volumes the template cannot say taken from one measured `npm start` day (measured.ts).
+// Simplifications, each small against the fixed costs: a weekday holiday's scheduled runs are priced at a
+// trading day's duration (the job only checks the calendar and stops); log storage is one month of
+// ingestion (30-day retention) uncompressed; data transfer out to IB and ECR storage are left out.
 import { MEASURED_DAY, VOLUMES } from './measured';
 import type { MeasuredDay, Volumes } from './measured';
 import { gatewayHoursIn } from './month';
