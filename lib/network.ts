@@ -42,7 +42,7 @@ export function isDualStackJobsVpc(vpc: ec2.IVpc | undefined): boolean {
 }
 
 /** The interface endpoints of the `endpoints` layout: what each job service call goes through. */
-export const INTERFACE_ENDPOINTS: readonly [string, ec2.InterfaceVpcEndpointAwsService][] = [
+const INTERFACE_ENDPOINTS: readonly [string, ec2.InterfaceVpcEndpointAwsService][] = [
   ['Sns', ec2.InterfaceVpcEndpointAwsService.SNS], // alerts
   ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER], // the bridge secret
   ['Ecs', ec2.InterfaceVpcEndpointAwsService.ECS], // health-check restarts the gateway service
