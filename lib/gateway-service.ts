@@ -7,9 +7,8 @@
 // Size: 0.5 vCPU / 2 GB (≈ $21/month on x86, about 20 % less on arm64, the default) by default, not
 // 1 vCPU (≈ $36). The steady load is one API socket paced at ≤ 45 messages/s plus a small HTTP service;
 // only the gateway's JVM start-up is CPU-bound, and it merely takes longer (the health check's 300 s
-// start period covers it). Memory is what matters: a
-// 768 MB Java heap plus JVM overhead, Xvfb and the Node bridge need about 1.5 GB. `-c gatewayCpu=1024`
-// buys a faster start.
+// start period covers it). Memory is what matters: a 768 MB Java heap plus JVM overhead, Xvfb and the
+// Node bridge need about 1.5 GB. `-c gatewayCpu=1024` buys a faster start.
 import { readdirSync, readFileSync } from 'node:fs';
 import { CfnOutput, Duration, IgnoreMode, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
