@@ -4,11 +4,11 @@
 // One task, ever: two gateways logged in with the same IB user knock each other out, so deployments stop
 // the old task before starting the new one (minHealthyPercent 0, maxHealthyPercent 100).
 //
-// Size: 0.5 vCPU / 2 GB (≈ $21/month) by default, not 1 vCPU (≈ $36). The steady load is one API socket
-// paced at ≤ 45 messages/s plus a small HTTP service; only the gateway's JVM start-up is CPU-bound, and
-// it merely takes longer (the health check's 300 s start period covers it). Memory is what matters: a
-// 768 MB Java heap plus JVM overhead, Xvfb and the Node bridge need about 1.5 GB. `-c gatewayCpu=1024`
-// buys a faster start.
+// Size: 0.5 vCPU / 2 GB (≈ $21/month on x86, about 20 % less on arm64, the default) by default, not
+// 1 vCPU (≈ $36). The steady load is one API socket paced at ≤ 45 messages/s plus a small HTTP service;
+// only the gateway's JVM start-up is CPU-bound, and it merely takes longer (the health check's 300 s
+// start period covers it). Memory is what matters: a 768 MB Java heap plus JVM overhead, Xvfb and the
+// Node bridge need about 1.5 GB. `-c gatewayCpu=1024` buys a faster start.
 import { readdirSync, readFileSync } from 'node:fs';
 import { CfnOutput, Duration, IgnoreMode, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -73,6 +73,23 @@ export function bridgeBaseImages(dockerfile = repoPath('gateway-container', 'Doc
   return images;
 }
 
+export type GatewayArch = 'x86_64' | 'arm64';
+
+/**
+ * Each architecture as Fargate and Docker name it. arm64 (Graviton) costs about 20 % less per vCPU-hour
+ * and GB-hour. The gnzsnz image publishes both: its release workflow (.github/workflows/publish.yml at
+ * tag v10.45.1j-stable, commit c147d206b8d5d8cd329feced09f02a9df61e84cc) builds `platforms:
+ * linux/amd64,linux/arm64` and tags the result 10.45.1j, and its stable/Dockerfile installs IB's own
+ * `ibgateway-…-standalone-linux-arm.sh` on aarch64 (arm64 published since eb345cd, Aug 2025).
+ */
+export const GATEWAY_PLATFORMS: Record<
+  GatewayArch,
+  { cpuArchitecture: ecs.CpuArchitecture; dockerPlatform: Platform }
+> = {
+  x86_64: { cpuArchitecture: ecs.CpuArchitecture.X86_64, dockerPlatform: Platform.LINUX_AMD64 },
+  arm64: { cpuArchitecture: ecs.CpuArchitecture.ARM64, dockerPlatform: Platform.LINUX_ARM64 },
+};
+
 /** Cloud Map: the jobs reach the bridge at http://bridge.ib.internal:8080. */
 export const BRIDGE_NAMESPACE = 'ib.internal';
 export const BRIDGE_SERVICE_NAME = 'bridge';
@@ -122,6 +139,8 @@ export interface GatewayServiceProps {
   eventBusName: string;
   /** Fargate CPU units, 512 or 1024 (memory is 2 GB). */
   cpu: number;
+  /** The task's CPU architecture; the bridge image is built for the same one (settings.ts). */
+  arch: GatewayArch;
   /** A prebuilt bridge image URI; else built from Dockerfile.bridge at deploy. */
   bridgeImage?: string;
   ibMarketDataType: number;
@@ -213,9 +232,10 @@ export class GatewayService extends Construct {
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
       cpu: props.cpu,
       memoryLimitMiB: 2048,
-      // IB's gateway installer is x86-64 only.
+      // Both containers run on this architecture: the gateway image is multi-platform, the bridge image is
+      // built for it (bridgeImageAsset); a prebuilt `bridgeImage` must be of it too.
       runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        cpuArchitecture: GATEWAY_PLATFORMS[props.arch].cpuArchitecture,
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
@@ -263,7 +283,9 @@ export class GatewayService extends Construct {
     });
 
     const bridge = this.taskDefinition.addContainer('bridge', {
-      image: props.bridgeImage ? ecs.ContainerImage.fromRegistry(props.bridgeImage) : bridgeImageAsset(),
+      image: props.bridgeImage
+        ? ecs.ContainerImage.fromRegistry(props.bridgeImage)
+        : bridgeImageAsset(props.arch),
       essential: true,
       memoryReservationMiB: 256,
       environment: {
@@ -367,11 +389,11 @@ export class GatewayService extends Construct {
  * only stages the context (no Docker needed); `cdk deploy` builds and pushes it (Docker needed then, or
  * pass `-c bridgeImage=...`).
  */
-function bridgeImageAsset(): ecs.ContainerImage {
+function bridgeImageAsset(arch: GatewayArch): ecs.ContainerImage {
   bridgeBaseImages();
   return ecs.ContainerImage.fromAsset(REPO_ROOT, {
     file: 'gateway-container/Dockerfile.bridge',
-    platform: Platform.LINUX_AMD64,
+    platform: GATEWAY_PLATFORMS[arch].dockerPlatform,
     ignoreMode: IgnoreMode.DOCKER,
     exclude: bridgeContextExcludes(),
   });

@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { isDualStackJobsVpc } from './network';
 import { REPO_ROOT, repoPath } from './paths';
 
 export const JOB_RUNTIME = lambda.Runtime.NODEJS_22_X;
@@ -27,6 +28,10 @@ export interface JobFunctionProps extends Omit<
 export class JobFunction extends nodejs.NodejsFunction {
   constructor(scope: Construct, id: string, props: JobFunctionProps) {
     const { entry, serviceName, environment, ...rest } = props;
+    // The `egress=ipv6` layout (network.ts): IPv6 out of the dual-stack subnets, and the SDK's dual-stack
+    // endpoints for every client (AWS_USE_DUALSTACK_ENDPOINT, read natively by SDK v3) except DynamoDB's,
+    // which stays on IPv4 for its gateway endpoint (functions/jobs/shared/context.ts).
+    const dualStack = isDualStackJobsVpc(rest.vpc);
     // The log group is created beside the function (a sibling) so it exists before the first invocation.
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: LOG_RETENTION,
@@ -57,10 +62,12 @@ export class JobFunction extends nodejs.NodejsFunction {
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
       ...rest,
+      ...(dualStack ? { ipv6AllowedForDualStack: true } : {}),
       environment: {
         // Stack traces point at the TypeScript sources.
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: serviceName,
+        ...(dualStack ? { AWS_USE_DUALSTACK_ENDPOINT: 'true' } : {}),
         ...environment,
       },
     });

@@ -34,7 +34,7 @@ export class OptionsIncomeStack extends Stack {
   constructor(scope: Construct, id: string, props: OptionsIncomeStackProps) {
     super(scope, id, props);
     const { settings } = props;
-    this.network = new Network(this, 'Network');
+    this.network = new Network(this, 'Network', { egress: settings.egress });
     this.storage = new Storage(this, 'Storage');
     this.alerts = new Alerts(this, 'Alerts', { email: settings.alertEmail, phone: settings.alertPhone });
     this.bridgeEvents = new BridgeEvents(this, 'BridgeEvents');
@@ -45,6 +45,7 @@ export class OptionsIncomeStack extends Stack {
       maxContractsPerDay: settings.bridgeMaxContractsPerDay,
       eventBusName: this.bridgeEvents.bus.eventBusName,
       cpu: settings.gatewayCpu,
+      arch: settings.gatewayArch,
       bridgeImage: settings.bridgeImage,
       ibMarketDataType: settings.ibMarketDataType,
       weeklyLogin: settings.weeklyLogin,

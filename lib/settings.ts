@@ -61,6 +61,21 @@ export const SettingsSchema = z.object({
    * approved. Default Sun 18:00 (functions/core/login.ts says why).
    */
   weeklyLogin: contextString.pipe(weeklyLoginSchema.default(DEFAULT_WEEKLY_LOGIN)),
+  /**
+   * How the Lambda jobs reach SNS, Secrets Manager and ECS (lib/network.ts): `endpoints` (default), three
+   * interface endpoints; `ipv6`, their dual-stack public endpoints over IPv6 through an egress-only
+   * internet gateway, no interface endpoint (lib/dual-stack.ts lists the regions where that works).
+   */
+  egress: z
+    .enum(['endpoints', 'ipv6'], { error: "egress must be 'endpoints' or 'ipv6'" })
+    .default('endpoints'),
+  /**
+   * CPU architecture of the gateway task: `arm64` (default, Graviton, about 20 % cheaper) or `x86_64`.
+   * The IB Gateway image at the pinned tag is published for both (gateway-container/Dockerfile.gateway).
+   */
+  gatewayArch: z
+    .enum(['x86_64', 'arm64'], { error: "gatewayArch must be 'x86_64' or 'arm64'" })
+    .default('arm64'),
   /** Fargate CPU units of the gateway task (memory is 2 GB either way); see gateway-service.ts. */
   gatewayCpu: z.coerce
     .number()

@@ -52,14 +52,14 @@ describe('job bundle', () => {
 });
 
 describe('bridge image asset', () => {
-  it('is staged at synth (no Docker) as an x86-64 build of Dockerfile.bridge', () => {
+  it('is staged at synth (no Docker) as an arm64 build of Dockerfile.bridge (the default gatewayArch)', () => {
     const manifest = JSON.parse(readFileSync(join(outdir, 'IbOptionsIncome.assets.json'), 'utf8')) as {
       dockerImages: Record<string, { source: { directory: string; dockerFile: string; platform?: string } }>;
     };
     const images = Object.values(manifest.dockerImages);
     expect(images).toHaveLength(1);
     expect(images[0]!.source.dockerFile).toBe('gateway-container/Dockerfile.bridge');
-    expect(images[0]!.source.platform).toBe('linux/amd64');
+    expect(images[0]!.source.platform).toBe('linux/arm64');
   });
 
   it('holds what Dockerfile.bridge copies and nothing else', () => {

@@ -222,12 +222,12 @@ describe('gateway service', () => {
     template.resourceCountIs('AWS::ServiceDiscovery::PrivateDnsNamespace', 1);
   });
 
-  it('is an x86-64 Fargate task with 2 GB and two essential containers', () => {
+  it('is an arm64 (Graviton) Fargate task with 2 GB and two essential containers', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       RequiresCompatibilities: ['FARGATE'],
       Cpu: '512',
       Memory: '2048',
-      RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
     });
     expect(containers().map((c) => [c.Name, c.Essential])).toEqual([
       ['ib-gateway', true],

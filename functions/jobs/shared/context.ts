@@ -165,15 +165,24 @@ export function secretFromSecretsManager(
   };
 }
 
+/**
+ * The jobs' DynamoDB client (the stores and the idempotency layer share it). Always the IPv4 endpoint:
+ * in the `egress=ipv6` layout AWS_USE_DUALSTACK_ENDPOINT turns the other clients to IPv6, but DynamoDB stays
+ * on the VPC's free gateway endpoint, whose route (DynamoDB's IPv4 prefix list) the dual-stack host would
+ * bypass for the public endpoint over IPv6 (lib/network.ts).
+ */
+export function dynamoDbClient(env: Readonly<Record<string, string | undefined>>): DynamoDBClient {
+  return new DynamoDBClient({
+    useDualstackEndpoint: false,
+    ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
+  });
+}
+
 /** Builds a context; whatever `overrides` does not give comes from the environment on first use. */
 export function createJobContext(overrides: JobContextOverrides = {}): JobContext {
   const env = overrides.env ?? process.env;
   const clock = overrides.clock ?? systemClock;
-  const dynamo = lazy(
-    () =>
-      overrides.dynamoClient ??
-      new DynamoDBClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
-  );
+  const dynamo = lazy(() => overrides.dynamoClient ?? dynamoDbClient(env));
   const stores = lazy(
     () => overrides.stores ?? createDynamoStores({ client: dynamo(), names: tableNames(env) }),
   );
