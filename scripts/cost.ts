@@ -29,19 +29,24 @@ export const COST_TABLE_END = '<!-- cost-table:end -->';
 export const ESTIMATE_YEAR = 2026;
 
 /**
- * A deploy as the README describes it: alerts by email and CRITICAL ones by SMS. `-c alertPhone=` (empty)
- * estimates without the SMS subscription.
+ * A deploy as the README's quick deploy does it: alerts by email. `-c alertPhone=+1…` adds the SMS
+ * subscription and the number it needs (a row of its own in the README).
  */
-const ALERT_CONTEXT = { alertEmail: 'you@example.com', alertPhone: '+15551234567' };
+const ALERT_CONTEXT = { alertEmail: 'you@example.com' };
 
-/** The README's rows: the default and the cost-relevant flags alone and together. */
+/**
+ * The README's rows: the default, each cost flag alone, the two layouts the owner set targets for
+ * (ipv6 + arm64 ≤ $30, all three ≤ $15), and SMS alerts on top of the default. arm64 has been the
+ * default since its image was verified, so its row is the former default, x86_64.
+ */
 export const VARIANTS: readonly Record<string, string>[] = [
   {},
+  { gatewayArch: 'x86_64' },
   { egress: 'ipv6' },
-  { gatewayArch: 'arm64' },
   { gatewayHours: 'market' },
   { egress: 'ipv6', gatewayArch: 'arm64' },
   { egress: 'ipv6', gatewayArch: 'arm64', gatewayHours: 'market' },
+  { alertPhone: '+15551234567' },
 ];
 
 /** The template and settings `cdk synth -c ...` would produce (settings errors thrown as lib/settings words them). */
@@ -88,7 +93,7 @@ export function assumptionLines(month: Month, gatewayHours?: unknown): string[] 
     `gateway task: ${gatewayHoursIn(month, gatewayHours).toFixed(1)} h (${gatewayHours === 'market' ? `${MARKET_HOURS_PER_TRADING_DAY} h × trading days` : 'always on'})`,
     `job durations, log bytes, alerts: one npm start day measured ${MEASURED_ON} (scripts/cost/measured.ts); alerts ${MEASURED_DAY.alertsPerDay.INFO} INFO, ${MEASURED_DAY.alertsPerDay.WARNING} WARNING, ${MEASURED_DAY.alertsPerDay.CRITICAL} CRITICAL a trading day`,
     `guessed: gateway logs ${VOLUMES.gatewayLogBytesPerDay / 1e6} MB/day, flow log ${VOLUMES.flowLogBytesPerDay / 1e6} MB/day, ${VOLUMES.interfaceEndpointGbPerMonth} GB through endpoints`,
-    `${PRICE_REGION} list prices checked ${PRICES_CHECKED}, no free tier (scripts/cost/prices.ts); data transfer out and ECR storage not included`,
+    `${PRICE_REGION} list prices checked ${PRICES_CHECKED} (scripts/cost/prices.ts); "after always-free" takes off the allowances every account gets each month (CloudWatch, Lambda, X-Ray, SNS, DynamoDB storage) when nothing else in the account uses them; data transfer out and ECR storage not included`,
   ];
 }
 
@@ -98,9 +103,14 @@ export function formatEstimate(estimate: Estimate, gatewayHours?: unknown): stri
     (line) =>
       `  ${line.group.padEnd(17)} ${line.item.padEnd(width)} ${dollars(line.usd).padStart(8)}  ${line.quantity}`,
   );
+  const credits = estimate.alwaysFree.map(
+    (credit) =>
+      `  ${'always free'.padEnd(17)} ${credit.item.padEnd(width)} ${dollars(-credit.usd).padStart(8)}`,
+  );
   return [
-    `Monthly estimate: ${dollars(estimate.totalUsd)}`,
+    `Monthly estimate: ${dollars(estimate.totalUsd)} at list prices, ${dollars(estimate.afterAlwaysFreeUsd)} after AWS's always-free allowances`,
     ...rows,
+    ...credits,
     'Assumptions:',
     ...assumptionLines(estimate.month, gatewayHours).map((line) => `  ${line}`),
   ].join('\n');
@@ -112,15 +122,15 @@ export function costTableMarkdown(): string {
   const base = estimates[0]!.estimate;
   const variantRows = estimates.map(
     ({ context, estimate }) =>
-      `| ${flagText(context)} | ${dollars(estimate.totalUsd)} | ${dollars(estimate.totalUsd - base.totalUsd)} |`,
+      `| ${flagText(context)} | ${dollars(estimate.totalUsd)} | ${dollars(estimate.afterAlwaysFreeUsd)} | ${dollars(estimate.totalUsd - base.totalUsd)} |`,
   );
   const breakdown = base.lines.map(
     (line) =>
       `| ${line.group} | ${line.item} | ${line.quantity.replace(/\|/g, '\\|')} | ${dollars(line.usd)} |`,
   );
   return [
-    '| `-c` flags | per month | vs default |',
-    '|---|---|---|',
+    '| `-c` flags | per month, list prices | after always-free allowances | vs default (list) |',
+    '|---|---|---|---|',
     ...variantRows,
     '',
     'The default, resource by resource:',
@@ -129,6 +139,8 @@ export function costTableMarkdown(): string {
     '|---|---|---|---|',
     ...breakdown,
     `| | **total** | | **${dollars(base.totalUsd)}** |`,
+    ...base.alwaysFree.map((credit) => `| always free | ${credit.item} | | ${dollars(-credit.usd)} |`),
+    `| | **after always-free allowances** | | **${dollars(base.afterAlwaysFreeUsd)}** |`,
     '',
     ...assumptionLines(base.month).map((line) => `- ${line}`),
   ].join('\n');

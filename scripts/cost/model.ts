@@ -8,8 +8,8 @@ import { MEASURED_DAY, VOLUMES } from './measured';
 import type { MeasuredDay, Volumes } from './measured';
 import { gatewayHoursIn } from './month';
 import type { Month } from './month';
-import { PRICES } from './prices';
-import type { Prices } from './prices';
+import { ALWAYS_FREE, PRICES } from './prices';
+import type { AlwaysFree, Prices } from './prices';
 import { endpointService, firesPerMonth, refId, resourcesOf } from './template';
 import type { CfnTemplate, Properties } from './template';
 
@@ -25,6 +25,10 @@ export interface Estimate {
   month: Month;
   lines: CostLine[];
   totalUsd: number;
+  /** What AWS's always-free allowances take off the total, item by item (an account using them for nothing else). */
+  alwaysFree: { item: string; usd: number }[];
+  /** totalUsd less the always-free allowances. */
+  afterAlwaysFreeUsd: number;
 }
 
 export interface EstimateInput {
@@ -35,6 +39,7 @@ export interface EstimateInput {
   measured?: MeasuredDay;
   volumes?: Volumes;
   prices?: Prices;
+  alwaysFree?: AlwaysFree;
 }
 
 const GB = 1e9;
@@ -66,6 +71,13 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
     add(group, item, `${n(gb, 3)} GB × ${usd(price)}`, gb * price);
   const perMillion = (group: string, item: string, units: number, price: number) =>
     add(group, item, `${n(units, 0)} × ${usd(price)}/M`, (units / 1e6) * price);
+  const free = input.alwaysFree ?? ALWAYS_FREE;
+  const alwaysFree: { item: string; usd: number }[] = [];
+  /** The part of `used` units an allowance covers, at the unit's price. */
+  const allowance = (item: string, used: number, allowed: number, unitPrice: number) => {
+    const credit = Math.min(used, allowed) * unitPrice;
+    if (credit > 0) alwaysFree.push({ item, usd: credit });
+  };
 
   // Fargate: each service's task size and architecture, times its running tasks and hours.
   for (const [logicalId, service] of resourcesOf(template, 'AWS::ECS::Service')) {
@@ -154,6 +166,8 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
     const units = types.reduce((sum, type) => sum + count(type), 0);
     add(group, item, `${units} × ${usd(price)}`, units * price);
   }
+  const dashboards = count('AWS::CloudWatch::Dashboard');
+  allowance('CloudWatch dashboards', dashboards, free.cloudWatch.dashboards, p.cloudWatch.dashboardMonth);
   if (count('AWS::EC2::NatGateway') > 0) {
     perGb('Network', 'NAT gateway data', volumes.natGatewayGbPerMonth, p.natGateway.gb);
   }
@@ -169,6 +183,12 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
     'alarm metrics',
     `${alarmMetrics} × ${usd(p.cloudWatch.alarmMetricMonth)}`,
     alarmMetrics * p.cloudWatch.alarmMetricMonth,
+  );
+  allowance(
+    'CloudWatch alarm metrics',
+    alarmMetrics,
+    free.cloudWatch.alarmMetrics,
+    p.cloudWatch.alarmMetricMonth,
   );
 
   // Schedules: every Scheduler invocation, and the Lambda runs they and the event rules start.
@@ -222,6 +242,15 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
   perMillion('Lambda', 'requests', invocations, p.lambda.requestPerMillion);
   const traces = lambdas.filter((l) => l.traced).reduce((sum, l) => sum + l.invocations, 0);
   perMillion('Lambda', 'X-Ray traces', traces, p.xrayTracePerMillion);
+  allowance('Lambda requests', invocations, free.lambda.requests, p.lambda.requestPerMillion / 1e6);
+  // One GB-second allowance for both architectures: taken at the price of the seconds it covers, in order.
+  let freeGbSeconds = free.lambda.gbSeconds;
+  for (const l of lambdas) {
+    const covered = Math.min(l.gbSeconds, freeGbSeconds);
+    freeGbSeconds -= covered;
+    allowance(`Lambda ${l.job} GB-seconds`, covered, covered, p.lambda.gbSecond[l.arch]);
+  }
+  allowance('X-Ray traces', traces, free.xrayTraces, p.xrayTracePerMillion / 1e6);
 
   // CloudWatch Logs and custom metrics at the measured volumes.
   const logGroups = count('AWS::Logs::LogGroup');
@@ -244,6 +273,8 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
   );
   // 30-day retention holds about one month's logs.
   perGb('CloudWatch', 'log storage', logGb, p.cloudWatch.logStoreGbMonth);
+  // The 5 GB cover ingestion and storage together: taken off ingestion, the dearer of the two.
+  allowance('CloudWatch log ingestion', logGb, free.cloudWatch.logGb, p.cloudWatch.logIngestGb);
   const metricMonths = lambdas.reduce(
     (sum, l) =>
       sum + (measured.jobs[l.job]!.metricsPerRun * Math.min(l.metricHours, month.hours)) / month.hours,
@@ -254,6 +285,12 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
     'custom metrics (EMF, by hours sent)',
     `${n(metricMonths)} metric-months × ${usd(p.cloudWatch.customMetricMonth)}`,
     metricMonths * p.cloudWatch.customMetricMonth,
+  );
+  allowance(
+    'CloudWatch custom metrics',
+    metricMonths,
+    free.cloudWatch.customMetrics,
+    p.cloudWatch.customMetricMonth,
   );
 
   // DynamoDB on-demand: the measured candidates (items twice: table and byScore index; archive chunks
@@ -273,6 +310,7 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
       measured.candidatesStoredPerDay * volumes.candidateItemBytes * 2 + measured.candidateArchiveBytesPerDay;
     const storedGb = (candidateBytesPerDay * volumes.candidateDaysHeld) / GB + volumes.otherStoredGb;
     perGb('DynamoDB', 'storage', storedGb, p.dynamoDb.storageGbMonth);
+    allowance('DynamoDB storage', storedGb, free.dynamoDbStorageGb, p.dynamoDb.storageGbMonth);
     const pitr = tables.some(
       ([, t]) =>
         (t.PointInTimeRecoverySpecification as { PointInTimeRecoveryEnabled?: boolean } | undefined)
@@ -288,7 +326,9 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
       .reduce((sum, [, perDay]) => sum + perDay * month.tradingDays, 0);
   if (count('AWS::SNS::Topic') > 0) {
     perMillion('SNS', 'publishes', alertsPerMonth(), p.sns.publishPerMillion);
+    allowance('SNS publishes', alertsPerMonth(), free.sns.publishes, p.sns.publishPerMillion / 1e6);
   }
+  let emailsLeftFree: number = free.sns.emails;
   let smsSubscriptions = 0;
   for (const [, subscription] of resourcesOf(template, 'AWS::SNS::Subscription')) {
     const severities = (subscription.FilterPolicy as { severity?: unknown } | undefined)?.severity;
@@ -300,6 +340,9 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
         `${n(delivered, 0)} × ${usd(p.sns.emailPer100k)}/100k`,
         (delivered / 1e5) * p.sns.emailPer100k,
       );
+      const covered = Math.min(delivered, emailsLeftFree);
+      emailsLeftFree -= covered;
+      allowance('SNS email deliveries', covered, covered, p.sns.emailPer100k / 1e5);
     } else if (subscription.Protocol === 'sms') {
       smsSubscriptions++;
       add('SNS', 'SMS (US)', `${n(delivered, 0)} × ${usd(p.sns.smsUs)}`, delivered * p.sns.smsUs);
@@ -314,5 +357,6 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
     );
 
   const totalUsd = lines.reduce((sum, line) => sum + line.usd, 0);
-  return { month, lines, totalUsd };
+  const afterAlwaysFreeUsd = totalUsd - alwaysFree.reduce((sum, credit) => sum + credit.usd, 0);
+  return { month, lines, totalUsd, alwaysFree, afterAlwaysFreeUsd };
 }

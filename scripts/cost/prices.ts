@@ -64,3 +64,24 @@ export const PRICES = {
 } as const;
 
 export type Prices = typeof PRICES;
+
+/**
+ * The allowances AWS gives every account every month, not only in its first year ("always free"), as each
+ * service's pricing page lists them. They are per account: an account that already uses them elsewhere
+ * pays the list price, so the estimate prints both.
+ */
+export const ALWAYS_FREE = {
+  // https://aws.amazon.com/cloudwatch/pricing/ ("Free tier")
+  cloudWatch: { dashboards: 3, alarmMetrics: 10, customMetrics: 10, logGb: 5 },
+  // https://aws.amazon.com/lambda/pricing/ ("The AWS Lambda free tier includes one million free requests
+  // per month and 400,000 GB-seconds of compute time per month")
+  lambda: { requests: 1_000_000, gbSeconds: 400_000 },
+  // https://aws.amazon.com/xray/pricing/ ("The first 100,000 traces recorded each month are free")
+  xrayTraces: 100_000,
+  // https://aws.amazon.com/sns/pricing/ (first 1 million publishes, 1,000 email deliveries a month)
+  sns: { publishes: 1_000_000, emails: 1_000 },
+  // https://aws.amazon.com/dynamodb/pricing/on-demand/ ("25 GB of data storage" in the free tier)
+  dynamoDbStorageGb: 25,
+} as const;
+
+export type AlwaysFree = typeof ALWAYS_FREE;
