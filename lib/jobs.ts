@@ -17,6 +17,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { TimeZone } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { JobName } from '../functions/core/config';
+import type { GatewayHours } from '../functions/core/gateway-hours';
 import type { Alerts } from './alerts';
 import type { BridgeEvents } from './event-bus';
 import type { GatewayService } from './gateway-service';
@@ -69,6 +70,8 @@ export interface JobsProps {
   implemented?: ReadonlySet<JobName>;
   /** Tests: bundle this one small file for every job instead of the real handlers (fast synth). */
   entryOverride?: string;
+  /** `market`: the gateway runs only around the session (gateway-hours job, GATEWAY_HOURS); default always. */
+  gatewayHours?: GatewayHours;
 }
 
 export interface DeployedJob {
@@ -87,7 +90,9 @@ export class Jobs extends Construct {
 
   constructor(scope: Construct, id: string, props: JobsProps) {
     super(scope, id);
-    const jobs = props.jobs ?? JOBS;
+    // A job deployed only with a setting (gateway-hours) is not pending without it: it is not wanted.
+    const market = props.gatewayHours === 'market';
+    const jobs = (props.jobs ?? JOBS).filter((spec) => market || spec.deployedWith === undefined);
     const implemented = props.implemented ?? IMPLEMENTED_JOBS;
     this.pending = jobs.filter((spec) => !implemented.has(spec.name));
     for (const spec of jobs) {
@@ -128,6 +133,8 @@ export class Jobs extends Construct {
         BRIDGE_SECRET_ARN: gateway.bridgeSecret.secretArn,
         ...(spec.placesOrders ? { BRIDGE_ORDER_SECRET_ARN: gateway.bridgeOrderSecret.secretArn } : {}),
         ALERT_TOPIC_ARN: alerts.topic.topicArn,
+        // The job shell skips IB work outside the gateway's hours (core/gateway-hours.ts); absent = always.
+        ...(props.gatewayHours === 'market' ? { GATEWAY_HOURS: 'market' } : {}),
         ...(spec.managesGateway
           ? {
               ECS_CLUSTER: gateway.cluster.clusterName,

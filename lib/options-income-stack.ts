@@ -61,6 +61,7 @@ export class OptionsIncomeStack extends Stack {
       ...(props.jobs ? { jobs: props.jobs } : {}),
       ...(props.implemented ? { implemented: props.implemented } : {}),
       ...(props.entryOverride ? { entryOverride: props.entryOverride } : {}),
+      gatewayHours: settings.gatewayHours,
     });
     this.observability = new Observability(this, 'Observability', {
       network: this.network,

@@ -59,6 +59,10 @@ const JOB_DOCS: Readonly<Record<JobName, { replaces: string; does: string; alsoO
     replaces: 'verify_positions',
     does: 'every difference between DynamoDB and IB; repairs only with `{ "repair": true }`',
   },
+  'gateway-hours': {
+    replaces: 'none (new)',
+    does: 'only with `-c gatewayHours=market`: starts the gateway task on trading days (INFO asking for the IBKR Mobile approval when live) and stops it after working orders finish or are cancelled (CRITICAL naming them); the calendar decides',
+  },
 };
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
