@@ -47,7 +47,11 @@ export function inGatewayWindow(at: number, cal: MarketCalendar): boolean {
  * Where the gateway should be at `at`: `on`; `starting` (the window's first GATEWAY_START_GRACE_MINUTES);
  * `off` by schedule. With `always` hours it is always on.
  */
-export function gatewayPhase(at: number, hours: GatewayHours, cal: MarketCalendar): 'on' | 'starting' | 'off' {
+export function gatewayPhase(
+  at: number,
+  hours: GatewayHours,
+  cal: MarketCalendar,
+): 'on' | 'starting' | 'off' {
   if (hours === 'always') return 'on';
   const window = gatewayWindowOn(nyDate(at), cal);
   if (!window || at < window.start || at >= window.end) return 'off';

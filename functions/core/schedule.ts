@@ -142,7 +142,12 @@ export const JOB_TIMINGS: Readonly<Record<JobName, JobTiming>> = {
     deployedWith: 'gatewayHours=market',
     schedules: [
       { label: 'start', minute: '30', hour: '7', description: 'gateway task started on trading days' },
-      { label: 'stop', minute: '30', hour: '18', description: 'working orders settled, gateway task stopped' },
+      {
+        label: 'stop',
+        minute: '30',
+        hour: '18',
+        description: 'working orders settled, gateway task stopped',
+      },
     ],
   },
   // On demand only (console or CLI invoke).

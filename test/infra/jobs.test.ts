@@ -57,7 +57,9 @@ const EXPECTED_CRONS: Record<JobName, string[]> = {
 };
 
 /** The jobs a deploy without optional settings has: every implemented one not tied to a setting. */
-const DEFAULT_JOBS = JOB_NAMES.filter((name) => IMPLEMENTED_JOBS.has(name) && !JOB_TIMINGS[name].deployedWith);
+const DEFAULT_JOBS = JOB_NAMES.filter(
+  (name) => IMPLEMENTED_JOBS.has(name) && !JOB_TIMINGS[name].deployedWith,
+);
 
 /** Values of one cron field (`*`, `n`, `a-b`, `a-b/s`, `a/s`) within [min, max]. */
 function expandField(field: string, min: number, max: number): number[] {
@@ -156,13 +158,10 @@ describe('schedules', () => {
     }
   });
 
-  it.each(DEFAULT_JOBS)(
-    '%s fires at the architecture table times',
-    (name) => {
-      const expressions = schedulesOf(name).map((props) => props.ScheduleExpression);
-      expect(expressions.sort()).toEqual([...EXPECTED_CRONS[name]].sort());
-    },
-  );
+  it.each(DEFAULT_JOBS)('%s fires at the architecture table times', (name) => {
+    const expressions = schedulesOf(name).map((props) => props.ScheduleExpression);
+    expect(expressions.sort()).toEqual([...EXPECTED_CRONS[name]].sort());
+  });
 
   it('cover 09:30-15:55 every 5 minutes exactly once for the market-hours jobs', () => {
     const expected: number[] = [];

@@ -11,7 +11,12 @@
 import type { OrderView } from '../../../gateway-container/bridge/contract';
 import { gatewayService } from '../../adapters/ecs-client';
 import type { GatewayService } from '../../adapters/ecs-client';
-import { GATEWAY_WINDOW, inGatewayWindow, STOP_POLL_SECONDS, STOP_WAIT_MINUTES } from '../../core/gateway-hours';
+import {
+  GATEWAY_WINDOW,
+  inGatewayWindow,
+  STOP_POLL_SECONDS,
+  STOP_WAIT_MINUTES,
+} from '../../core/gateway-hours';
 import { firstJobNeedingIb } from '../../core/login';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 
@@ -98,6 +103,7 @@ async function stopGateway(
   };
 
   let working: OrderView[];
+  const waitStarted = ctx.clock.now();
   try {
     working = await ctx.bridge.openOrders();
     const deadline = Math.min(
@@ -139,7 +145,7 @@ async function stopGateway(
       severity: 'CRITICAL',
       title: `${cancelled.length} order(s) cancelled at the gateway stop`,
       message:
-        `Still working after ${STOP_WAIT_MINUTES} min at the gateway's ${GATEWAY_WINDOW.end} stop, cancelled: ${cancelled.join('; ')}. ` +
+        `Still working ${Math.round((ctx.clock.now() - waitStarted) / 60_000)} min into the gateway's ${GATEWAY_WINDOW.end} stop, cancelled: ${cancelled.join('; ')}. ` +
         `Check each position: an entry not filled is no position; an exit not filled leaves the position open overnight.`,
       numbers: { cancelled: cancelled.length },
     });
