@@ -17,6 +17,7 @@ import { handler as healthCheck } from '../../functions/jobs/health-check';
 import { handler as verifyPositions } from '../../functions/jobs/verify-positions';
 import { createJobContext, setJobContext } from '../../functions/jobs/shared/context';
 import '../support/dynamodb';
+import { placeSpreadAtBroker } from './broker-spread';
 import { lambdaContext, startJobStack } from './support';
 
 const stack = await startJobStack({ seed: 21 });
@@ -166,29 +167,21 @@ describe('gateway-hours: stop', () => {
     const put = (strike: number) =>
       engine.findContracts({ symbol: 'IWM', secType: 'OPT', lastTradeDate: expiry, strike, right: 'P' })[0]!;
     const [longPut, shortPut] = [put(below.at(-2)!), put(below.at(-1)!)];
-    // IB's combo semantics: a BUY at −100 never fills; GTC, as an order still working at 18:30 would be.
     const orderRef = 'oi-gateway-hours-stop';
     const orderId = 970_001;
-    engine.placeOrder({
+    // A GTC order the bridge placed that never fills, as an order still working at 18:30 would be.
+    placeSpreadAtBroker(engine, {
+      account: engine.accounts()[0]!,
       orderId,
       clientId: 1,
-      account: engine.accounts()[0]!,
-      contract: {
-        secType: 'BAG',
-        symbol: 'IWM',
-        legs: [
-          { conId: shortPut.conId, ratio: 1, action: 'SELL' },
-          { conId: longPut.conId, ratio: 1, action: 'BUY' },
-        ],
-      },
-      action: 'BUY',
+      symbol: 'IWM',
+      short: shortPut,
+      long: longPut,
+      purpose: 'open',
       quantity: 1,
-      orderType: 'LMT',
+      orderRef,
       limitPrice: -100,
       tif: 'GTC',
-      orderRef,
-      transmit: true,
-      whatIf: false,
     });
     const statusAtIb = () => sim.orders().find((o) => o.request.orderId === orderId)?.status;
     expect(statusAtIb()).toBe('Submitted');
