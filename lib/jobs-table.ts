@@ -35,14 +35,17 @@ export interface JobSpec {
   usesBridge: boolean;
   /**
    * Places, reprices or cancels orders (POST/PUT/DELETE /orders*): gets the order-route secret too. Only
-   * execute-strategies and monitor; every other job can read from the bridge but never trade.
+   * execute-strategies and monitor, and gateway-hours (it cancels what still works when the gateway
+   * stops); every other job can read from the bridge but never trade.
    */
   placesOrders?: boolean;
   /** Tables the job reads and writes beyond what every job does (read config, read/write alert state). */
   reads: readonly TableAccess[];
   writes: readonly TableAccess[];
-  /** Reads and restarts the gateway ECS service (health-check). */
+  /** Reads and restarts the gateway ECS service (health-check), or starts and stops it (gateway-hours). */
   managesGateway?: boolean;
+  /** Deployed only with this deploy setting (functions/core/schedule.ts); default always. */
+  deployedWith?: 'gatewayHours=market';
   /** Triggered by the bridge's OrderFilled / PositionChanged events (position-sync). */
   onBridgeEvents?: boolean;
 }
@@ -54,6 +57,7 @@ const entry = (name: JobName) => `functions/jobs/${name}.ts`;
 const timing = (name: JobName) => ({
   priority: JOB_TIMINGS[name].priority,
   schedules: JOB_TIMINGS[name].schedules,
+  ...(JOB_TIMINGS[name].deployedWith ? { deployedWith: JOB_TIMINGS[name].deployedWith } : {}),
 });
 
 export const JOBS: readonly JobSpec[] = [
@@ -211,5 +215,22 @@ export const JOBS: readonly JobSpec[] = [
     // Reconciles positions with IB only; it never reads or writes order intents.
     reads: ['positions'],
     writes: ['positions'],
+  },
+  {
+    name: 'gateway-hours',
+    entry: entry('gateway-hours'),
+    // 07:30 and 18:30 on weekdays, only with -c gatewayHours=market: the calendar decides in the handler.
+    ...timing('gateway-hours'),
+    // The stop waits up to STOP_WAIT_MINUTES (5) for working orders, then cancels them.
+    timeoutSeconds: 480,
+    memoryMiB: 256,
+    retry: 'modest',
+    maxEventAgeMinutes: 15,
+    usesBridge: true,
+    // Cancels the orders still working when the gateway stops (an order must not outlive its gateway).
+    placesOrders: true,
+    reads: [],
+    writes: [],
+    managesGateway: true,
   },
 ];

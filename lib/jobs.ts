@@ -17,6 +17,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { TimeZone } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { JobName } from '../functions/core/config';
+import type { GatewayHours } from '../functions/core/gateway-hours';
 import type { Alerts } from './alerts';
 import type { BridgeEvents } from './event-bus';
 import type { GatewayService } from './gateway-service';
@@ -68,6 +69,8 @@ export interface JobsProps {
   jobs?: readonly JobSpec[];
   /** Tests: bundle this one small file for every job instead of the real handlers (fast synth). */
   entryOverride?: string;
+  /** `market`: the gateway runs only around the session (gateway-hours job, GATEWAY_HOURS); default always. */
+  gatewayHours?: GatewayHours;
 }
 
 export interface DeployedJob {
@@ -83,7 +86,12 @@ export class Jobs extends Construct {
   readonly deployed = new Map<JobName, DeployedJob>();
   constructor(scope: Construct, id: string, props: JobsProps) {
     super(scope, id);
-    for (const spec of props.jobs ?? JOBS) this.deployed.set(spec.name, this.deployJob(spec, props));
+    // A job deployed only with a setting (gateway-hours) is left out without it.
+    const market = props.gatewayHours === 'market';
+    for (const spec of props.jobs ?? JOBS) {
+      if (market || spec.deployedWith === undefined)
+        this.deployed.set(spec.name, this.deployJob(spec, props));
+    }
 
     const positionSync = this.deployed.get('position-sync');
     if (positionSync) props.bridgeEvents.trigger(positionSync.fn, positionSync.deadLetterQueue);
@@ -119,6 +127,8 @@ export class Jobs extends Construct {
         BRIDGE_SECRET_ARN: gateway.bridgeSecret.secretArn,
         ...(spec.placesOrders ? { BRIDGE_ORDER_SECRET_ARN: gateway.bridgeOrderSecret.secretArn } : {}),
         ALERT_TOPIC_ARN: alerts.topic.topicArn,
+        // The job shell skips IB work outside the gateway's hours (core/gateway-hours.ts); absent = always.
+        ...(props.gatewayHours === 'market' ? { GATEWAY_HOURS: 'market' } : {}),
         ...(spec.managesGateway
           ? {
               ECS_CLUSTER: gateway.cluster.clusterName,

@@ -59,6 +59,7 @@ export class OptionsIncomeStack extends Stack {
       bridgeEvents: this.bridgeEvents,
       ...(props.jobs ? { jobs: props.jobs } : {}),
       ...(props.entryOverride ? { entryOverride: props.entryOverride } : {}),
+      gatewayHours: settings.gatewayHours,
     });
     this.observability = new Observability(this, 'Observability', {
       network: this.network,

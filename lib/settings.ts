@@ -8,6 +8,7 @@
 // bridge's own hard caps, which must not move with the config table (below).
 import { z } from 'zod';
 import { riskSchema } from '../functions/core/config';
+import { gatewayHoursSchema } from '../functions/core/gateway-hours';
 import { DEFAULT_WEEKLY_LOGIN, weeklyLoginSchema } from '../functions/core/login';
 
 const contextString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
@@ -76,6 +77,12 @@ export const SettingsSchema = z.object({
   gatewayArch: z
     .enum(['x86_64', 'arm64'], { error: "gatewayArch must be 'x86_64' or 'arm64'" })
     .default('arm64'),
+  /**
+   * `always` (default): the gateway task runs around the clock. `market`: only 07:30-18:30 New York on
+   * trading days (functions/core/gateway-hours.ts), started and stopped by the gateway-hours job; every
+   * start is a fresh IB login, so a live account approves IBKR Mobile each morning.
+   */
+  gatewayHours: contextString.pipe(gatewayHoursSchema.default('always')),
   /** Fargate CPU units of the gateway task (memory is 2 GB either way); see gateway-service.ts. */
   gatewayCpu: z.coerce
     .number()

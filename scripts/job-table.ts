@@ -53,11 +53,15 @@ const JOB_DOCS: Readonly<Record<JobName, { replaces: string; does: string; alsoO
   },
   'health-check': {
     replaces: 'health_check',
-    does: 'bridge `/health` + ECS state; IB\'s login: alerts at the weekly login and every 10 min while a login waits (below); the watchman: a CRITICAL per job that has not completed a run it should have; forces a new gateway deployment after `gateway.restartAfterFailures` (config, default 3) consecutive failed checks in market hours, at most `gateway.maxRestartsPerDay` (default 2) a day, never while an order works, a login waits for its second factor or in the restart window; a manual `{ "restartAfterFailures": N }` overrides the config for that run only',
+    does: 'bridge `/health` + ECS state; IB\'s login: alerts at the weekly login and every 10 min while a login waits (below); the watchman: a CRITICAL per job that has not completed a run it should have; forces a new gateway deployment after `gateway.restartAfterFailures` (config, default 3) consecutive failed checks in market hours, at most `gateway.maxRestartsPerDay` (default 2) a day, never while an order works, a login waits for its second factor or in the restart window; a manual `{ "restartAfterFailures": N }` overrides the config for that run only; with `-c gatewayHours=market`, outside the gateway hours only the watchman',
   },
   'verify-positions': {
     replaces: 'verify_positions',
     does: 'every difference between DynamoDB and IB; repairs only with `{ "repair": true }`',
+  },
+  'gateway-hours': {
+    replaces: 'none (new)',
+    does: 'only with `-c gatewayHours=market`: starts the gateway task on trading days (INFO asking for the IBKR Mobile approval when live) and stops it after working orders finish or are cancelled (CRITICAL naming them); the calendar decides',
   },
 };
 

@@ -99,6 +99,8 @@ export function daySchedule(options: ScheduleOptions): ScheduledRun[] {
   const open = sessionFor(options.date, options.calendar)?.open;
   for (const job of JOB_NAMES) {
     const timing = JOB_TIMINGS[job];
+    // The local stack's gateway runs all day (no ECS): a job tied to a deploy setting has no part in it.
+    if (timing.deployedWith) continue;
     for (const schedule of timing.schedules) {
       const fires = expectedFiresOn(options.date, { ...timing, schedules: [schedule] }, options.calendar);
       // A job with several once-a-day schedules names each run (position-sync pre-market, post-market).

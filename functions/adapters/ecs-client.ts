@@ -1,5 +1,6 @@
 // The gateway service port (ECS): what health-check needs to know about the Fargate service running IB
-// Gateway + the bridge, and the one action it may take (force a new deployment, which replaces the task).
+// Gateway + the bridge, and the actions taken on it: force a new deployment, which replaces the task
+// (health-check), and set the desired task count, which starts or stops it (gateway-hours).
 //
 // Built once per container from ECS_CLUSTER / ECS_SERVICE; without them (local runs) there is no ECS
 // port and health-check says so instead of failing. Tests inject a port or mock ECSClient.
@@ -34,6 +35,8 @@ export interface GatewayService {
   describe(): Promise<GatewayServiceState>;
   /** UpdateService with forceNewDeployment: ECS starts a new task and drains the old one. */
   forceNewDeployment(): Promise<{ deploymentId?: string }>;
+  /** UpdateService with desiredCount: 1 starts the task, 0 stops it. */
+  setDesiredCount(count: 0 | 1): Promise<void>;
 }
 
 export function ecsGatewayService(options: {
@@ -83,6 +86,9 @@ export function ecsGatewayService(options: {
       const out = await client.send(new UpdateServiceCommand({ cluster, service, forceNewDeployment: true }));
       const primary = out.service?.deployments?.find((d) => d.status === 'PRIMARY');
       return primary?.id === undefined ? {} : { deploymentId: primary.id };
+    },
+    async setDesiredCount(count) {
+      await client.send(new UpdateServiceCommand({ cluster, service, desiredCount: count }));
     },
   };
 }

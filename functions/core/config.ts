@@ -35,6 +35,7 @@ export const JOB_NAMES = [
   'validate-data-quality',
   'health-check',
   'verify-positions',
+  'gateway-hours',
 ] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 

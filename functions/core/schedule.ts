@@ -30,6 +30,8 @@ export interface JobTiming {
   schedules: readonly JobSchedule[];
   /** Needs IB logged in to do its work (the login alerts count down to the first such run). */
   needsIb: boolean;
+  /** Deployed only with this deploy setting (gateway-hours: `-c gatewayHours=market`); default always. */
+  deployedWith?: 'gatewayHours=market';
 }
 
 /** Every 5 minutes from 09:30 to 15:55 New York time: two crons, since 09:00-09:25 is before the open. */
@@ -129,6 +131,22 @@ export const JOB_TIMINGS: Readonly<Record<JobName, JobTiming>> = {
         hour: '*',
         days: 'every-day',
         description: 'bridge, IB login, gateway service and every job’s last run',
+      },
+    ],
+  },
+  // Starts and stops the gateway task around the session (core/gateway-hours.ts); its own calendar check.
+  'gateway-hours': {
+    priority: 5,
+    calendar: 'always',
+    needsIb: false,
+    deployedWith: 'gatewayHours=market',
+    schedules: [
+      { label: 'start', minute: '30', hour: '7', description: 'gateway task started on trading days' },
+      {
+        label: 'stop',
+        minute: '30',
+        hour: '18',
+        description: 'working orders settled, gateway task stopped',
       },
     ],
   },

@@ -12,14 +12,22 @@ export interface BrokerSpreadOrder {
   purpose: 'open' | 'close';
   quantity: number;
   orderRef: string;
+  /** Default 100, marketable (fills at once); −100 never fills (an order left working). */
+  limitPrice?: number;
+  tif?: 'DAY' | 'GTC';
+  /** The API client that placed it: default 0 (TWS); the bridge's is 1. */
+  clientId?: number;
 }
 
-/** Places the combo at a marketable limit (IB combo semantics: a BUY at +100 crosses either way). */
+/**
+ * Places the combo, at a marketable limit unless told otherwise (IB combo semantics: a BUY at +100
+ * crosses either way, at −100 never).
+ */
 export function placeSpreadAtBroker(engine: SimEngine, order: BrokerSpreadOrder): SimOrderState {
   const open = order.purpose === 'open';
   return engine.placeOrder({
     orderId: order.orderId,
-    clientId: 0,
+    clientId: order.clientId ?? 0,
     account: order.account,
     contract: {
       secType: 'BAG',
@@ -32,8 +40,8 @@ export function placeSpreadAtBroker(engine: SimEngine, order: BrokerSpreadOrder)
     action: 'BUY',
     quantity: order.quantity,
     orderType: 'LMT',
-    limitPrice: 100,
-    tif: 'DAY',
+    limitPrice: order.limitPrice ?? 100,
+    tif: order.tif ?? 'DAY',
     orderRef: order.orderRef,
     transmit: true,
     whatIf: false,

@@ -13,10 +13,16 @@
 //      the gateway service under the bounded policy of decideRestart: at most `gateway.maxRestartsPerDay`,
 //      never while an order works, a login waits for its second factor or in IB's restart window, not
 //      while deploying, not within 30 minutes of the last. The result says why it did or did not restart.
+//
+// With gatewayHours=market (core/gateway-hours.ts) the gateway is off by schedule outside 07:30-18:30 on
+// trading days: then only the watchman runs (no gateway-down alert, no login alert, no restart), and in the
+// window's first minutes a gateway not up yet is starting, not down. There is no weekly cold restart then
+// (the task never runs on Sunday): every morning's start is the full login, announced by gateway-hours.
 import type { HealthResponse } from '../../../gateway-container/bridge/contract';
 import { JOB_NAMES } from '../../core/config';
 import type { Config } from '../../core/config';
 import { JOB_TIMINGS } from '../../core/schedule';
+import { GATEWAY_START_GRACE_MINUTES, gatewayOffBySchedule, gatewayPhase } from '../../core/gateway-hours';
 import { overdueJobs } from '../../core/watchman';
 import { makeAlert } from '../../core/alerts';
 import {
@@ -192,7 +198,10 @@ async function watchJobs(ctx: RunContext): Promise<string[]> {
   const now = ctx.clock.now();
   const watchingSince = await alerts.holdingSince(STATE_KEYS.watchingSince, now);
   const jobs = await Promise.all(
-    JOB_NAMES.filter((name) => name !== ctx.job).map(async (name) => ({
+    JOB_NAMES.filter(
+      // A job deployed only with gatewayHours=market is not watched without it.
+      (name) => name !== ctx.job && (!JOB_TIMINGS[name].deployedWith || ctx.gatewayHours === 'market'),
+    ).map(async (name) => ({
       name,
       timing: JOB_TIMINGS[name],
       enabled: ctx.config.jobs[name],
@@ -236,7 +245,8 @@ async function watchLogin(ctx: RunContext, verdict: GatewayVerdict): Promise<str
   const now = ctx.clock.now();
   const { weeklyLogin, paperOnly } = loginSettings();
   const weekly = lastWeeklyLogin(now, weeklyLogin);
-  const atWeeklyLogin = now - weekly < LOGIN_ALERT_EVERY_MINUTES * 60_000;
+  // gatewayHours=market: no weekly cold restart (the task is off on Sundays), the morning start is the login.
+  const atWeeklyLogin = ctx.gatewayHours === 'always' && now - weekly < LOGIN_ALERT_EVERY_MINUTES * 60_000;
   const waiting = verdict.loginWaiting && !paperOnly;
   if (!waiting) {
     // Logged in again ("Gateway back up" says so): the next waiting login starts its cadence afresh.
@@ -274,14 +284,28 @@ async function watchLogin(ctx: RunContext, verdict: GatewayVerdict): Promise<str
 
 export async function runHealthCheck(input: HealthCheckInput, ctx: RunContext): Promise<RunOutcome> {
   const overdue = await watchJobs(ctx);
+  const phase = gatewayPhase(ctx.now, ctx.gatewayHours, ctx.config.calendar);
   const service: GatewayService | undefined = gatewayService();
-  const health = await ctx.bridge.health().catch((error: unknown) => ({ error: messageOf(error) }));
-  const ecs = service
-    ? await service.describe().catch((error: unknown) => ({ error: messageOf(error) }))
-    : undefined;
-  const verdict = judgeGateway(health, ecs);
-  const login = await watchLogin(ctx, verdict);
-  const gateway = await checkGateway(input, ctx, { service, health, ecs, verdict, loginAlerted: !!login });
+  let gateway: RunOutcome;
+  let login: string | undefined;
+  if (phase === 'off') {
+    gateway = await offBySchedule(ctx, gatewayOffBySchedule(ctx.now, ctx.gatewayHours, ctx.config.calendar));
+  } else {
+    const health = await ctx.bridge.health().catch((error: unknown) => ({ error: messageOf(error) }));
+    const ecs = service
+      ? await service.describe().catch((error: unknown) => ({ error: messageOf(error) }))
+      : undefined;
+    const verdict = judgeGateway(health, ecs);
+    if (phase === 'starting' && !verdict.healthy) {
+      gateway = await offBySchedule(
+        ctx,
+        `gateway starting (gatewayHours=market: not counted in the window's first ${GATEWAY_START_GRACE_MINUTES} min): ${verdict.problems.join('; ')}`,
+      );
+    } else {
+      login = await watchLogin(ctx, verdict);
+      gateway = await checkGateway(input, ctx, { service, health, ecs, verdict, loginAlerted: !!login });
+    }
+  }
   return {
     ...gateway,
     did: overdue.length > 0 ? `${gateway.did}; ${overdue.length} job(s) overdue` : gateway.did,
@@ -290,6 +314,21 @@ export async function runHealthCheck(input: HealthCheckInput, ctx: RunContext): 
     details: { ...gateway.details, watchman: { overdue }, ...(login ? { login } : {}) },
     ...(overdue.length > 0 ? { ok: false } : {}),
   };
+}
+
+/**
+ * The gateway is off (or still starting) by schedule: nothing to alert or restart. The down-state is
+ * cleared, so a gateway that fails later in the day counts from then, not from last night.
+ */
+async function offBySchedule(ctx: RunContext, why: string | undefined): Promise<RunOutcome> {
+  const alerts = ctx.stores.alerts;
+  await Promise.all([
+    alerts.clear(STATE_KEYS.failures),
+    alerts.clear(STATE_KEYS.downSince),
+    alerts.clear(STATE_KEYS.loginWaitingSince),
+  ]);
+  const did = why ?? 'gateway off by schedule';
+  return { did, counts: { failures: 0 }, reasons: [did], details: { restart: { done: false, reason: did } } };
 }
 
 async function checkGateway(

@@ -16,6 +16,7 @@
 //                       /orders*); set only on execute-strategies and monitor. A job without it fails on
 //                       its first order call with an error naming the variables.
 //   ALERT_TOPIC_ARN     SNS topic; without it alerts go to the console (local runs)
+//   GATEWAY_HOURS       `market` when the gateway runs only around the session (core/gateway-hours.ts)
 // Each part is built on first use, so a job that never calls the bridge does not need BRIDGE_URL, and a
 // missing variable fails with its name rather than later and less clearly.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -32,6 +33,8 @@ import type { Clock } from '../../adapters/clock';
 import { createDynamoStores, tableNames } from '../../adapters/dynamo';
 import type { Stores } from '../../adapters/ports';
 import { snsAlerter } from '../../adapters/sns-alerter';
+import { gatewayHoursSchema } from '../../core/gateway-hours';
+import type { GatewayHours } from '../../core/gateway-hours';
 
 export interface JobContext {
   stores: Stores;
@@ -41,6 +44,8 @@ export interface JobContext {
   clock: Clock;
   /** Powertools idempotency persistence (the idempotency table); undefined turns idempotency off. */
   idempotency: BasePersistenceLayer | undefined;
+  /** When the gateway runs (GATEWAY_HOURS, default always). */
+  gatewayHours: GatewayHours;
 }
 
 export interface JobContextOverrides {
@@ -249,6 +254,9 @@ export function createJobContext(overrides: JobContextOverrides = {}): JobContex
     clock,
     get idempotency() {
       return idempotency();
+    },
+    get gatewayHours() {
+      return gatewayHoursSchema.parse(env.GATEWAY_HOURS ?? 'always');
     },
   };
 }

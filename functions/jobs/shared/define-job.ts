@@ -6,7 +6,8 @@
 //   2. logs the validated input (secret-looking fields redacted) with Powertools Logger;
 //   3. loads the config from DynamoDB; a ConfigError stops the job with a CRITICAL alert (never a
 //      silent fallback to defaults);
-//   4. checks the job's `enabled` flag and the market calendar, and returns { job, skipped: reason };
+//   4. checks the job's `enabled` flag, the market calendar and, for a job that needs IB, the gateway's
+//      hours (gatewayHours=market: off by schedule outside 07:30-18:30), and returns { job, skipped: reason };
 //   5. runs, and returns { job, ok, tradeDate, did, counts, reasons } for the Lambda console;
 //   6. emits one Powertools metric per outcome (Ran, Skipped, InvalidInput, ConfigInvalid, Failed).
 //
@@ -27,6 +28,7 @@ import { makeAlert } from '../../core/alerts';
 import type { AlertSpec } from '../../core/alerts';
 import { marketClock } from '../../core/calendar';
 import { ConfigError } from '../../core/config';
+import { gatewayOffBySchedule } from '../../core/gateway-hours';
 import type { Config, JobName } from '../../core/config';
 import type { IsoDate, MarketClock } from '../../core/types';
 import { recordJobCompleted } from './completions';
@@ -89,6 +91,8 @@ export interface RunContext {
   bridge: BridgeClient;
   alerter: Alerter;
   idempotency: JobContext['idempotency'];
+  /** When the gateway runs (`-c gatewayHours`, core/gateway-hours.ts). */
+  gatewayHours: JobContext['gatewayHours'];
   log: JobLog;
   /** Time left in this invocation, ms (Lambda's getRemainingTimeInMillis; unbounded when run without one). */
   remainingMs: () => number;
@@ -225,6 +229,17 @@ export function defineJob<S extends z.ZodType>(definition: JobDefinition<S>): Jo
       count('Skipped');
       return { ...base, ok: true, skipped: closed };
     }
+    // A bridge event proves the gateway is up; a scheduled or manual run outside its hours finds it off,
+    // which is the plan, not a failure: recorded, no alert.
+    const gatewayOff =
+      timing.needsIb && trigger.kind !== 'event'
+        ? gatewayOffBySchedule(now, ctx.gatewayHours, config.calendar)
+        : undefined;
+    if (gatewayOff) {
+      log.info('skipped: gateway off by schedule', { reason: gatewayOff });
+      count('Skipped');
+      return { ...base, ok: true, skipped: gatewayOff };
+    }
 
     const runContext: RunContext = {
       job,
@@ -239,6 +254,7 @@ export function defineJob<S extends z.ZodType>(definition: JobDefinition<S>): Jo
       bridge: ctx.bridge(timing.priority),
       alerter: ctx.alerter,
       idempotency: ctx.idempotency,
+      gatewayHours: ctx.gatewayHours,
       log,
       remainingMs:
         typeof lambdaContext?.getRemainingTimeInMillis === 'function'
