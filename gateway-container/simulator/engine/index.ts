@@ -14,8 +14,9 @@ import type {
   SimQuote,
   SimRight,
 } from '../engine-api';
-import { Broker, newBrokerState } from './broker';
-import type { BrokerMarket, BrokerState, LegQuote, SettlementRecord } from './broker';
+import { Broker } from './broker';
+import { newBrokerState } from './broker-state';
+import type { BrokerMarket, BrokerState, LegQuote, SettlementRecord } from './broker-state';
 import {
   FUTURE_SPECS,
   VIX_CON_ID,
@@ -41,8 +42,8 @@ import { Draw } from './rng';
 
 export { SIM_RATE, YEAR_MS } from './market';
 export { BAG_CON_ID, VIX_CON_ID } from './instruments';
-export { CHUNK } from './broker';
-export type { SettlementRecord } from './broker';
+export { CHUNK } from './broker-state';
+export type { SettlementRecord } from './broker-state';
 
 const MINUTE_MS = 60_000;
 // The overnight gap added no state (its draw depends only on seed, symbol and date): version 1 states
