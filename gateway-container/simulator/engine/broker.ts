@@ -28,15 +28,7 @@ import type {
   SimPosition,
   SimWhatIf,
 } from '../engine-api';
-import {
-  bookTrade,
-  commissionFor,
-  margin,
-  markValue,
-  netLiquidation,
-  unrealizedPnl,
-  whatIf,
-} from './broker-accounts';
+import { commissionFor, margin, markValue, netLiquidation, unrealizedPnl, whatIf } from './broker-accounts';
 import { CHUNK, EPS, FILL_PROBABILITY_AT_MID, clean, isWorking, publicOrder } from './broker-state';
 import type {
   AccountState,
@@ -66,17 +58,6 @@ export class Broker {
 
   commissionFor(contract: BaseContract, shares: number): number {
     return commissionFor(contract, shares, this.market.commissionPerContract);
-  }
-
-  /** See bookTrade. */
-  book(
-    account: AccountState,
-    contract: BaseContract,
-    quantity: number,
-    price: number,
-    commission: number,
-  ): number | undefined {
-    return bookTrade(account, contract, quantity, price, commission);
   }
 
   toSimPosition(account: string, pos: PositionRecord): SimPosition {

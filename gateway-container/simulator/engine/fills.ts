@@ -2,6 +2,7 @@
 // it (leg executions with commissions, the combo's own execution, order status, position changes).
 import type { SimCommissionReport, SimEngineEvent, SimExecution } from '../engine-api';
 import type { Broker } from './broker';
+import { bookTrade } from './broker-accounts';
 import { EPS, clean, hex8, publicOrder } from './broker-state';
 import type { BrokerState, ComboPrices, OrderRecord, PositionRecord } from './broker-state';
 import { BAG_CON_ID } from './instruments';
@@ -62,7 +63,7 @@ export function recordFill(
     const legBuys = (sign === 1) === buy;
     const shares = leg.ratio * quantity;
     const commission = broker.commissionFor(leg.contract, shares);
-    const realized = broker.book(account, leg.contract, legBuys ? shares : -shares, legPrice, commission);
+    const realized = bookTrade(account, leg.contract, legBuys ? shares : -shares, legPrice, commission);
     const key = String(leg.contract.conId);
     const legFill = (order.legFills[key] ??= { shares: 0, value: 0 });
     legFill.shares += shares;

@@ -1,6 +1,7 @@
 // Option settlement in the simulated broker: OCC's early assignment (an exercise notice before expiry)
 // and expiry (worthless, exercised or assigned into shares at the strike), booked as IB books them.
 import type { Broker } from './broker';
+import { bookTrade } from './broker-accounts';
 import { EPS } from './broker-state';
 import type { SettlementRecord } from './broker-state';
 import type { BaseContract } from './instruments';
@@ -39,11 +40,11 @@ export function assignEarly(
       const c = pos.contract;
       const contracts = Math.min(-pos.position, left);
       left -= contracts;
-      const realized = broker.book(account, c, contracts, 0, 0) ?? 0;
+      const realized = bookTrade(account, c, contracts, 0, 0) ?? 0;
       const stockQuantity = contracts * c.multiplier * (c.right === 'P' ? 1 : -1);
       const stock = broker.market.underlyingContract(c.symbol);
       if (!stock) throw new RangeError(`no stock contract for ${c.symbol}`);
-      broker.book(account, stock, stockQuantity, c.strike, 0);
+      bookTrade(account, stock, stockQuantity, c.strike, 0);
       const record: SettlementRecord = {
         account: account.id,
         conId: c.conId,
@@ -88,13 +89,13 @@ export function settleExpiries(
       const settlementPrice = close(c.symbol);
       const intrinsic = c.right === 'C' ? settlementPrice - c.strike : c.strike - settlementPrice;
       const quantity = pos.position;
-      const realized = broker.book(account, c, -quantity, 0, 0) ?? 0;
+      const realized = bookTrade(account, c, -quantity, 0, 0) ?? 0;
       let stockQuantity = 0;
       if (intrinsic >= 0.01 - EPS) {
         stockQuantity = quantity * c.multiplier * (c.right === 'C' ? 1 : -1);
         const stock = broker.market.underlyingContract(c.symbol);
         if (stock) {
-          broker.book(account, stock, stockQuantity, c.strike, 0);
+          bookTrade(account, stock, stockQuantity, c.strike, 0);
           broker.emit({
             type: 'positionChanged',
             position: broker.toSimPosition(account.id, account.positions[String(stock.conId)]!),
