@@ -14,15 +14,17 @@ import { EventEmitter } from 'node:events';
 import { EventName, IBApi } from '@stoqey/ib';
 import type { ConnectionState } from './contract';
 import { type BridgeError, ibError, isWarning, notConnected } from './errors';
+import {
+  BROADCAST_EVENTS,
+  FARM_BROKEN,
+  FARM_INACTIVE,
+  FARM_OK,
+  KEYED_EVENTS,
+  disableNagle,
+} from './ib-client';
+import { type Logger, silentLogger } from './logger';
 import { type Clock, OutgoingQueue, systemClock } from './pacer';
-
-export interface Logger {
-  info(msg: string, data?: Record<string, unknown>): void;
-  warn(msg: string, data?: Record<string, unknown>): void;
-  error(msg: string, data?: Record<string, unknown>): void;
-}
-
-export const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+import { type RestartWindow, reconnectDelay, withinDailyWindow } from './reconnect';
 
 /** A request waiting for events that carry its request id. */
 export interface PendingRequest {
@@ -30,13 +32,6 @@ export interface PendingRequest {
   onError(error: BridgeError): void;
   /** A warning IB tied to this request that does not end it (e.g. 10167: delayed data shown). */
   onWarning?(code: number, message: string): void;
-}
-
-export interface RestartWindow {
-  /** `HH:MM` in `timeZone`; the window may wrap past midnight. */
-  start: string;
-  end: string;
-  timeZone: string;
 }
 
 export interface ConnectionOptions {
@@ -60,41 +55,6 @@ export interface ConnectionOptions {
   clientMaxReqPerSec?: number;
   logger?: Logger;
 }
-
-/** Events whose first argument is the request id. */
-const KEYED_EVENTS = [
-  EventName.contractDetails,
-  EventName.contractDetailsEnd,
-  EventName.securityDefinitionOptionParameter,
-  EventName.securityDefinitionOptionParameterEnd,
-  EventName.tickPrice,
-  EventName.tickSize,
-  EventName.tickGeneric,
-  EventName.tickOptionComputation,
-  EventName.tickSnapshotEnd,
-  EventName.tickReqParams,
-  EventName.marketDataType,
-  EventName.historicalData,
-  EventName.accountSummary,
-  EventName.accountSummaryEnd,
-  EventName.execDetails,
-  EventName.execDetailsEnd,
-] as const;
-
-/** Events that belong to the account or to orders, re-emitted on the connection for the service. */
-const BROADCAST_EVENTS = [
-  EventName.openOrder,
-  EventName.openOrderEnd,
-  EventName.orderStatus,
-  EventName.commissionReport,
-  EventName.position,
-  EventName.positionEnd,
-  EventName.execDetails,
-] as const;
-
-const FARM_OK = new Set([2104, 2106, 2158]);
-const FARM_BROKEN = new Set([2103, 2105, 2157]);
-const FARM_INACTIVE = new Set([2107, 2108]);
 
 /** Request ids live far above typical order ids, so an error's id says which of the two it is. */
 const FIRST_REQ_ID = 10_000_000;
@@ -445,57 +405,4 @@ export class IbConnection extends EventEmitter {
     this.reason = reason;
     this.emit('state', state);
   }
-}
-
-/**
- * Nagle's algorithm holds small writes back until the previous one is acknowledged (up to ~40 ms
- * with delayed ACKs), which bunches messages the queue spread out: on the wire a second could then
- * carry more than the queue let out. The library does not expose its socket, so reach for it
- * defensively; if its internals change this does nothing and the queue's margin remains.
- */
-function disableNagle(api: IBApi): void {
-  const internals = api as unknown as {
-    controller?: { socket?: { client?: { setNoDelay?: (on: boolean) => unknown } } };
-  };
-  try {
-    internals.controller?.socket?.client?.setNoDelay?.(true);
-  } catch {
-    // not fatal: only the spacing on the wire is less exact
-  }
-}
-
-/**
- * Capped exponential backoff with "equal jitter": half the delay is fixed, half random, so many
- * restarts never synchronise. `atMaximum` (duplicate client id, restart window) skips the ramp.
- */
-export function reconnectDelay(
-  attempt: number,
-  backoff: { initialMs: number; maxMs: number },
-  random: number,
-  atMaximum = false,
-): number {
-  const capped = atMaximum
-    ? backoff.maxMs
-    : Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.max(0, attempt - 1));
-  return capped / 2 + (random * capped) / 2;
-}
-
-/** Whether `at` falls inside a daily `HH:MM`–`HH:MM` window in `timeZone` (wrapping past midnight). */
-export function withinDailyWindow(at: number, window: RestartWindow): boolean {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: window.timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
-  const hour = Number(parts.find((p) => p.type === 'hour')?.value);
-  const minute = Number(parts.find((p) => p.type === 'minute')?.value);
-  const m = hour * 60 + minute;
-  const toMinutes = (hhmm: string): number => {
-    const [h, mm] = hhmm.split(':').map(Number);
-    return (h ?? 0) * 60 + (mm ?? 0);
-  };
-  const start = toMinutes(window.start);
-  const end = toMinutes(window.end);
-  return start <= end ? m >= start && m < end : m >= start || m < end;
 }

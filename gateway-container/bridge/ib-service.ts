@@ -20,7 +20,8 @@ import type {
   WhatIfRequest,
   WhatIfResponse,
 } from './contract';
-import { type IbConnection, type Logger, silentLogger } from './connection';
+import type { IbConnection } from './connection';
+import { type Logger, silentLogger } from './logger';
 import type { EventSink } from './events';
 import { AccountAndPositions } from './ib/account';
 import { Contracts } from './ib/contracts';

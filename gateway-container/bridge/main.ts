@@ -3,7 +3,9 @@
 
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { IbConnection, type Logger, type RestartWindow, silentLogger } from './connection';
+import { IbConnection } from './connection';
+import { type Logger, silentLogger } from './logger';
+import type { RestartWindow } from './reconnect';
 import type { BridgeEvent } from './contract';
 import { callbackSink, eventBridgeSink, type EventSink, nullSink } from './events';
 import { IbService } from './ib-service';

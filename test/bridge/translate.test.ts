@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { reconnectDelay, withinDailyWindow } from '../../gateway-container/bridge/connection';
+import { reconnectDelay, withinDailyWindow } from '../../gateway-container/bridge/reconnect';
 import { ibError, isWarning, mapIbError } from '../../gateway-container/bridge/errors';
 import { contractView, isoFromIb, parseIbTime } from '../../gateway-container/bridge/ib-service';
 import { parseEnv } from '../../gateway-container/bridge/main';

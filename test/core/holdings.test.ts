@@ -9,11 +9,10 @@ import {
   heldInstruments,
   holdingCloseOrders,
   holdingsDue,
-  reconcileWithBroker,
-  sharesDeliveredAtExpiry,
   stockLimitOffset,
 } from '../../functions/core/holdings';
-import type { BrokerView } from '../../functions/core/holdings';
+import { reconcileWithBroker, sharesDeliveredAtExpiry } from '../../functions/core/reconciliation';
+import type { BrokerView } from '../../functions/core/reconciliation';
 import type { OptionContract, StrategyPosition } from '../../functions/core/types';
 
 const put = (strike: number, conId: number): OptionContract => ({

@@ -14,7 +14,7 @@ import {
 import { publishInput } from '../../functions/adapters/sns-alerter';
 import { makeAlert } from '../../functions/core/alerts';
 import { riskSchema } from '../../functions/core/config';
-import { withinDailyWindow } from '../../gateway-container/bridge/connection';
+import { withinDailyWindow } from '../../gateway-container/bridge/reconnect';
 import { containerHealthProbe } from '../../gateway-container/bridge/contract';
 import { EnvSchema as BridgeEnvSchema } from '../../gateway-container/bridge/main';
 import type { AlertSeverity } from '../../functions/core/types';

@@ -27,8 +27,9 @@ import type {
   StrategyKind,
   StrategyPosition,
 } from '../../functions/core/types';
-import { Broker, newBrokerState } from '../../gateway-container/simulator/engine/broker';
-import type { BrokerMarket, LegQuote } from '../../gateway-container/simulator/engine/broker';
+import { Broker } from '../../gateway-container/simulator/engine/broker';
+import { newBrokerState } from '../../gateway-container/simulator/engine/broker-state';
+import type { BrokerMarket, LegQuote } from '../../gateway-container/simulator/engine/broker-state';
 import {
   optionContract,
   stockContract,

@@ -16,13 +16,8 @@ import { IntentConflictError, PositionConflictError, VersionConflictError } from
 import type { PositionRecord } from '../../adapters/ports';
 import { describePosition, describeSpread, usd } from '../../core/alerts';
 import { nyTimeToEpoch, sessionFor } from '../../core/calendar';
-import {
-  describeAssignment,
-  describeHoldings,
-  heldInstruments,
-  reconcileWithBroker,
-  sharesDeliveredAtExpiry,
-} from '../../core/holdings';
+import { describeAssignment, describeHoldings, heldInstruments } from '../../core/holdings';
+import { reconcileWithBroker, sharesDeliveredAtExpiry } from '../../core/reconciliation';
 import type { StrategyPosition } from '../../core/types';
 import type { OrderIntentRecord } from '../../core/intents';
 import {

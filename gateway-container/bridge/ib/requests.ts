@@ -2,7 +2,8 @@
 // the message leaves, IB-side cancels, one request in flight per key, and day-scoped caches.
 
 import type { IBApi } from '@stoqey/ib';
-import type { IbConnection, Logger } from '../connection';
+import type { IbConnection } from '../connection';
+import type { Logger } from '../logger';
 import { BridgeError, timeoutError } from '../errors';
 import type { EventSink } from '../events';
 import { CANCEL_PRIORITY, type Clock } from '../pacer';

@@ -14,202 +14,50 @@
 // Fill rules: a limit at or better than natural fills at once, at natural; a limit between mid and
 // natural fills at the limit with a probability rising from 10% at mid to 100% at natural, tried once
 // per simulated minute (seeded); a limit worse than mid waits. Option orders above CHUNK contracts fill
-// CHUNK at a time, one chunk per minute (stock orders fill whole). Market orders on combos are rejected (201), as a safety; a
-// single-leg market order fills at natural.
+// CHUNK at a time, one chunk per minute (stock orders fill whole). Market orders on combos are rejected
+// (201), as a safety; a single-leg market order fills at natural.
+//
+// This module is the orders and their fills; the state and its types are in broker-state.ts, the books
+// (commissions, booking, marks, margin, what-if) in broker-accounts.ts, booking a fill in fills.ts,
+// assignment and expiry in settlement.ts.
 import type {
   SimAction,
-  SimCommissionReport,
-  SimContract,
   SimEngineEvent,
-  SimExecution,
   SimOrderRequest,
   SimOrderState,
   SimPosition,
   SimWhatIf,
 } from '../engine-api';
-import { BAG_CON_ID } from './instruments';
+import { commissionFor, margin, markValue, netLiquidation, unrealizedPnl, whatIf } from './broker-accounts';
+import { CHUNK, EPS, FILL_PROBABILITY_AT_MID, clean, isWorking, publicOrder } from './broker-state';
+import type {
+  AccountState,
+  BrokerMarket,
+  BrokerState,
+  ComboPrices,
+  Leg,
+  OrderRecord,
+  PositionRecord,
+  SettlementRecord,
+} from './broker-state';
+import { allocateComboPrice, recordFill } from './fills';
 import type { BaseContract } from './instruments';
 import { round2 } from './market';
 import { Draw } from './rng';
-
-/** Contracts per fill for larger orders. */
-export const CHUNK = 5;
-export const MIN_COMMISSION_PER_EXECUTION = 1;
-const STOCK_COMMISSION_PER_SHARE = 0.005;
-/** Probability per minute of a fill for a limit exactly at mid; rises linearly to 1 at natural. */
-const FILL_PROBABILITY_AT_MID = 0.1;
-const EPS = 1e-9;
-
-export interface PositionRecord {
-  contract: BaseContract;
-  position: number;
-  /** Signed dollars: paid (+) for longs, received (−) for shorts, commissions included. */
-  costBasis: number;
-  /** Realised P&L of this contract since the start, dollars. */
-  realizedPnl: number;
-}
-
-export interface AccountState {
-  id: string;
-  cash: number;
-  realizedPnl: number;
-  /** Keyed by conId (as a string: JSON object keys). */
-  positions: Record<string, PositionRecord>;
-}
-
-interface LegFill {
-  shares: number;
-  value: number;
-}
-
-export interface OrderRecord extends SimOrderState {
-  placedAt: number;
-  /** Per leg conId: shares filled and their total value, for cumQty/avgPrice in leg executions. */
-  legFills: Record<string, LegFill>;
-}
-
-export interface SettlementRecord {
-  account: string;
-  conId: number;
-  localSymbol: string;
-  kind: 'expired' | 'exercised' | 'assigned';
-  /** Option contracts settled (signed: negative for a short). */
-  quantity: number;
-  /** Shares delivered (+ bought, − sold) at the strike; 0 when the option expired worthless. */
-  stockQuantity: number;
-  strike: number;
-  settlementPrice: number;
-  realizedPnl: number;
-  time: number;
-}
-
-export interface BrokerState {
-  accounts: Record<string, AccountState>;
-  orders: Record<string, OrderRecord>;
-  executions: { execution: SimExecution; commission: SimCommissionReport }[];
-  settlements: SettlementRecord[];
-  nextPermId: number;
-  nextExecSeq: number;
-  rejection?: string;
-  partialFillsNeverComplete: boolean;
-}
-
-export interface LegQuote {
-  bid: number;
-  ask: number;
-}
-
-/** What the broker needs from the market. */
-export interface BrokerMarket {
-  contract(conId: number): BaseContract | undefined;
-  withHours(contract: BaseContract): SimContract;
-  /** Unfaulted quote used for fills and marks (faults change what clients see, not the market). */
-  legQuote(conId: number): LegQuote | undefined;
-  /** Whether the contract trades at `at` (options until 16:15, stock until 16:00). */
-  tradable(contract: BaseContract, at: number): boolean;
-  /** Spot of an underlying, for margin. */
-  spot(symbol: string): number;
-  underlyingContract(symbol: string): BaseContract | undefined;
-  seed: number;
-  commissionPerContract: number;
-}
-
-interface Leg {
-  contract: BaseContract;
-  ratio: number;
-  /** The leg's action when the combo is BOUGHT. */
-  action: SimAction;
-}
-
-interface ComboPrices {
-  mid: number;
-  /** Natural price for the order's direction. */
-  natural: number;
-  legs: { leg: Leg; mid: number; natural: number; sign: number }[];
-}
-
-function isWorking(order: SimOrderState): boolean {
-  return order.status === 'PreSubmitted' || order.status === 'Submitted' || order.status === 'PendingSubmit';
-}
-
-function hex8(n: number): string {
-  return (n >>> 0).toString(16).padStart(8, '0');
-}
-
-function clean(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
-}
-
-export function newBrokerState(accountId: string, initialCash: number): BrokerState {
-  return {
-    accounts: { [accountId]: { id: accountId, cash: initialCash, realizedPnl: 0, positions: {} } },
-    orders: {},
-    executions: [],
-    settlements: [],
-    nextPermId: 1_000_000_001,
-    nextExecSeq: 1,
-    partialFillsNeverComplete: false,
-  };
-}
+import { assignEarly, settleExpiries } from './settlement';
 
 export class Broker {
   constructor(
     public state: BrokerState,
-    private readonly market: BrokerMarket,
-    private readonly emit: (event: SimEngineEvent) => void,
+    readonly market: BrokerMarket,
+    readonly emit: (event: SimEngineEvent) => void,
   ) {}
 
   // -------------------------------------------------------------------------------------------------
   // Accounting
 
   commissionFor(contract: BaseContract, shares: number): number {
-    const perUnit =
-      contract.secType === 'STK' ? STOCK_COMMISSION_PER_SHARE : this.market.commissionPerContract;
-    return round2(Math.max(MIN_COMMISSION_PER_EXECUTION, perUnit * Math.abs(shares)));
-  }
-
-  /**
-   * Books a trade of `quantity` (signed: + buy, − sell) at `price` per share into `account`, closing
-   * against the existing position first. Returns the realised P&L of the closing part (commissions
-   * of both the opening and the closing trade included, as IB reports it), or undefined for a pure open.
-   */
-  book(
-    account: AccountState,
-    contract: BaseContract,
-    quantity: number,
-    price: number,
-    commission: number,
-  ): number | undefined {
-    const key = String(contract.conId);
-    const pos = (account.positions[key] ??= { contract, position: 0, costBasis: 0, realizedPnl: 0 });
-    const mult = contract.multiplier;
-    const side = Math.sign(quantity);
-    const size = Math.abs(quantity);
-    account.cash = round2(account.cash - quantity * price * mult - commission);
-
-    let realized: number | undefined;
-    const closing =
-      pos.position !== 0 && Math.sign(pos.position) !== side ? Math.min(size, Math.abs(pos.position)) : 0;
-    if (closing > 0) {
-      const closeCommission = (commission * closing) / size;
-      const basisPerContract = pos.costBasis / pos.position;
-      const closedBasis = basisPerContract * closing * Math.sign(pos.position);
-      const cashFlow = -side * closing * price * mult - closeCommission;
-      realized = clean(cashFlow - closedBasis);
-      pos.costBasis -= closedBasis;
-      pos.position += side * closing;
-      pos.realizedPnl = clean(pos.realizedPnl + realized);
-      account.realizedPnl = clean(account.realizedPnl + realized);
-    }
-    const opening = size - closing;
-    if (opening > 0) {
-      const openCommission = (commission * opening) / size;
-      pos.costBasis += side * opening * price * mult + openCommission;
-      pos.position += side * opening;
-    }
-    if (pos.position === 0) pos.costBasis = 0;
-    pos.costBasis = clean(pos.costBasis);
-    return realized;
+    return commissionFor(contract, shares, this.market.commissionPerContract);
   }
 
   toSimPosition(account: string, pos: PositionRecord): SimPosition {
@@ -232,73 +80,20 @@ export class Broker {
     return out;
   }
 
-  /** Mark of a position in dollars at mid (stock and options). */
   markValue(pos: PositionRecord): number {
-    const q = this.market.legQuote(pos.contract.conId);
-    if (!q) return pos.costBasis;
-    return pos.position * ((q.bid + q.ask) / 2) * pos.contract.multiplier;
+    return markValue(pos, this.market);
   }
 
-  /**
-   * Margin like IB's rules for what this bot trades: option groups (same underlying and expiry) need
-   * their worst loss at expiry over the strikes, i.e. width×100×qty for a credit spread (IB does not
-   * subtract the credit; the credit already sits in cash) and the wider wing for an iron condor; long
-   * options need none (paid in full); naked shorts need at least 10% of the underlying's value; stock
-   * is Reg T: 50% initial, 25% (longs) / 30% (shorts) maintenance.
-   */
   margin(positions: Record<string, PositionRecord>): { init: number; maint: number } {
-    let init = 0;
-    let maint = 0;
-    const groups = new Map<string, PositionRecord[]>();
-    for (const pos of Object.values(positions)) {
-      if (pos.position === 0) continue;
-      if (pos.contract.secType === 'STK') {
-        const q = this.market.legQuote(pos.contract.conId);
-        const value = Math.abs(pos.position) * (q ? (q.bid + q.ask) / 2 : 0);
-        init += 0.5 * value;
-        maint += (pos.position > 0 ? 0.25 : 0.3) * value;
-      } else if (pos.contract.secType === 'OPT') {
-        const key = `${pos.contract.symbol}|${pos.contract.lastTradeDate}`;
-        groups.set(key, [...(groups.get(key) ?? []), pos]);
-      }
-    }
-    for (const group of groups.values()) {
-      if (!group.some((p) => p.position < 0)) continue;
-      const symbol = group[0]!.contract.symbol;
-      const spot = this.market.spot(symbol);
-      const points = new Set<number>([0.8 * spot, 1.2 * spot, ...group.map((p) => p.contract.strike)]);
-      let worst = 0;
-      for (const s of points) {
-        let payoff = 0;
-        for (const p of group) {
-          const k = p.contract.strike;
-          const intrinsic = p.contract.right === 'C' ? Math.max(0, s - k) : Math.max(0, k - s);
-          payoff += p.position * intrinsic * p.contract.multiplier;
-        }
-        worst = Math.min(worst, payoff);
-      }
-      // Uncovered short contracts (net short calls or puts) carry the naked minimum.
-      const net = (right: string) =>
-        group.filter((p) => p.contract.right === right).reduce((a, p) => a + p.position, 0);
-      const naked = Math.max(0, -net('C')) + Math.max(0, -net('P'));
-      const requirement = Math.max(-worst, naked * 0.1 * spot * 100);
-      init += requirement;
-      maint += requirement;
-    }
-    return { init: round2(init), maint: round2(maint) };
+    return margin(positions, this.market);
   }
 
   netLiquidation(account: AccountState): number {
-    let value = account.cash;
-    for (const pos of Object.values(account.positions)) if (pos.position !== 0) value += this.markValue(pos);
-    return round2(value);
+    return netLiquidation(account, this.market);
   }
 
   unrealizedPnl(account: AccountState): number {
-    let pnl = 0;
-    for (const pos of Object.values(account.positions))
-      if (pos.position !== 0) pnl += this.markValue(pos) - pos.costBasis;
-    return round2(pnl);
+    return unrealizedPnl(account, this.market);
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -545,282 +340,33 @@ export class Broker {
     // Option orders above CHUNK contracts fill in chunks; a stock order (shares of a liquid ETF) at once.
     const chunked = order.request.quantity > CHUNK && order.request.contract.secType !== 'STK';
     const quantity = chunked ? Math.min(CHUNK, order.remaining) : order.remaining;
-    this.fill(order, prices, round2(price), quantity, at);
+    recordFill(this, order, prices, round2(price), quantity, at);
   }
 
-  /**
-   * Splits a combo price into leg prices that sum (signed, ratio-weighted) to it exactly: every leg
-   * sits the same fraction of the way from its mid to its natural side, rounded to the cent, and the
-   * rounding residue goes to the first leg that can absorb it without a negative price.
-   */
+  /** See allocateComboPrice in fills.ts. */
   static allocate(prices: ComboPrices, comboPrice: number): number[] {
-    const span = prices.natural - prices.mid;
-    const f = Math.abs(span) < EPS ? 0 : (comboPrice - prices.mid) / span;
-    const legPrices = prices.legs.map((l) => Math.max(0, round2(l.mid + f * (l.natural - l.mid))));
-    const sum = () => prices.legs.reduce((a, l, i) => a + l.sign * l.leg.ratio * legPrices[i]!, 0);
-    const residue = round2(comboPrice - sum());
-    if (Math.abs(residue) > EPS) {
-      for (let i = 0; i < prices.legs.length; i++) {
-        const l = prices.legs[i]!;
-        // Only a ratio-1 leg can take any whole-cent residue and stay on the cent grid.
-        if (l.leg.ratio !== 1) continue;
-        const adjusted = round2(legPrices[i]! + residue * l.sign);
-        if (adjusted >= 0) {
-          legPrices[i] = adjusted;
-          break;
-        }
-      }
-    }
-    return legPrices;
-  }
-
-  private execId(permId: number): string {
-    return `${hex8(permId)}.${hex8(this.state.nextExecSeq++)}.01.01`;
-  }
-
-  private fill(
-    order: OrderRecord,
-    prices: ComboPrices,
-    comboPrice: number,
-    quantity: number,
-    at: number,
-  ): void {
-    const request = order.request;
-    const account = this.state.accounts[request.account]!;
-    const buy = request.action === 'BUY';
-    const legPrices = Broker.allocate(prices, comboPrice);
-    const events: SimEngineEvent[] = [];
-    const commissions: SimCommissionReport[] = [];
-    const changed: PositionRecord[] = [];
-
-    prices.legs.forEach(({ leg, sign }, i) => {
-      const legPrice = legPrices[i]!;
-      const legBuys = (sign === 1) === buy;
-      const shares = leg.ratio * quantity;
-      const commission = this.commissionFor(leg.contract, shares);
-      const realized = this.book(account, leg.contract, legBuys ? shares : -shares, legPrice, commission);
-      const key = String(leg.contract.conId);
-      const legFill = (order.legFills[key] ??= { shares: 0, value: 0 });
-      legFill.shares += shares;
-      legFill.value += shares * legPrice;
-      const execution: SimExecution = {
-        execId: this.execId(order.permId),
-        orderId: request.orderId,
-        clientId: request.clientId,
-        permId: order.permId,
-        account: account.id,
-        contract: this.market.withHours(leg.contract),
-        side: legBuys ? 'BOT' : 'SLD',
-        shares,
-        price: legPrice,
-        cumQty: legFill.shares,
-        avgPrice: clean(legFill.value / legFill.shares),
-        orderRef: request.orderRef,
-        time: at,
-      };
-      const report: SimCommissionReport = { execId: execution.execId, commission, currency: 'USD' };
-      if (realized !== undefined) report.realizedPnl = realized;
-      this.state.executions.push({ execution, commission: report });
-      events.push({ type: 'execution', execution });
-      commissions.push(report);
-      changed.push(account.positions[key]!);
-    });
-
-    const previousFilled = order.filled;
-    order.filled += quantity;
-    order.remaining = request.quantity - order.filled;
-    order.avgFillPrice = clean((order.avgFillPrice * previousFilled + comboPrice * quantity) / order.filled);
-    order.lastFillPrice = comboPrice;
-    if (order.remaining === 0) order.status = 'Filled';
-
-    if (request.contract.secType === 'BAG') {
-      // IB reports the combo itself as one more execution (BAG conId), carrying the combo price.
-      const execution: SimExecution = {
-        execId: this.execId(order.permId),
-        orderId: request.orderId,
-        clientId: request.clientId,
-        permId: order.permId,
-        account: account.id,
-        contract: { conId: BAG_CON_ID, symbol: request.contract.symbol, secType: 'BAG' },
-        side: buy ? 'BOT' : 'SLD',
-        shares: quantity,
-        price: comboPrice,
-        cumQty: order.filled,
-        avgPrice: order.avgFillPrice,
-        orderRef: request.orderRef,
-        time: at,
-      };
-      // The combo execution carries no commission of its own (the legs do); its report says 0.
-      this.state.executions.push({
-        execution,
-        commission: { execId: execution.execId, commission: 0, currency: 'USD' },
-      });
-      events.push({ type: 'execution', execution });
-    }
-
-    for (const event of events) this.emit(event);
-    this.emit({ type: 'orderStatus', order: publicOrder(order) });
-    for (const report of commissions) this.emit({ type: 'commission', report });
-    for (const pos of changed)
-      this.emit({ type: 'positionChanged', position: this.toSimPosition(account.id, pos) });
+    return allocateComboPrice(prices, comboPrice);
   }
 
   whatIf(request: SimOrderRequest, legs: Leg[]): SimWhatIf {
-    const account = this.state.accounts[request.account]!;
-    const before = this.margin(account.positions);
-    const equityBefore = this.netLiquidation(account);
-    // Book the whole order at mid (plus commissions) on a copy of the account.
-    const copy: AccountState = structuredClone(account);
-    let commission = 0;
-    for (const leg of legs) {
-      const shares = leg.ratio * request.quantity;
-      const fee = this.commissionFor(leg.contract, shares);
-      commission += fee;
-      const q = this.market.legQuote(leg.contract.conId);
-      const legBuys = (leg.action === 'BUY') === (request.action === 'BUY');
-      const price = q ? (q.bid + q.ask) / 2 : 0;
-      this.book(copy, leg.contract, legBuys ? shares : -shares, price, fee);
-    }
-    const after = this.margin(copy.positions);
-    const equityAfter = this.netLiquidation(copy);
-    return {
-      initMarginBefore: before.init,
-      maintMarginBefore: before.maint,
-      equityWithLoanBefore: equityBefore,
-      initMarginChange: round2(after.init - before.init),
-      maintMarginChange: round2(after.maint - before.maint),
-      equityWithLoanChange: round2(equityAfter - equityBefore),
-      initMarginAfter: after.init,
-      maintMarginAfter: after.maint,
-      equityWithLoanAfter: equityAfter,
-      commission: round2(commission),
-    };
+    return whatIf(this.state.accounts[request.account]!, request, legs, this.market);
   }
 
   // -------------------------------------------------------------------------------------------------
-  // Early assignment
+  // Settlement (settlement.ts)
 
-  /**
-   * OCC assigns short in-the-money options of `symbol` before expiry (an exercise notice): every short
-   * option at least a cent in the money at spot `spot`, or only contract `conId`, up to `quantity`
-   * contracts in all (deepest in the money first). As IB books it: the option leaves at price 0 with no
-   * commission (its premium becomes realised P&L) and 100 shares per contract change hands at the
-   * strike, also without commission: a put writer buys them, a call writer sells them.
-   * Returns the settlement records written.
-   */
+  /** See assignEarly in settlement.ts. */
   assignEarly(
     symbol: string,
     spot: number,
     at: number,
     narrow: { conId?: number; quantity?: number } = {},
   ): SettlementRecord[] {
-    const out: SettlementRecord[] = [];
-    let left = narrow.quantity ?? Number.POSITIVE_INFINITY;
-    const intrinsic = (c: BaseContract) => (c.right === 'C' ? spot - c.strike : c.strike - spot);
-    for (const account of Object.values(this.state.accounts)) {
-      const shorts = Object.values(account.positions)
-        .filter(
-          (p) =>
-            p.contract.secType === 'OPT' &&
-            p.contract.symbol === symbol &&
-            p.position < 0 &&
-            (narrow.conId === undefined || p.contract.conId === narrow.conId) &&
-            intrinsic(p.contract) >= 0.01 - EPS,
-        )
-        .sort((a, b) => intrinsic(b.contract) - intrinsic(a.contract));
-      for (const pos of shorts) {
-        if (left <= 0) break;
-        const c = pos.contract;
-        const contracts = Math.min(-pos.position, left);
-        left -= contracts;
-        const realized = this.book(account, c, contracts, 0, 0) ?? 0;
-        const stockQuantity = contracts * c.multiplier * (c.right === 'P' ? 1 : -1);
-        const stock = this.market.underlyingContract(c.symbol);
-        if (!stock) throw new RangeError(`no stock contract for ${c.symbol}`);
-        this.book(account, stock, stockQuantity, c.strike, 0);
-        const record: SettlementRecord = {
-          account: account.id,
-          conId: c.conId,
-          localSymbol: c.localSymbol,
-          kind: 'assigned',
-          quantity: -contracts,
-          stockQuantity,
-          strike: c.strike,
-          settlementPrice: spot,
-          realizedPnl: realized,
-          time: at,
-        };
-        this.state.settlements.push(record);
-        out.push(record);
-        this.emit({ type: 'positionChanged', position: this.toSimPosition(account.id, pos) });
-        this.emit({
-          type: 'positionChanged',
-          position: this.toSimPosition(account.id, account.positions[String(stock.conId)]!),
-        });
-      }
-    }
-    return out;
+    return assignEarly(this, symbol, spot, at, narrow);
   }
 
-  // -------------------------------------------------------------------------------------------------
-  // Expiry
-
-  /**
-   * Settles every option expiring on or before `date` at the underlying's closing price `closes`:
-   * out-of-the-money options disappear at 0 (the premium becomes realised P&L); in-the-money ones
-   * (by a cent or more, OCC's automatic-exercise threshold) are exercised or assigned into 100 shares
-   * each at the strike. As IB books it, the option leaves at price 0 and the stock is booked at the strike.
-   */
+  /** See settleExpiries in settlement.ts. */
   settleExpiries(date: string, close: (symbol: string) => number, at: number): void {
-    const lastTradeDate = date.replaceAll('-', '');
-    for (const account of Object.values(this.state.accounts)) {
-      for (const pos of Object.values(account.positions)) {
-        const c = pos.contract;
-        if (c.secType !== 'OPT' || pos.position === 0 || c.lastTradeDate > lastTradeDate) continue;
-        const settlementPrice = close(c.symbol);
-        const intrinsic = c.right === 'C' ? settlementPrice - c.strike : c.strike - settlementPrice;
-        const quantity = pos.position;
-        const realized = this.book(account, c, -quantity, 0, 0) ?? 0;
-        let stockQuantity = 0;
-        if (intrinsic >= 0.01 - EPS) {
-          stockQuantity = quantity * c.multiplier * (c.right === 'C' ? 1 : -1);
-          const stock = this.market.underlyingContract(c.symbol);
-          if (stock) {
-            this.book(account, stock, stockQuantity, c.strike, 0);
-            this.emit({
-              type: 'positionChanged',
-              position: this.toSimPosition(account.id, account.positions[String(stock.conId)]!),
-            });
-          }
-        }
-        this.state.settlements.push({
-          account: account.id,
-          conId: c.conId,
-          localSymbol: c.localSymbol,
-          kind: stockQuantity === 0 ? 'expired' : quantity > 0 ? 'exercised' : 'assigned',
-          quantity,
-          stockQuantity,
-          strike: c.strike,
-          settlementPrice,
-          realizedPnl: realized,
-          time: at,
-        });
-        this.emit({ type: 'positionChanged', position: this.toSimPosition(account.id, pos) });
-      }
-    }
+    settleExpiries(this, date, close, at);
   }
-}
-
-export function publicOrder(order: OrderRecord): SimOrderState {
-  const out: SimOrderState = {
-    request: structuredClone(order.request),
-    permId: order.permId,
-    status: order.status,
-    filled: order.filled,
-    remaining: order.remaining,
-    avgFillPrice: order.avgFillPrice,
-    lastFillPrice: order.lastFillPrice,
-  };
-  if (order.rejectReason !== undefined) out.rejectReason = order.rejectReason;
-  return out;
 }
