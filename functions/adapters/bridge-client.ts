@@ -29,8 +29,11 @@ import {
 } from '../../gateway-container/bridge/contract';
 import type {
   AccountResponse,
+  Bar,
+  BridgeEvent,
   ChainResponse,
   TradingHoursResponse,
+  ContractView,
   ExecutionView,
   HealthResponse,
   HistoryQuery,
@@ -44,6 +47,94 @@ import type {
   WhatIfRequest,
   WhatIfResponse,
 } from '../../gateway-container/bridge/contract';
+
+// The bridge's events, validated by the jobs' input layer (same names: they are this system's events).
+export {
+  EVENT_SOURCE,
+  OrderFilledDetailSchema,
+  PositionChangedDetailSchema,
+} from '../../gateway-container/bridge/contract';
+export type { BridgeEvent };
+
+// ---------------------------------------------------------------------------------------------------
+// What the jobs see. Jobs never import the bridge's contract: the answers whose shape is already the
+// domain's are named here in its words; IB's own shapes (secType, localSymbol, exchange, tradingClass)
+// stop here and are mapped (positions).
+// ---------------------------------------------------------------------------------------------------
+
+/** The bridge's health: IB connection state, farms, order guard. */
+export type BridgeHealth = HealthResponse;
+/** The account's balances and trading mode. */
+export type BrokerAccount = AccountResponse;
+/** An underlying's option chain definition: expiries, strikes, multiplier. */
+export type ChainDefinition = ChainResponse;
+/** One option/stock/future quote (bid/ask, greeks, staleness); IB's sentinels never appear. */
+export type BrokerQuote = Quote;
+/** What to quote: a conId, or a description the bridge qualifies. */
+export type QuoteRequest = QuoteContract;
+/** One daily price bar. */
+export type PriceBar = Bar;
+/** An order as the broker reports it, with its fills. */
+export type BrokerOrder = OrderView;
+/** One fill (execution) of an order. */
+export type BrokerExecution = ExecutionView;
+
+/** What a held instrument is, in the domain's words (IB's secType stays in this adapter). */
+export type InstrumentKind = 'OPTION' | 'STOCK' | 'FUTURE' | 'INDEX' | 'OTHER';
+
+/** A held instrument: an option's symbol/expiry/strike/right, or shares' symbol; `conId` names it at IB. */
+export interface HeldInstrument {
+  conId: number;
+  symbol: string;
+  kind: InstrumentKind;
+  expiry?: string | undefined;
+  strike?: number | undefined;
+  right?: 'C' | 'P' | undefined;
+  multiplier?: number | undefined;
+  /** The broker's own name for it (OCC-style option symbol), for messages; else absent. */
+  name?: string | undefined;
+}
+
+/** One position held at the broker. */
+export interface BrokerPosition {
+  account: string;
+  contract: HeldInstrument;
+  /** Signed: negative for short positions. */
+  quantity: number;
+  /** Per contract including the multiplier (and commissions) for options; per share for stock. */
+  averageCost: number;
+}
+
+const KIND_OF_SEC_TYPE: Record<string, InstrumentKind> = {
+  OPT: 'OPTION',
+  STK: 'STOCK',
+  FUT: 'FUTURE',
+  IND: 'INDEX',
+};
+
+/** IB's contract as a held instrument: secType becomes a kind, localSymbol a name; routing fields drop. */
+export function heldInstrumentOf(c: ContractView): HeldInstrument {
+  return {
+    conId: c.conId,
+    symbol: c.symbol,
+    kind: KIND_OF_SEC_TYPE[c.secType] ?? 'OTHER',
+    ...(c.expiry === undefined ? {} : { expiry: c.expiry }),
+    ...(c.strike === undefined ? {} : { strike: c.strike }),
+    ...(c.right === undefined ? {} : { right: c.right }),
+    ...(c.multiplier === undefined ? {} : { multiplier: c.multiplier }),
+    ...(c.localSymbol === undefined ? {} : { name: c.localSymbol }),
+  };
+}
+
+/** IB's position as the jobs see it. */
+export function brokerPositionOf(view: PositionView): BrokerPosition {
+  return {
+    account: view.account,
+    contract: heldInstrumentOf(view.contract),
+    quantity: view.quantity,
+    averageCost: view.averageCost,
+  };
+}
 
 /** A failed bridge call. `status` 0 means no HTTP answer at all (network error or timeout). */
 export class BridgeError extends Error {
@@ -92,23 +183,23 @@ export interface BridgeClientOptions {
 
 export interface BridgeClient {
   readonly priority: number;
-  health(): Promise<HealthResponse>;
-  account(): Promise<AccountResponse>;
-  positions(): Promise<PositionView[]>;
-  chain(symbol: string): Promise<ChainResponse>;
+  health(): Promise<BridgeHealth>;
+  account(): Promise<BrokerAccount>;
+  positions(): Promise<BrokerPosition[]>;
+  chain(symbol: string): Promise<ChainDefinition>;
   /** IB's tradingHours / liquidHours strings for the underlying stock. */
   tradingHours(symbol: string): Promise<TradingHoursResponse>;
   /** One batch; the answer is in request order. */
-  quotes(contracts: QuoteContract[]): Promise<Quote[]>;
+  quotes(contracts: QuoteRequest[]): Promise<BrokerQuote[]>;
   history(query: HistoryQuery): Promise<HistoryResponse>;
   whatIf(order: WhatIfRequest): Promise<WhatIfResponse>;
   placeOrder(order: PlaceOrderRequest): Promise<PlaceOrderResponse>;
-  ordersByRef(orderRef: string): Promise<OrderView[]>;
-  openOrders(): Promise<OrderView[]>;
-  modifyOrder(orderId: number, limitPrice: number): Promise<OrderView>;
+  ordersByRef(orderRef: string): Promise<BrokerOrder[]>;
+  openOrders(): Promise<BrokerOrder[]>;
+  modifyOrder(orderId: number, limitPrice: number): Promise<BrokerOrder>;
   /** Resolves once IB confirmed the cancel. */
-  cancelOrder(orderId: number): Promise<OrderView>;
-  executions(sinceMs?: number): Promise<ExecutionView[]>;
+  cancelOrder(orderId: number): Promise<BrokerOrder>;
+  executions(sinceMs?: number): Promise<BrokerExecution[]>;
 }
 
 // The bridge refuses a signature it has seen (replay cache): two identical requests signed in the same
@@ -229,7 +320,7 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
     priority: options.priority,
     health: () => get('/health', HealthResponseSchema),
     account: () => get('/account', AccountResponseSchema),
-    positions: async () => (await get('/positions', PositionsResponseSchema)).positions,
+    positions: async () => (await get('/positions', PositionsResponseSchema)).positions.map(brokerPositionOf),
     chain: (symbol) => get(`/chain?${query({ symbol })}`, ChainResponseSchema),
     tradingHours: (symbol) => get(`/trading-hours?${query({ symbol })}`, TradingHoursResponseSchema),
     quotes: async (contracts) =>

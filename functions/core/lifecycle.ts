@@ -88,7 +88,8 @@ export interface HeldContract {
   contract: {
     conId: number;
     symbol: string;
-    secType: string;
+    /** What it is; only an OPTION (with expiry, strike and right) is an option contract. */
+    kind: string;
     expiry?: string | undefined;
     strike?: number | undefined;
     right?: Right | undefined;
@@ -96,10 +97,10 @@ export interface HeldContract {
   };
 }
 
-/** The option contract of an IB position, or undefined for stock and anything else. */
+/** The option contract of a broker position, or undefined for stock and anything else. */
 export function heldOptionContract(view: HeldContract): OptionContract | undefined {
   const c = view.contract;
-  if (c.secType !== 'OPT' || !c.expiry || c.strike === undefined || !c.right) return undefined;
+  if (c.kind !== 'OPTION' || !c.expiry || c.strike === undefined || !c.right) return undefined;
   return {
     symbol: c.symbol,
     expiry: c.expiry,

@@ -216,10 +216,10 @@ describe('opening: intent legs → ticket → position', () => {
 describe('legs found at IB', () => {
   it('only an option with expiry, strike and right is an option contract', () => {
     const view = {
-      contract: { conId: 7, symbol: 'SPY', secType: 'OPT', expiry: EXPIRY, strike: 580, right: 'P' as const },
+      contract: { conId: 7, symbol: 'SPY', kind: 'OPTION', expiry: EXPIRY, strike: 580, right: 'P' as const },
     };
     expect(heldOptionContract(view)).toEqual({ ...contract('P', 580, 7) });
-    expect(heldOptionContract({ contract: { conId: 8, symbol: 'SPY', secType: 'STK' } })).toBeUndefined();
+    expect(heldOptionContract({ contract: { conId: 8, symbol: 'SPY', kind: 'STOCK' } })).toBeUndefined();
   });
 
   it('a short put above a long put of the same size is a bull put; its credit from IB average costs', () => {

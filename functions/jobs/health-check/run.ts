@@ -13,7 +13,7 @@
 //      the gateway service under the bounded policy of decideRestart: at most `gateway.maxRestartsPerDay`,
 //      never while an order works, a login waits for its second factor or in IB's restart window, not
 //      while deploying, not within 30 minutes of the last. The result says why it did or did not restart.
-import type { HealthResponse } from '../../../gateway-container/bridge/contract';
+import type { BridgeHealth } from '../../adapters/bridge-client';
 import { JOB_NAMES } from '../../core/config';
 import type { Config } from '../../core/config';
 import { JOB_TIMINGS } from '../../core/schedule';
@@ -85,7 +85,7 @@ export interface GatewayVerdict {
 
 /** Healthy = the bridge answers ok with IB connected, and ECS runs the desired task count. Pure. */
 export function judgeGateway(
-  health: HealthResponse | { error: string },
+  health: BridgeHealth | { error: string },
   ecs: GatewayServiceState | { error: string } | undefined,
 ): GatewayVerdict {
   const problems: string[] = [];
@@ -297,7 +297,7 @@ async function checkGateway(
   ctx: RunContext,
   read: {
     service: GatewayService | undefined;
-    health: HealthResponse | { error: string };
+    health: BridgeHealth | { error: string };
     ecs: GatewayServiceState | { error: string } | undefined;
     verdict: GatewayVerdict;
     /** The login alert went out (watchLogin): it replaces the gateway-down alert. */

@@ -11,7 +11,7 @@
 //        form a spread, alerted either way);
 //      - quantities that differ: a mismatch, alerted; verify-positions repairs on request.
 // It runs at the edges of the day and on the bridge's OrderFilled / PositionChanged events.
-import type { ExecutionView, PositionView } from '../../../gateway-container/bridge/contract';
+import type { BrokerExecution, BrokerPosition } from '../../adapters/bridge-client';
 import { IntentConflictError, PositionConflictError, VersionConflictError } from '../../adapters/ports';
 import type { PositionRecord } from '../../adapters/ports';
 import { describePosition, describeSpread, usd } from '../../core/alerts';
@@ -44,7 +44,7 @@ export type SyncInput = Record<string, never>;
 async function applyFills(
   ctx: RunContext,
   intent: OrderIntentRecord,
-  executions: readonly ExecutionView[],
+  executions: readonly BrokerExecution[],
   reasons: string[],
 ): Promise<'opened' | 'closed' | 'none'> {
   if (intent.appliedAt !== undefined || intent.dryRun) return 'none';
@@ -193,7 +193,7 @@ export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promi
   const reasons: string[] = [];
 
   // 1. Our own fills, grouped by orderRef (= intent key).
-  const byRef = new Map<string, ExecutionView[]>();
+  const byRef = new Map<string, BrokerExecution[]>();
   for (const e of executions) {
     if (!e.orderRef) continue;
     byRef.set(e.orderRef, [...(byRef.get(e.orderRef) ?? []), e]);
@@ -217,14 +217,14 @@ export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promi
 
   // 2. IB against our open positions, leg by leg: the stored position follows the broker.
   const listed = await stores.positions.listOpen();
-  const actual = new Map<number, PositionView>();
+  const actual = new Map<number, BrokerPosition>();
   const atIb = new Map<number, number>();
   const stock = new Map<string, { shares: number; conId: number }>();
   for (const v of ibPositions) {
     if (v.quantity === 0) continue;
     atIb.set(v.contract.conId, v.quantity);
-    if (v.contract.secType === 'OPT') actual.set(v.contract.conId, v);
-    if (v.contract.secType === 'STK') {
+    if (v.contract.kind === 'OPTION') actual.set(v.contract.conId, v);
+    if (v.contract.kind === 'STOCK') {
       const held = stock.get(v.contract.symbol)?.shares ?? 0;
       stock.set(v.contract.symbol, { shares: held + v.quantity, conId: v.contract.conId });
     }
@@ -284,7 +284,7 @@ export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promi
     const contract = heldOptionContract(view);
     if (want !== 0 || !contract) {
       counts.mismatches += 1;
-      const text = `conId ${conId} ${view.contract.localSymbol ?? view.contract.symbol}: IB holds ${view.quantity}, we hold ${want}`;
+      const text = `conId ${conId} ${view.contract.name ?? view.contract.symbol}: IB holds ${view.quantity}, we hold ${want}`;
       reasons.push(`mismatch: ${text}`);
       await ctx.alert({
         subject: `conid-${conId}`,
