@@ -14,7 +14,7 @@
 import type { BrokerExecution, BrokerPosition } from '../../adapters/bridge-client';
 import { IntentConflictError, PositionConflictError, VersionConflictError } from '../../adapters/ports';
 import type { PositionRecord } from '../../adapters/ports';
-import { describePosition, describeSpread, usd } from '../../core/alerts';
+import { describeLegs, describePosition, describeSpread, usd } from '../../core/alerts';
 import { nyTimeToEpoch, sessionFor } from '../../core/calendar';
 import {
   describeAssignment,
@@ -189,6 +189,8 @@ export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promi
     expired: 0,
     mismatches: 0,
     earlierIntentsClosed: 0,
+    /** Legs opened outside the system that form no strategy of ours: alerted, not recorded. */
+    unrecognised: 0,
   };
   const reasons: string[] = [];
 
@@ -304,25 +306,40 @@ export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promi
   for (const legs of unexplained.values()) {
     const position = externalPosition(legs, now);
     const first = legs[0]!.contract;
+    if (!position) {
+      // No strategy module recognises these legs: named as legs, never as some strategy, and left to
+      // a person (no rule of ours could manage them).
+      counts.unrecognised += 1;
+      const held = describeLegs(
+        first.symbol,
+        first.expiry,
+        legs.map((l) => ({ right: l.contract.right, strike: l.contract.strike, quantity: l.quantity })),
+      );
+      reasons.push(`opened outside the system: ${held}: no strategy of ours, not recorded`);
+      await ctx.alert({
+        subject: `ext-${first.symbol}-${first.expiry}`,
+        rule: 'opened-outside',
+        severity: 'CRITICAL',
+        title: `Opened outside the system: ${first.symbol} (unrecognised legs)`,
+        message: `${held} are held at IB but no order of ours opened them, and they form no strategy of ours: not recorded; manage them by hand.`,
+      });
+      continue;
+    }
     const label = describeSpread(
       first.symbol,
-      position?.strategy ?? 'BULL_PUT',
+      position.strategy,
       first.expiry,
       legs.map((l) => ({ right: l.contract.right, strike: l.contract.strike, short: l.quantity < 0 })),
     );
-    if (position) {
-      const created = await stores.positions.create(position, { source: 'EXTERNAL', now });
-      if (created.created) counts.external += 1;
-    }
-    reasons.push(
-      `opened outside the system: ${label}${position ? ` (recorded as ${position.id})` : ' (not a known strategy; not recorded)'}`,
-    );
+    const created = await stores.positions.create(position, { source: 'EXTERNAL', now });
+    if (created.created) counts.external += 1;
+    reasons.push(`opened outside the system: ${label} (recorded as ${position.id})`);
     await ctx.alert({
-      subject: position?.id ?? `ext-${first.symbol}-${first.expiry}`,
+      subject: position.id,
       rule: 'opened-outside',
       severity: 'CRITICAL',
       title: `Opened outside the system: ${first.symbol}`,
-      message: `${label} is held at IB but no order of ours opened it${position ? `; recorded as ${position.id}` : ''}.`,
+      message: `${label} is held at IB but no order of ours opened it; recorded as ${position.id}.`,
     });
   }
 
@@ -331,7 +348,11 @@ export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promi
     did,
     counts,
     reasons,
-    ok: counts.mismatches === 0 && counts.closedOutside === 0 && counts.assigned === 0,
+    ok:
+      counts.mismatches === 0 &&
+      counts.closedOutside === 0 &&
+      counts.assigned === 0 &&
+      counts.unrecognised === 0,
   };
 }
 
