@@ -1,6 +1,6 @@
 // The import boundaries of eslint.config.js bite: each is shown failing on a forbidden import and passing
 // on the allowed ones, through ESLint's own API with the repository's config (the files need not exist:
-// lintText names a path, and the rules read the import strings).
+// lintText names a path, and the rules read the import strings), and the tree as it is keeps them.
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
@@ -50,17 +50,27 @@ describe('functions/core imports nothing of ours outside functions/core', () => 
 });
 
 describe('a job imports only its own folder, jobs/shared, adapters and core', () => {
-  it('refuses another job, from its folder, its handler and by alias', async () => {
-    for (const [file, from] of [
-      ['functions/jobs/monitor/run.ts', '../position-sync/run'],
-      ['functions/jobs/monitor/run.ts', '../../jobs/position-sync/run'],
-      ['functions/jobs/monitor.ts', './position-sync/run'],
-      ['functions/jobs/monitor/run.ts', '#jobs/position-sync/run'],
-    ] as const) {
-      const errors = await importErrors(file, `import { x } from '${from}';${use('x')}`);
-      expect(errors.length, `${file} importing ${from}: ${errors.join('; ')}`).toBe(1);
-      expect(errors[0]).toMatch(/no other job|only their own folder/);
-    }
+  it.each([
+    ['functions/jobs/monitor/run.ts', '../execute-strategies/run'],
+    ['functions/jobs/position-sync/run.ts', '../execute-strategies/run'],
+    ['functions/jobs/verify-positions/run.ts', '../position-sync/run'],
+    ['functions/jobs/validate-data-quality/run.ts', '../collect-futures-data/run'],
+    ['functions/jobs/monitor/run.ts', '../../jobs/execute-strategies/run'],
+    ['functions/jobs/monitor/run.ts', '../position-sync'],
+    ['functions/jobs/daily-statistics.ts', './validate-data-quality/input'],
+    ['functions/jobs/collect-option-data.ts', './load-historical-data/input'],
+  ])('%s importing another job (%s) fails lint', async (file, from) => {
+    expect(await importErrors(file, `import { x } from '${from}';${use('x')}`)).toEqual([
+      expect.stringMatching(/a job imports no other job/),
+    ]);
+  });
+
+  it('refuses another job by alias', async () => {
+    const errors = await importErrors(
+      'functions/jobs/monitor/run.ts',
+      `import { x } from '#jobs/position-sync/run';${use('x')}`,
+    );
+    expect(errors).toEqual([expect.stringMatching(/only their own folder/)]);
   });
 
   it('the shared framework imports no job', async () => {
@@ -105,5 +115,29 @@ describe('a job imports only its own folder, jobs/shared, adapters and core', ()
     expect(await importErrors('functions/jobs/monitor/run.ts', code)).toEqual([]);
     const handler = `import { a } from './shared/define-job';\nimport { b } from './monitor/run';${use('[a, b]')}`;
     expect(await importErrors('functions/jobs/monitor.ts', handler)).toEqual([]);
+  });
+
+  it.each([
+    ['functions/jobs/monitor/run.ts', '../shared/order-workflow'],
+    ['functions/jobs/monitor/run.ts', '../../core/lifecycle'],
+    ['functions/jobs/monitor/run.ts', '../../adapters/ports'],
+    ['functions/jobs/monitor.ts', './monitor/run'],
+    ['functions/jobs/monitor.ts', './shared/input'],
+    ['functions/jobs/load-historical-data.ts', './load-historical-data/run'],
+  ])('%s importing %s passes', async (file, from) => {
+    expect(await importErrors(file, `import { x } from '${from}';${use('x')}`)).toEqual([]);
+  });
+});
+
+describe('the tree as it is', () => {
+  it('keeps every boundary: no restricted import in functions/', async () => {
+    const results = await eslint.lintFiles(['functions/**/*.ts']);
+    expect(results.length).toBeGreaterThan(50);
+    const found = results.flatMap((r) =>
+      r.messages
+        .filter((m) => m.ruleId === 'no-restricted-imports')
+        .map((m) => `${r.filePath}: ${m.message}`),
+    );
+    expect(found).toEqual([]);
   });
 });
