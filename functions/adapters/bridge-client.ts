@@ -74,13 +74,15 @@ export type BrokerQuote = Quote;
 export type QuoteRequest = QuoteContract;
 /** One daily price bar. */
 export type PriceBar = Bar;
+/** One fill (execution) of an order, of one leg or of the whole combo (`kind` COMBO). */
+export type BrokerExecution = Omit<ExecutionView, 'contract'> & { contract: HeldInstrument };
 /** An order as the broker reports it, with its fills. */
-export type BrokerOrder = OrderView;
-/** One fill (execution) of an order. */
-export type BrokerExecution = ExecutionView;
+export type BrokerOrder = Omit<OrderView, 'fills'> & { fills: BrokerExecution[] };
+/** A placed order; `duplicate` when one with its orderRef existed today (nothing was sent). */
+export type PlacedOrder = Omit<PlaceOrderResponse, 'fills'> & { fills: BrokerExecution[] };
 
 /** What a held instrument is, in the domain's words (IB's secType stays in this adapter). */
-export type InstrumentKind = 'OPTION' | 'STOCK' | 'FUTURE' | 'INDEX' | 'OTHER';
+export type InstrumentKind = 'OPTION' | 'STOCK' | 'FUTURE' | 'INDEX' | 'COMBO' | 'OTHER';
 
 /** A held instrument: an option's symbol/expiry/strike/right, or shares' symbol; `conId` names it at IB. */
 export interface HeldInstrument {
@@ -110,6 +112,7 @@ const KIND_OF_SEC_TYPE: Record<string, InstrumentKind> = {
   STK: 'STOCK',
   FUT: 'FUTURE',
   IND: 'INDEX',
+  BAG: 'COMBO',
 };
 
 /** IB's contract as a held instrument: secType becomes a kind, localSymbol a name; routing fields drop. */
@@ -124,6 +127,16 @@ export function heldInstrumentOf(c: ContractView): HeldInstrument {
     ...(c.multiplier === undefined ? {} : { multiplier: c.multiplier }),
     ...(c.localSymbol === undefined ? {} : { name: c.localSymbol }),
   };
+}
+
+/** IB's execution (and an order's fills) as the jobs see it. */
+export function brokerExecutionOf(view: ExecutionView): BrokerExecution {
+  return { ...view, contract: heldInstrumentOf(view.contract) };
+}
+
+/** IB's order as the jobs see it: its fills mapped. */
+export function brokerOrderOf<O extends OrderView>(view: O): Omit<O, 'fills'> & { fills: BrokerExecution[] } {
+  return { ...view, fills: view.fills.map(brokerExecutionOf) };
 }
 
 /** IB's position as the jobs see it. */
@@ -193,7 +206,7 @@ export interface BridgeClient {
   quotes(contracts: QuoteRequest[]): Promise<BrokerQuote[]>;
   history(query: HistoryQuery): Promise<HistoryResponse>;
   whatIf(order: WhatIfRequest): Promise<WhatIfResponse>;
-  placeOrder(order: PlaceOrderRequest): Promise<PlaceOrderResponse>;
+  placeOrder(order: PlaceOrderRequest): Promise<PlacedOrder>;
   ordersByRef(orderRef: string): Promise<BrokerOrder[]>;
   openOrders(): Promise<BrokerOrder[]>;
   modifyOrder(orderId: number, limitPrice: number): Promise<BrokerOrder>;
@@ -347,32 +360,38 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
         idempotent: true,
       }),
     // Safe to retry: the bridge deduplicates by orderRef (see the header comment).
-    placeOrder: (order) =>
-      request({
-        method: 'POST',
-        path: '/orders',
-        body: order,
-        schema: PlaceOrderResponseSchema,
-        idempotent: true,
-      }),
+    placeOrder: async (order) =>
+      brokerOrderOf(
+        await request({
+          method: 'POST',
+          path: '/orders',
+          body: order,
+          schema: PlaceOrderResponseSchema,
+          idempotent: true,
+        }),
+      ),
     ordersByRef: async (orderRef) =>
-      (await get(`/orders?${query({ orderRef })}`, OrdersResponseSchema)).orders,
-    openOrders: async () => (await get('/orders/open', OrdersResponseSchema)).orders,
-    modifyOrder: (orderId, limitPrice) =>
-      request({
-        method: 'PUT',
-        path: `/orders/${orderId}`,
-        body: { limitPrice },
-        schema: ModifyOrderResponseSchema,
-        idempotent: false,
-      }),
-    cancelOrder: (orderId) =>
-      request({
-        method: 'DELETE',
-        path: `/orders/${orderId}`,
-        schema: CancelOrderResponseSchema,
-        idempotent: false,
-      }),
+      (await get(`/orders?${query({ orderRef })}`, OrdersResponseSchema)).orders.map(brokerOrderOf),
+    openOrders: async () => (await get('/orders/open', OrdersResponseSchema)).orders.map(brokerOrderOf),
+    modifyOrder: async (orderId, limitPrice) =>
+      brokerOrderOf(
+        await request({
+          method: 'PUT',
+          path: `/orders/${orderId}`,
+          body: { limitPrice },
+          schema: ModifyOrderResponseSchema,
+          idempotent: false,
+        }),
+      ),
+    cancelOrder: async (orderId) =>
+      brokerOrderOf(
+        await request({
+          method: 'DELETE',
+          path: `/orders/${orderId}`,
+          schema: CancelOrderResponseSchema,
+          idempotent: false,
+        }),
+      ),
     executions: async (sinceMs) =>
       (
         await get(
@@ -381,7 +400,7 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
             : `/executions?${query({ since: String(Math.floor(sinceMs)) })}`,
           ExecutionsResponseSchema,
         )
-      ).executions,
+      ).executions.map(brokerExecutionOf),
   };
 }
 

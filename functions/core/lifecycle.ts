@@ -153,7 +153,8 @@ export function externalPosition(legs: HeldLeg[], openedAt: number): StrategyPos
 /** An IB execution as the bridge reports it (the fields a fill summary needs). */
 export interface ExecutionReport {
   orderId: number;
-  contract: { conId: number; secType: string };
+  /** `kind` COMBO: the execution of the whole combo (IB's BAG), else one leg's. */
+  contract: { conId: number; kind: string };
   shares: number;
   price: number;
   commission?: number | undefined;
@@ -164,7 +165,7 @@ export function summariseFills(
   executions: readonly ExecutionReport[],
   intent: Pick<OrderIntent, 'legs'>,
 ): { filledQuantity: number; avgFillPrice: number; commissionsUsd: number; orderId: number | undefined } {
-  const bag = executions.filter((e) => e.contract.secType === 'BAG');
+  const bag = executions.filter((e) => e.contract.kind === 'COMBO');
   const commissionsUsd = Math.round(executions.reduce((s, e) => s + (e.commission ?? 0), 0) * 100) / 100;
   const orderId = executions[0]?.orderId;
   if (bag.length > 0) {
