@@ -3,25 +3,16 @@
 // DynamoDB Local, the real bridge over the simulator; SNS the only mock.
 import { describe, expect, it } from 'vitest';
 import { handler as sync } from '../../functions/jobs/position-sync';
-import type { SimContract } from '../../gateway-container/simulator/engine-api';
 import '../support/dynamodb';
 import { lambdaContext, startJobStack, TOPIC } from './support';
-import { placeSpreadAtBroker } from './broker-spread';
+import { listedOptions, placeSpreadAtBroker } from './broker-spread';
 
 const stack = await startJobStack({ seed: 11 });
 const { db, sim } = stack;
 const engine = sim.engine;
 const account = engine.accounts()[0]!;
 const iwm = engine.findContracts({ symbol: 'IWM', secType: 'STK' })[0]!;
-const params = engine.optionParams('IWM')[0]!;
-const nearestStrike = (x: number) =>
-  params.strikes.reduce((best, k) => (Math.abs(k - x) < Math.abs(best - x) ? k : best));
-const option = (strike: number, right: 'P' | 'C', expiry: string): SimContract => {
-  const [c] = engine.findContracts({ symbol: 'IWM', secType: 'OPT', lastTradeDate: expiry, strike, right });
-  if (!c) throw new Error(`no IWM ${expiry} ${strike}${right}`);
-  return c;
-};
-const iso = (yyyymmdd: string) => `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6)}`;
+const { params, nearestStrike, option, iso } = listedOptions(engine, 'IWM');
 
 describe('position-sync on legs that form no strategy of ours', () => {
   it('a short put with a long call opened in TWS: recorded as unrecognised with its legs, CRITICAL, never called a bull put', async () => {
