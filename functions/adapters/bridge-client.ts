@@ -29,8 +29,11 @@ import {
 } from '../../gateway-container/bridge/contract';
 import type {
   AccountResponse,
+  Bar,
+  BridgeEvent,
   ChainResponse,
   TradingHoursResponse,
+  ContractView,
   ExecutionView,
   HealthResponse,
   HistoryQuery,
@@ -44,6 +47,107 @@ import type {
   WhatIfRequest,
   WhatIfResponse,
 } from '../../gateway-container/bridge/contract';
+
+// The bridge's events, validated by the jobs' input layer (same names: they are this system's events).
+export {
+  EVENT_SOURCE,
+  OrderFilledDetailSchema,
+  PositionChangedDetailSchema,
+} from '../../gateway-container/bridge/contract';
+export type { BridgeEvent };
+
+// ---------------------------------------------------------------------------------------------------
+// What the jobs see. Jobs never import the bridge's contract: the answers whose shape is already the
+// domain's are named here in its words; IB's own shapes (secType, localSymbol, exchange, tradingClass)
+// stop here and are mapped (positions).
+// ---------------------------------------------------------------------------------------------------
+
+/** The bridge's health: IB connection state, farms, order guard. */
+export type BridgeHealth = HealthResponse;
+/** The account's balances and trading mode. */
+export type BrokerAccount = AccountResponse;
+/** An underlying's option chain definition: expiries, strikes, multiplier. */
+export type ChainDefinition = ChainResponse;
+/** One option/stock/future quote (bid/ask, greeks, staleness); IB's sentinels never appear. */
+export type BrokerQuote = Quote;
+/** What to quote: a conId, or a description the bridge qualifies. */
+export type QuoteRequest = QuoteContract;
+/** One daily price bar. */
+export type PriceBar = Bar;
+/** One fill (execution) of an order, of one leg or of the whole combo (`kind` COMBO). */
+export type BrokerExecution = Omit<ExecutionView, 'contract'> & { contract: HeldInstrument };
+/** An order as the broker reports it, with its fills. */
+export type BrokerOrder = Omit<OrderView, 'fills'> & { fills: BrokerExecution[] };
+/** A placed order; `duplicate` when one with its orderRef existed today (nothing was sent). */
+export type PlacedOrder = Omit<PlaceOrderResponse, 'fills'> & { fills: BrokerExecution[] };
+
+/** What a held instrument is, in the domain's words (IB's secType stays in this adapter). */
+export type InstrumentKind = 'OPTION' | 'STOCK' | 'FUTURE' | 'INDEX' | 'COMBO' | 'OTHER';
+
+/** A held instrument: an option's symbol/expiry/strike/right, or shares' symbol; `conId` names it at IB. */
+export interface HeldInstrument {
+  conId: number;
+  symbol: string;
+  kind: InstrumentKind;
+  expiry?: string | undefined;
+  strike?: number | undefined;
+  right?: 'C' | 'P' | undefined;
+  multiplier?: number | undefined;
+  /** The broker's own name for it (OCC-style option symbol), for messages; else absent. */
+  name?: string | undefined;
+}
+
+/** One position held at the broker. */
+export interface BrokerPosition {
+  account: string;
+  contract: HeldInstrument;
+  /** Signed: negative for short positions. */
+  quantity: number;
+  /** Per contract including the multiplier (and commissions) for options; per share for stock. */
+  averageCost: number;
+}
+
+const KIND_OF_SEC_TYPE: Record<string, InstrumentKind> = {
+  OPT: 'OPTION',
+  STK: 'STOCK',
+  FUT: 'FUTURE',
+  IND: 'INDEX',
+  BAG: 'COMBO',
+};
+
+/** IB's contract as a held instrument: secType becomes a kind, localSymbol a name; routing fields drop. */
+export function heldInstrumentOf(c: ContractView): HeldInstrument {
+  return {
+    conId: c.conId,
+    symbol: c.symbol,
+    kind: KIND_OF_SEC_TYPE[c.secType] ?? 'OTHER',
+    ...(c.expiry === undefined ? {} : { expiry: c.expiry }),
+    ...(c.strike === undefined ? {} : { strike: c.strike }),
+    ...(c.right === undefined ? {} : { right: c.right }),
+    ...(c.multiplier === undefined ? {} : { multiplier: c.multiplier }),
+    ...(c.localSymbol === undefined ? {} : { name: c.localSymbol }),
+  };
+}
+
+/** IB's execution (and an order's fills) as the jobs see it. */
+export function brokerExecutionOf(view: ExecutionView): BrokerExecution {
+  return { ...view, contract: heldInstrumentOf(view.contract) };
+}
+
+/** IB's order as the jobs see it: its fills mapped. */
+export function brokerOrderOf<O extends OrderView>(view: O): Omit<O, 'fills'> & { fills: BrokerExecution[] } {
+  return { ...view, fills: view.fills.map(brokerExecutionOf) };
+}
+
+/** IB's position as the jobs see it. */
+export function brokerPositionOf(view: PositionView): BrokerPosition {
+  return {
+    account: view.account,
+    contract: heldInstrumentOf(view.contract),
+    quantity: view.quantity,
+    averageCost: view.averageCost,
+  };
+}
 
 /** A failed bridge call. `status` 0 means no HTTP answer at all (network error or timeout). */
 export class BridgeError extends Error {
@@ -92,23 +196,23 @@ export interface BridgeClientOptions {
 
 export interface BridgeClient {
   readonly priority: number;
-  health(): Promise<HealthResponse>;
-  account(): Promise<AccountResponse>;
-  positions(): Promise<PositionView[]>;
-  chain(symbol: string): Promise<ChainResponse>;
+  health(): Promise<BridgeHealth>;
+  account(): Promise<BrokerAccount>;
+  positions(): Promise<BrokerPosition[]>;
+  chain(symbol: string): Promise<ChainDefinition>;
   /** IB's tradingHours / liquidHours strings for the underlying stock. */
   tradingHours(symbol: string): Promise<TradingHoursResponse>;
   /** One batch; the answer is in request order. */
-  quotes(contracts: QuoteContract[]): Promise<Quote[]>;
+  quotes(contracts: QuoteRequest[]): Promise<BrokerQuote[]>;
   history(query: HistoryQuery): Promise<HistoryResponse>;
   whatIf(order: WhatIfRequest): Promise<WhatIfResponse>;
-  placeOrder(order: PlaceOrderRequest): Promise<PlaceOrderResponse>;
-  ordersByRef(orderRef: string): Promise<OrderView[]>;
-  openOrders(): Promise<OrderView[]>;
-  modifyOrder(orderId: number, limitPrice: number): Promise<OrderView>;
+  placeOrder(order: PlaceOrderRequest): Promise<PlacedOrder>;
+  ordersByRef(orderRef: string): Promise<BrokerOrder[]>;
+  openOrders(): Promise<BrokerOrder[]>;
+  modifyOrder(orderId: number, limitPrice: number): Promise<BrokerOrder>;
   /** Resolves once IB confirmed the cancel. */
-  cancelOrder(orderId: number): Promise<OrderView>;
-  executions(sinceMs?: number): Promise<ExecutionView[]>;
+  cancelOrder(orderId: number): Promise<BrokerOrder>;
+  executions(sinceMs?: number): Promise<BrokerExecution[]>;
 }
 
 // The bridge refuses a signature it has seen (replay cache): two identical requests signed in the same
@@ -229,7 +333,7 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
     priority: options.priority,
     health: () => get('/health', HealthResponseSchema),
     account: () => get('/account', AccountResponseSchema),
-    positions: async () => (await get('/positions', PositionsResponseSchema)).positions,
+    positions: async () => (await get('/positions', PositionsResponseSchema)).positions.map(brokerPositionOf),
     chain: (symbol) => get(`/chain?${query({ symbol })}`, ChainResponseSchema),
     tradingHours: (symbol) => get(`/trading-hours?${query({ symbol })}`, TradingHoursResponseSchema),
     quotes: async (contracts) =>
@@ -256,32 +360,38 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
         idempotent: true,
       }),
     // Safe to retry: the bridge deduplicates by orderRef (see the header comment).
-    placeOrder: (order) =>
-      request({
-        method: 'POST',
-        path: '/orders',
-        body: order,
-        schema: PlaceOrderResponseSchema,
-        idempotent: true,
-      }),
+    placeOrder: async (order) =>
+      brokerOrderOf(
+        await request({
+          method: 'POST',
+          path: '/orders',
+          body: order,
+          schema: PlaceOrderResponseSchema,
+          idempotent: true,
+        }),
+      ),
     ordersByRef: async (orderRef) =>
-      (await get(`/orders?${query({ orderRef })}`, OrdersResponseSchema)).orders,
-    openOrders: async () => (await get('/orders/open', OrdersResponseSchema)).orders,
-    modifyOrder: (orderId, limitPrice) =>
-      request({
-        method: 'PUT',
-        path: `/orders/${orderId}`,
-        body: { limitPrice },
-        schema: ModifyOrderResponseSchema,
-        idempotent: false,
-      }),
-    cancelOrder: (orderId) =>
-      request({
-        method: 'DELETE',
-        path: `/orders/${orderId}`,
-        schema: CancelOrderResponseSchema,
-        idempotent: false,
-      }),
+      (await get(`/orders?${query({ orderRef })}`, OrdersResponseSchema)).orders.map(brokerOrderOf),
+    openOrders: async () => (await get('/orders/open', OrdersResponseSchema)).orders.map(brokerOrderOf),
+    modifyOrder: async (orderId, limitPrice) =>
+      brokerOrderOf(
+        await request({
+          method: 'PUT',
+          path: `/orders/${orderId}`,
+          body: { limitPrice },
+          schema: ModifyOrderResponseSchema,
+          idempotent: false,
+        }),
+      ),
+    cancelOrder: async (orderId) =>
+      brokerOrderOf(
+        await request({
+          method: 'DELETE',
+          path: `/orders/${orderId}`,
+          schema: CancelOrderResponseSchema,
+          idempotent: false,
+        }),
+      ),
     executions: async (sinceMs) =>
       (
         await get(
@@ -290,7 +400,7 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
             : `/executions?${query({ since: String(Math.floor(sinceMs)) })}`,
           ExecutionsResponseSchema,
         )
-      ).executions,
+      ).executions.map(brokerExecutionOf),
   };
 }
 

@@ -155,6 +155,22 @@ export function describeSpread(
   return quantity === undefined ? base : `${base} ×${quantity}`;
 }
 
+/**
+ * `IWM 2026-07-17 legs −2 P228, +2 C252`: option legs no strategy module recognises, named by what they
+ * are (signed quantity, right, strike; puts first, strikes ascending) rather than by a strategy.
+ */
+export function describeLegs(
+  symbol: string,
+  expiry: IsoDate,
+  legs: readonly { right: Right; strike: number; quantity: number }[],
+): string {
+  const putsFirst = (right: Right) => (right === 'P' ? 0 : 1);
+  const ordered = [...legs].sort((a, b) => putsFirst(a.right) - putsFirst(b.right) || a.strike - b.strike);
+  const leg = (l: (typeof legs)[number]) =>
+    `${l.quantity < 0 ? '−' : '+'}${Math.abs(l.quantity)} ${l.right}${l.strike}`;
+  return `${symbol} ${expiry} legs ${ordered.map(leg).join(', ')}`;
+}
+
 export function describePosition(position: StrategyPosition): string {
   // No whole spread left (an assignment broke it): name the position by its id instead.
   if (position.legs.length === 0)

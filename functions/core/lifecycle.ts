@@ -88,7 +88,8 @@ export interface HeldContract {
   contract: {
     conId: number;
     symbol: string;
-    secType: string;
+    /** What it is; only an OPTION (with expiry, strike and right) is an option contract. */
+    kind: string;
     expiry?: string | undefined;
     strike?: number | undefined;
     right?: Right | undefined;
@@ -96,10 +97,10 @@ export interface HeldContract {
   };
 }
 
-/** The option contract of an IB position, or undefined for stock and anything else. */
+/** The option contract of a broker position, or undefined for stock and anything else. */
 export function heldOptionContract(view: HeldContract): OptionContract | undefined {
   const c = view.contract;
-  if (c.secType !== 'OPT' || !c.expiry || c.strike === undefined || !c.right) return undefined;
+  if (c.kind !== 'OPTION' || !c.expiry || c.strike === undefined || !c.right) return undefined;
   return {
     symbol: c.symbol,
     expiry: c.expiry,
@@ -152,7 +153,8 @@ export function externalPosition(legs: HeldLeg[], openedAt: number): StrategyPos
 /** An IB execution as the bridge reports it (the fields a fill summary needs). */
 export interface ExecutionReport {
   orderId: number;
-  contract: { conId: number; secType: string };
+  /** `kind` COMBO: the execution of the whole combo (IB's BAG), else one leg's. */
+  contract: { conId: number; kind: string };
   shares: number;
   price: number;
   commission?: number | undefined;
@@ -163,7 +165,7 @@ export function summariseFills(
   executions: readonly ExecutionReport[],
   intent: Pick<OrderIntent, 'legs'>,
 ): { filledQuantity: number; avgFillPrice: number; commissionsUsd: number; orderId: number | undefined } {
-  const bag = executions.filter((e) => e.contract.secType === 'BAG');
+  const bag = executions.filter((e) => e.contract.kind === 'COMBO');
   const commissionsUsd = Math.round(executions.reduce((s, e) => s + (e.commission ?? 0), 0) * 100) / 100;
   const orderId = executions[0]?.orderId;
   if (bag.length > 0) {

@@ -5,6 +5,7 @@ import {
   compareSeverity,
   cooldownKey,
   cooldownKeyOf,
+  describeLegs,
   describePosition,
   makeAlert,
   pnlAlertSeverity,
@@ -152,4 +153,14 @@ describe('formatting', () => {
   it('names the position by strikes, short strike first per side', () => {
     expect(describePosition(condor)).toBe('SPY iron condor 2026-12-31 P580/575 C620/625 ×2');
   });
+
+  it('names legs no strategy recognises by what they are: signed quantity, right, strike; puts first', () => {
+    const legs = [
+      { right: 'C' as const, strike: 252, quantity: 2 },
+      { right: 'P' as const, strike: 228, quantity: -2 },
+      { right: 'P' as const, strike: 220, quantity: 1 },
+    ];
+    expect(describeLegs('IWM', '2026-07-17', legs)).toBe('IWM 2026-07-17 legs +1 P220, −2 P228, +2 C252');
+  });
+
 });

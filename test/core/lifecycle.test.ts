@@ -216,10 +216,10 @@ describe('opening: intent legs → ticket → position', () => {
 describe('legs found at IB', () => {
   it('only an option with expiry, strike and right is an option contract', () => {
     const view = {
-      contract: { conId: 7, symbol: 'SPY', secType: 'OPT', expiry: EXPIRY, strike: 580, right: 'P' as const },
+      contract: { conId: 7, symbol: 'SPY', kind: 'OPTION', expiry: EXPIRY, strike: 580, right: 'P' as const },
     };
     expect(heldOptionContract(view)).toEqual({ ...contract('P', 580, 7) });
-    expect(heldOptionContract({ contract: { conId: 8, symbol: 'SPY', secType: 'STK' } })).toBeUndefined();
+    expect(heldOptionContract({ contract: { conId: 8, symbol: 'SPY', kind: 'STOCK' } })).toBeUndefined();
   });
 
   it('a short put above a long put of the same size is a bull put; its credit from IB average costs', () => {
@@ -260,10 +260,10 @@ describe('fills', () => {
 
   it('a BAG report gives quantity and average price; commissions come from every execution', () => {
     const executions = [
-      { orderId: 9, contract: { conId: 0, secType: 'BAG' }, shares: 1, price: 1.2 },
-      { orderId: 9, contract: { conId: 0, secType: 'BAG' }, shares: 1, price: 1.3 },
-      { orderId: 9, contract: { conId: 1, secType: 'OPT' }, shares: 2, price: 1.5, commission: 1.3 },
-      { orderId: 9, contract: { conId: 2, secType: 'OPT' }, shares: 2, price: 0.25, commission: 1.3 },
+      { orderId: 9, contract: { conId: 0, kind: 'COMBO' }, shares: 1, price: 1.2 },
+      { orderId: 9, contract: { conId: 0, kind: 'COMBO' }, shares: 1, price: 1.3 },
+      { orderId: 9, contract: { conId: 1, kind: 'OPTION' }, shares: 2, price: 1.5, commission: 1.3 },
+      { orderId: 9, contract: { conId: 2, kind: 'OPTION' }, shares: 2, price: 0.25, commission: 1.3 },
     ];
     expect(summariseFills(executions, intent)).toEqual({
       filledQuantity: 2,
@@ -275,8 +275,8 @@ describe('fills', () => {
 
   it('without a BAG report the legs give the signed net price', () => {
     const executions = [
-      { orderId: 9, contract: { conId: 1, secType: 'OPT' }, shares: 1, price: 1.5 },
-      { orderId: 9, contract: { conId: 2, secType: 'OPT' }, shares: 1, price: 0.3 },
+      { orderId: 9, contract: { conId: 1, kind: 'OPTION' }, shares: 1, price: 1.5 },
+      { orderId: 9, contract: { conId: 2, kind: 'OPTION' }, shares: 1, price: 0.3 },
     ];
     const fill = summariseFills(executions, intent);
     expect(fill.filledQuantity).toBe(1);

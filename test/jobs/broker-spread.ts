@@ -47,3 +47,19 @@ export function placeSpreadAtBroker(engine: SimEngine, order: BrokerSpreadOrder)
     whatIf: false,
   }) as SimOrderState;
 }
+
+/** A symbol's listed options at the simulated broker: the nearest strike, one option, IB dates as ISO. */
+export function listedOptions(engine: SimEngine, symbol: string) {
+  const params = engine.optionParams(symbol)[0]!;
+  return {
+    params,
+    nearestStrike: (x: number) =>
+      params.strikes.reduce((best, k) => (Math.abs(k - x) < Math.abs(best - x) ? k : best)),
+    option: (strike: number, right: 'P' | 'C', expiry: string): SimContract => {
+      const [c] = engine.findContracts({ symbol, secType: 'OPT', lastTradeDate: expiry, strike, right });
+      if (!c) throw new Error(`no ${symbol} ${expiry} ${strike}${right}`);
+      return c;
+    },
+    iso: (yyyymmdd: string) => `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6)}`,
+  };
+}

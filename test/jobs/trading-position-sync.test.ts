@@ -6,23 +6,15 @@ import { handler as sync } from '../../functions/jobs/position-sync';
 import type { SimContract } from '../../gateway-container/simulator/engine-api';
 import '../support/dynamodb';
 import { lambdaContext, startJobStack, TOPIC } from './support';
-import { placeSpreadAtBroker } from './broker-spread';
+import { listedOptions, placeSpreadAtBroker } from './broker-spread';
 
 const stack = await startJobStack({ seed: 11 });
 const { db, sim } = stack;
 const engine = sim.engine;
 const account = engine.accounts()[0]!;
 const iwm = engine.findContracts({ symbol: 'IWM', secType: 'STK' })[0]!;
-const params = engine.optionParams('IWM')[0]!;
+const { params, nearestStrike, option, iso } = listedOptions(engine, 'IWM');
 const spot = () => engine.quote(iwm.conId)!.last!;
-const nearestStrike = (x: number) =>
-  params.strikes.reduce((best, k) => (Math.abs(k - x) < Math.abs(best - x) ? k : best));
-const option = (strike: number, right: 'P' | 'C', expiry: string): SimContract => {
-  const [c] = engine.findContracts({ symbol: 'IWM', secType: 'OPT', lastTradeDate: expiry, strike, right });
-  if (!c) throw new Error(`no IWM ${expiry} ${strike}${right}`);
-  return c;
-};
-const iso = (yyyymmdd: string) => `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6)}`;
 
 let manualId = 900_000;
 /** A bull put (sell `short`, buy `long`) or its closing order, as a trader would send it from TWS. */

@@ -154,7 +154,7 @@ describe('verify-positions', () => {
       contract: {
         conId: c.conId!,
         symbol: 'IWM',
-        secType: 'OPT',
+        kind: 'OPTION' as const,
         expiry: EXPIRY,
         strike: c.strike,
         right: c.right,

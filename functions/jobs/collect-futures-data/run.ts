@@ -2,7 +2,7 @@
 // snapshot per root symbol (the contract's expiry is in the data), TTL'd with the snapshots table.
 // The front month is the next quarterly (Mar/Jun/Sep/Dec) contract: it expires on the third Friday, or
 // the trading day before when that Friday is an exchange holiday (2026-06-19, Juneteenth).
-import type { Quote } from '../../../gateway-container/bridge/contract';
+import type { BrokerQuote } from '../../adapters/bridge-client';
 import type { MarketDataSnapshot } from '../../adapters/ports';
 import { addDays, isTradingDay, previousTradingDay, weekdayOf } from '../../core/calendar';
 import type { MarketCalendar } from '../../core/calendar';
@@ -44,7 +44,7 @@ export function frontQuarterlyExpiry(tradeDate: IsoDate, cal: MarketCalendar): I
 
 /** The figures stored for one future's quote. Pure. */
 export function futureQuoteData(
-  quote: Quote,
+  quote: BrokerQuote,
   expiry: IsoDate,
   now: number,
 ): Record<string, number | string | boolean | null> {

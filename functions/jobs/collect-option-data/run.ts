@@ -4,7 +4,7 @@
 //   - skew: IV of the put near spot −5% minus IV of the call near spot +5% (vol points, same expiry);
 //   - volume: the underlying's day volume and the quoted options' volume.
 // Few quotes on purpose: the bridge's market-data lines are shared with the trading jobs.
-import type { ChainResponse, Quote } from '../../../gateway-container/bridge/contract';
+import type { ChainDefinition, BrokerQuote } from '../../adapters/bridge-client';
 import type { MarketDataSnapshot } from '../../adapters/ports';
 import { daysToExpiry } from '../../core/chain';
 import type { IsoDate } from '../../core/types';
@@ -35,7 +35,7 @@ const nearest = (strikes: readonly number[], target: number) =>
 
 /** Which expiry and strikes to quote, or undefined when the chain has none that fit. Pure. */
 export function planMetrics(
-  chain: Pick<ChainResponse, 'expirations' | 'strikes'>,
+  chain: Pick<ChainDefinition, 'expirations' | 'strikes'>,
   spot: number,
   tradeDate: IsoDate,
 ): MetricsPlan | undefined {
@@ -55,19 +55,25 @@ export function planMetrics(
   };
 }
 
-const ivOf = (q: Quote | undefined) =>
+const ivOf = (q: BrokerQuote | undefined) =>
   q && !q.error && q.iv !== undefined && Number.isFinite(q.iv) && q.iv > 0 ? q.iv : undefined;
 
 /** The metrics from the five quotes (underlying, ATM call, ATM put, skew put, skew call). Pure. */
 export function optionMetrics(
-  quotes: { underlying?: Quote; atmCall?: Quote; atmPut?: Quote; put?: Quote; call?: Quote },
+  quotes: {
+    underlying?: BrokerQuote;
+    atmCall?: BrokerQuote;
+    atmPut?: BrokerQuote;
+    put?: BrokerQuote;
+    call?: BrokerQuote;
+  },
   now: number,
 ): Record<string, number | boolean | null> {
   const atm = [ivOf(quotes.atmCall), ivOf(quotes.atmPut)].filter((v): v is number => v !== undefined);
   const putIv = ivOf(quotes.put);
   const callIv = ivOf(quotes.call);
   const options = [quotes.atmCall, quotes.atmPut, quotes.put, quotes.call];
-  const all = [quotes.underlying, ...options].filter((q): q is Quote => q !== undefined);
+  const all = [quotes.underlying, ...options].filter((q): q is BrokerQuote => q !== undefined);
   const oldest = all.length > 0 ? Math.min(...all.map((q) => q.timestamp)) : undefined;
   const round = (v: number | undefined, d = 6) =>
     v === undefined ? null : Math.round(v * 10 ** d) / 10 ** d;

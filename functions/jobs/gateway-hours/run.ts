@@ -8,7 +8,7 @@
 //     STOP_WAIT_MINUTES to finish; what is left is cancelled (DELETE /orders/:id) and named in a CRITICAL
 //     alert; only then desired count 0. An order must not outlive its gateway: if the working orders
 //     cannot be read, or a cancel fails, the task is left running and a CRITICAL says why.
-import type { OrderView } from '../../../gateway-container/bridge/contract';
+import type { BrokerOrder } from '../../adapters/bridge-client';
 import { gatewayService } from '../../adapters/ecs-client';
 import type { GatewayService } from '../../adapters/ecs-client';
 import {
@@ -28,7 +28,7 @@ function messageOf(error: unknown): string {
 }
 
 /** `#12 IC-SPY-… SPY BUY 2 left @ 1.25`: enough to find the order in TWS or the orders table. */
-export function describeOrder(order: OrderView): string {
+export function describeOrder(order: BrokerOrder): string {
   return [
     `#${order.orderId}`,
     order.orderRef,
@@ -102,7 +102,7 @@ async function stopGateway(
     return { did: `gateway left running: ${why}`, details: { ...details, action: 'none' }, ok: false };
   };
 
-  let working: OrderView[];
+  let working: BrokerOrder[];
   const waitStarted = ctx.clock.now();
   try {
     working = await ctx.bridge.openOrders();

@@ -18,7 +18,7 @@
 // trading days: then only the watchman runs (no gateway-down alert, no login alert, no restart), and in the
 // window's first minutes a gateway not up yet is starting, not down. There is no weekly cold restart then
 // (the task never runs on Sunday): every morning's start is the full login, announced by gateway-hours.
-import type { HealthResponse } from '../../../gateway-container/bridge/contract';
+import type { BridgeHealth } from '../../adapters/bridge-client';
 import { JOB_NAMES } from '../../core/config';
 import type { Config } from '../../core/config';
 import { JOB_TIMINGS } from '../../core/schedule';
@@ -91,7 +91,7 @@ export interface GatewayVerdict {
 
 /** Healthy = the bridge answers ok with IB connected, and ECS runs the desired task count. Pure. */
 export function judgeGateway(
-  health: HealthResponse | { error: string },
+  health: BridgeHealth | { error: string },
   ecs: GatewayServiceState | { error: string } | undefined,
 ): GatewayVerdict {
   const problems: string[] = [];
@@ -336,7 +336,7 @@ async function checkGateway(
   ctx: RunContext,
   read: {
     service: GatewayService | undefined;
-    health: HealthResponse | { error: string };
+    health: BridgeHealth | { error: string };
     ecs: GatewayServiceState | { error: string } | undefined;
     verdict: GatewayVerdict;
     /** The login alert went out (watchLogin): it replaces the gateway-down alert. */

@@ -2,7 +2,7 @@
 // per underlying → the day's market context (HV20, IV rank, trend percentile, ATM IV), stored as one
 // MARKET_CONTEXT snapshot per underlying so strategy-analysis and operators can read what the score saw.
 // Strategy-analysis still fetches its own history today; `readMarketContext` is the reader it can switch to.
-import type { Bar } from '../../../gateway-container/bridge/contract';
+import type { PriceBar } from '../../adapters/bridge-client';
 import type { MarketDataSnapshot, SnapshotStore } from '../../adapters/ports';
 import { nyTimeToEpoch } from '../../core/calendar';
 import { historicalVolatility, ivRank, trendPercentile } from '../../core/market-context';
@@ -17,7 +17,8 @@ export interface LoadHistoryInput {
 /** Calendar days asked for: 252 trading days plus the 20-day window need a little over a year. */
 export const HISTORY_DAYS = 400;
 
-const usable = (bars: readonly Bar[]) => bars.map((b) => b.close).filter((v) => Number.isFinite(v) && v > 0);
+const usable = (bars: readonly PriceBar[]) =>
+  bars.map((b) => b.close).filter((v) => Number.isFinite(v) && v > 0);
 
 /** The market context from daily closes and daily IV closes (oldest first). Pure. */
 export function contextFromHistory(

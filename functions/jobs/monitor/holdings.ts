@@ -2,7 +2,7 @@
 // `holdings.ts`): at the next session's first cycle after the assignment, a CRITICAL alert, then one
 // single-leg limit order per holding through the same idempotent intent path as every order (purpose
 // CLOSE_HOLDING), built from what IB holds at that moment. `exits.assignedHoldings: 'alert'` alerts only.
-import type { Quote } from '../../../gateway-container/bridge/contract';
+import type { BrokerQuote } from '../../adapters/bridge-client';
 import type { PositionRecord } from '../../adapters/ports';
 import { describePosition, usd } from '../../core/alerts';
 import { describeHoldings, hasAssignedHoldings, holdingCloseOrders, holdingsDue } from '../../core/holdings';
@@ -25,7 +25,7 @@ async function holdingQuotes(
     ...(position.stock ? [{ secType: 'STK' as const, conId: position.stock.conId }] : []),
     ...(position.orphanLegs ?? []).map((l) => optionQuoteRequest(l.contract)),
   ];
-  const quotes: Quote[] = requests.length > 0 ? await ctx.bridge.quotes(requests) : [];
+  const quotes: BrokerQuote[] = requests.length > 0 ? await ctx.bridge.quotes(requests) : [];
   const now = ctx.clock.now();
   const out = new Map<number, { bid: number; ask: number }>();
   quotes.forEach((q, i) => {

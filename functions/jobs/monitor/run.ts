@@ -5,7 +5,7 @@
 // escalation. Exit orders of one run are worked concurrently so one slow fill does not hold the others.
 // A refused exit is tried again on the next cycle under a new attempt key, up to
 // `exits.maxCloseAttemptsPerDay` per position per day (core `nextCloseAttempt`), then one CRITICAL.
-import type { Quote, QuoteContract } from '../../../gateway-container/bridge/contract';
+import type { BrokerQuote, QuoteRequest } from '../../adapters/bridge-client';
 import type { DecisionRecord, PositionRecord } from '../../adapters/ports';
 import { IntentConflictError, PositionConflictError } from '../../adapters/ports';
 import { describePosition, usd } from '../../core/alerts';
@@ -42,7 +42,7 @@ export interface MonitorInput {
 const JOB = 'monitor';
 
 /** The snapshot's quote: leniently converted so the decision engine's data guard names what is wrong. */
-function leniantQuote(quote: Quote | undefined, contract: OptionContract): OptionQuote | undefined {
+function leniantQuote(quote: BrokerQuote | undefined, contract: OptionContract): OptionQuote | undefined {
   if (!quote || quote.error) return undefined;
   const raw = rawOptionQuote(quote, optionContractOf(quote, contract) ?? contract);
   return {
@@ -132,8 +132,8 @@ export async function runMonitor(input: MonitorInput, ctx: RunContext): Promise<
   for (const p of positions) for (const leg of p.legs) legs.set(legKey(leg.contract), leg.contract);
   const symbols = [...new Set(positions.map((p) => p.symbol))];
   const legList = [...legs.values()];
-  const requests: QuoteContract[] = [...legList.map(optionQuoteRequest), ...symbols.map(stockQuoteRequest)];
-  let quotes: Quote[] = [];
+  const requests: QuoteRequest[] = [...legList.map(optionQuoteRequest), ...symbols.map(stockQuoteRequest)];
+  let quotes: BrokerQuote[] = [];
   let bridgeUp = true;
   let bridgeProblem: string | undefined;
   try {

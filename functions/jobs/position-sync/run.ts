@@ -11,10 +11,10 @@
 //        form a spread, alerted either way);
 //      - quantities that differ: a mismatch, alerted; verify-positions repairs on request.
 // It runs at the edges of the day and on the bridge's OrderFilled / PositionChanged events.
-import type { ExecutionView, PositionView } from '../../../gateway-container/bridge/contract';
+import type { BrokerExecution, BrokerPosition } from '../../adapters/bridge-client';
 import { IntentConflictError, PositionConflictError, VersionConflictError } from '../../adapters/ports';
 import type { PositionRecord } from '../../adapters/ports';
-import { describePosition, describeSpread, usd } from '../../core/alerts';
+import { describeLegs, describePosition, describeSpread, usd } from '../../core/alerts';
 import { nyTimeToEpoch, sessionFor } from '../../core/calendar';
 import { describeAssignment, describeHoldings, heldInstruments } from '../../core/holdings';
 import { reconcileWithBroker, sharesDeliveredAtExpiry } from '../../core/reconciliation';
@@ -39,7 +39,7 @@ export type SyncInput = Record<string, never>;
 async function applyFills(
   ctx: RunContext,
   intent: OrderIntentRecord,
-  executions: readonly ExecutionView[],
+  executions: readonly BrokerExecution[],
   reasons: string[],
 ): Promise<'opened' | 'closed' | 'none'> {
   if (intent.appliedAt !== undefined || intent.dryRun) return 'none';
@@ -184,11 +184,13 @@ export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promi
     expired: 0,
     mismatches: 0,
     earlierIntentsClosed: 0,
+    /** Legs opened outside the system that form no strategy of ours: alerted, not recorded. */
+    unrecognised: 0,
   };
   const reasons: string[] = [];
 
   // 1. Our own fills, grouped by orderRef (= intent key).
-  const byRef = new Map<string, ExecutionView[]>();
+  const byRef = new Map<string, BrokerExecution[]>();
   for (const e of executions) {
     if (!e.orderRef) continue;
     byRef.set(e.orderRef, [...(byRef.get(e.orderRef) ?? []), e]);
@@ -212,14 +214,14 @@ export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promi
 
   // 2. IB against our open positions, leg by leg: the stored position follows the broker.
   const listed = await stores.positions.listOpen();
-  const actual = new Map<number, PositionView>();
+  const actual = new Map<number, BrokerPosition>();
   const atIb = new Map<number, number>();
   const stock = new Map<string, { shares: number; conId: number }>();
   for (const v of ibPositions) {
     if (v.quantity === 0) continue;
     atIb.set(v.contract.conId, v.quantity);
-    if (v.contract.secType === 'OPT') actual.set(v.contract.conId, v);
-    if (v.contract.secType === 'STK') {
+    if (v.contract.kind === 'OPTION') actual.set(v.contract.conId, v);
+    if (v.contract.kind === 'STOCK') {
       const held = stock.get(v.contract.symbol)?.shares ?? 0;
       stock.set(v.contract.symbol, { shares: held + v.quantity, conId: v.contract.conId });
     }
@@ -279,7 +281,7 @@ export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promi
     const contract = heldOptionContract(view);
     if (want !== 0 || !contract) {
       counts.mismatches += 1;
-      const text = `conId ${conId} ${view.contract.localSymbol ?? view.contract.symbol}: IB holds ${view.quantity}, we hold ${want}`;
+      const text = `conId ${conId} ${view.contract.name ?? view.contract.symbol}: IB holds ${view.quantity}, we hold ${want}`;
       reasons.push(`mismatch: ${text}`);
       await ctx.alert({
         subject: `conid-${conId}`,
@@ -299,25 +301,40 @@ export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promi
   for (const legs of unexplained.values()) {
     const position = externalPosition(legs, now);
     const first = legs[0]!.contract;
+    if (!position) {
+      // No strategy module recognises these legs: named as legs, never as some strategy, and left to
+      // a person (no rule of ours could manage them).
+      counts.unrecognised += 1;
+      const held = describeLegs(
+        first.symbol,
+        first.expiry,
+        legs.map((l) => ({ right: l.contract.right, strike: l.contract.strike, quantity: l.quantity })),
+      );
+      reasons.push(`opened outside the system: ${held}: no strategy of ours, not recorded`);
+      await ctx.alert({
+        subject: `ext-${first.symbol}-${first.expiry}`,
+        rule: 'opened-outside',
+        severity: 'CRITICAL',
+        title: `Opened outside the system: ${first.symbol} (unrecognised legs)`,
+        message: `${held} are held at IB but no order of ours opened them, and they form no strategy of ours: not recorded; manage them by hand.`,
+      });
+      continue;
+    }
     const label = describeSpread(
       first.symbol,
-      position?.strategy ?? 'BULL_PUT',
+      position.strategy,
       first.expiry,
       legs.map((l) => ({ right: l.contract.right, strike: l.contract.strike, short: l.quantity < 0 })),
     );
-    if (position) {
-      const created = await stores.positions.create(position, { source: 'EXTERNAL', now });
-      if (created.created) counts.external += 1;
-    }
-    reasons.push(
-      `opened outside the system: ${label}${position ? ` (recorded as ${position.id})` : ' (not a known strategy; not recorded)'}`,
-    );
+    const created = await stores.positions.create(position, { source: 'EXTERNAL', now });
+    if (created.created) counts.external += 1;
+    reasons.push(`opened outside the system: ${label} (recorded as ${position.id})`);
     await ctx.alert({
-      subject: position?.id ?? `ext-${first.symbol}-${first.expiry}`,
+      subject: position.id,
       rule: 'opened-outside',
       severity: 'CRITICAL',
       title: `Opened outside the system: ${first.symbol}`,
-      message: `${label} is held at IB but no order of ours opened it${position ? `; recorded as ${position.id}` : ''}.`,
+      message: `${label} is held at IB but no order of ours opened it; recorded as ${position.id}.`,
     });
   }
 
@@ -326,7 +343,11 @@ export async function runPositionSync(_input: SyncInput, ctx: RunContext): Promi
     did,
     counts,
     reasons,
-    ok: counts.mismatches === 0 && counts.closedOutside === 0 && counts.assigned === 0,
+    ok:
+      counts.mismatches === 0 &&
+      counts.closedOutside === 0 &&
+      counts.assigned === 0 &&
+      counts.unrecognised === 0,
   };
 }
 

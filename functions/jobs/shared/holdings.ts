@@ -2,7 +2,7 @@
 // left) to its position. The monitor applies its own fills at once; position-sync applies those a run
 // did not (it crashed, or the fill came later). The ledger entry carries the intent key as its `ref`, so
 // a fill is never applied twice: whoever comes second finds the ref and stops.
-import type { PositionView } from '../../../gateway-container/bridge/contract';
+import type { BrokerPosition } from '../../adapters/bridge-client';
 import { VersionConflictError } from '../../adapters/ports';
 import type { PositionRecord } from '../../adapters/ports';
 import { applyHoldingFill, holdsNothing } from '../../core/holdings';
@@ -10,7 +10,7 @@ import type { OrderIntent } from '../../core/intents';
 import type { RunContext } from './define-job';
 
 /** IB's positions by conId (signed), and the whole view for callers that need more. */
-export function heldByConId(views: readonly PositionView[]): Map<number, number> {
+export function heldByConId(views: readonly BrokerPosition[]): Map<number, number> {
   const held = new Map<number, number>();
   for (const v of views) {
     if (v.quantity !== 0) held.set(v.contract.conId, (held.get(v.contract.conId) ?? 0) + v.quantity);

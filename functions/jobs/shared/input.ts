@@ -14,8 +14,8 @@ import {
   EVENT_SOURCE,
   OrderFilledDetailSchema,
   PositionChangedDetailSchema,
-} from '../../../gateway-container/bridge/contract';
-import type { BridgeEvent } from '../../../gateway-container/bridge/contract';
+} from '../../adapters/bridge-client';
+import type { BridgeEvent } from '../../adapters/bridge-client';
 
 export interface InputIssue {
   /** Dotted path of the bad field, `(payload)` for the payload as a whole. */

@@ -16,7 +16,7 @@
 //
 // A retried or doubled invocation therefore never produces a second order for one intent: the intent
 // exists once (conditional put), and the orderRef exists once at IB (the bridge's dedup).
-import type { OrderView } from '../../../gateway-container/bridge/contract';
+import type { BrokerOrder } from '../../adapters/bridge-client';
 import { BridgeError } from '../../adapters/bridge-client';
 import type { BridgeClient } from '../../adapters/bridge-client';
 import type { Clock } from '../../adapters/clock';
@@ -181,7 +181,7 @@ async function transition(
 }
 
 /** The order at IB for this orderRef: the live one, else one with fills, else the latest. */
-async function findOrder(deps: OrderDeps, key: string, orderId?: number): Promise<OrderView | undefined> {
+async function findOrder(deps: OrderDeps, key: string, orderId?: number): Promise<BrokerOrder | undefined> {
   const orders = await deps.bridge.ordersByRef(key);
   return (
     orders.find((o) => o.orderId === orderId) ??
@@ -230,7 +230,7 @@ async function workIntent(
       break;
   }
 
-  let view: OrderView | null | undefined; // null: IB has no such order
+  let view: BrokerOrder | null | undefined; // null: IB has no such order
   if (record.status === 'INTENT') {
     if (record.dryRun) {
       record = await transition(deps, record, 'INTENT', 'DRY_RUN', {
@@ -306,7 +306,7 @@ async function manage(
   deps: OrderDeps,
   ticket: OrderTicket,
   start: OrderIntentRecord,
-  firstView: OrderView,
+  firstView: BrokerOrder,
   resumed: boolean,
 ): Promise<OrderOutcome> {
   const { orders } = deps.config;

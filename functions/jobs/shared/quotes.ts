@@ -1,13 +1,13 @@
 // From the bridge's quotes to the core's types. The bridge already replaced IB's sentinels by absent
 // fields; the core's validation (validateOptionQuote) still decides what is usable, so one set of rules
 // judges every quote.
-import type { Quote, QuoteContract } from '../../../gateway-container/bridge/contract';
+import type { BrokerQuote, QuoteRequest } from '../../adapters/bridge-client';
 import { validateOptionQuote, validateUnderlyingQuote } from '../../core/chain';
 import type { QuoteValidation, RawOptionQuote } from '../../core/chain';
 import type { OptionContract, OptionQuote, UnderlyingQuote } from '../../core/types';
 
 /** The contract a quote belongs to, preferring what IB reported over what was asked. */
-export function optionContractOf(quote: Quote, asked?: OptionContract): OptionContract | undefined {
+export function optionContractOf(quote: BrokerQuote, asked?: OptionContract): OptionContract | undefined {
   const c = quote.contract;
   const symbol = c.symbol ?? asked?.symbol;
   const expiry = c.expiry ?? asked?.expiry;
@@ -25,7 +25,7 @@ export function optionContractOf(quote: Quote, asked?: OptionContract): OptionCo
   };
 }
 
-export function rawOptionQuote(quote: Quote, contract: OptionContract): RawOptionQuote {
+export function rawOptionQuote(quote: BrokerQuote, contract: OptionContract): RawOptionQuote {
   return {
     contract,
     bid: quote.bid,
@@ -47,7 +47,7 @@ export const DELAYED_REASON = 'delayed market data (no real-time subscription): 
 
 /** Validates one option quote from the bridge; an IB error on the contract is a rejection too. */
 export function checkOptionQuote(
-  quote: Quote,
+  quote: BrokerQuote,
   now: number,
   maxAgeSeconds: number,
   asked?: OptionContract,
@@ -60,7 +60,7 @@ export function checkOptionQuote(
 }
 
 export function checkUnderlyingQuote(
-  quote: Quote,
+  quote: BrokerQuote,
   symbol: string,
   now: number,
   maxAgeSeconds: number,
@@ -75,7 +75,7 @@ export function checkUnderlyingQuote(
 }
 
 /** What to ask the bridge for an option: by conId when known (no contract lookup), else described. */
-export function optionQuoteRequest(contract: OptionContract): QuoteContract {
+export function optionQuoteRequest(contract: OptionContract): QuoteRequest {
   return contract.conId !== undefined
     ? { secType: 'OPT', conId: contract.conId }
     : {
@@ -87,6 +87,6 @@ export function optionQuoteRequest(contract: OptionContract): QuoteContract {
       };
 }
 
-export function stockQuoteRequest(symbol: string): QuoteContract {
+export function stockQuoteRequest(symbol: string): QuoteRequest {
   return { secType: 'STK', symbol };
 }

@@ -11,7 +11,7 @@
 // still over `maxQuotes`, expiries closest to the DTE sweet spot (dteFullMin–dteFullMax) are kept first;
 // a budget below even the best expiry's window quotes that expiry's strikes nearest the middle of its
 // windows (the short-leg band and the nearer wings) rather than nothing.
-import type { ChainResponse, QuoteContract } from '../../../gateway-container/bridge/contract';
+import type { ChainDefinition, QuoteRequest } from '../../adapters/bridge-client';
 import type { CandidateArchiveEncoder } from '../../adapters/ports';
 import { describeSpread, usd } from '../../core/alerts';
 import { daysToExpiry } from '../../core/chain';
@@ -66,7 +66,7 @@ export interface QuotePlan {
 
 /** The options worth quoting for one underlying (see the header comment). Pure. */
 export function planQuotes(
-  chain: Pick<ChainResponse, 'symbol' | 'expirations' | 'strikes' | 'multiplier'>,
+  chain: Pick<ChainDefinition, 'symbol' | 'expirations' | 'strikes' | 'multiplier'>,
   spot: number,
   vol: number,
   tradeDate: IsoDate,
@@ -343,7 +343,7 @@ async function analyseUnderlying(
       error: `${symbol}: no expiry in the DTE window`,
     };
   }
-  const requests: QuoteContract[] = [
+  const requests: QuoteRequest[] = [
     stockQuoteRequest(symbol),
     ...plan.contracts.map((c) => ({
       secType: 'OPT' as const,

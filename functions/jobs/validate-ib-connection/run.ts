@@ -12,7 +12,7 @@
 //   4. IB's liquidHours for that underlying against our calendar, for every day IB lists (about a week):
 //      a holiday or early close one side does not know is a WARNING naming both sessions (trading rules:
 //      "cross-check each day against IB's liquidHours and alert when they disagree").
-import type { AccountResponse, HealthResponse } from '../../../gateway-container/bridge/contract';
+import type { BrokerAccount, BridgeHealth } from '../../adapters/bridge-client';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 import type { IbDayHours } from '../../core/calendar';
 import { compareWithIbHours, parseIbLiquidHours } from '../../core/calendar';
@@ -81,7 +81,7 @@ export interface ModeCheck {
 }
 
 /** Config mode against the account id (and what the bridge reports, which must agree with the id). */
-export function checkTradingMode(configured: 'paper' | 'live', account: AccountResponse): ModeCheck {
+export function checkTradingMode(configured: 'paper' | 'live', account: BrokerAccount): ModeCheck {
   const byId = accountMode(account.accountId);
   if (account.tradingMode !== byId) {
     return {
@@ -102,7 +102,7 @@ export function checkTradingMode(configured: 'paper' | 'live', account: AccountR
 }
 
 /** Farms that are not ok, as `usfarm: broken`. */
-export function farmProblems(health: HealthResponse): string[] {
+export function farmProblems(health: BridgeHealth): string[] {
   return Object.entries(health.farms)
     .filter(([, status]) => status === 'broken')
     .map(([farm, status]) => `${farm}: ${status}`);
@@ -113,7 +113,7 @@ export async function runValidateIbConnection(_input: ValidateInput, ctx: RunCon
   const problems: Problem[] = [];
   const details: Record<string, unknown> = {};
 
-  let health: HealthResponse | undefined;
+  let health: BridgeHealth | undefined;
   try {
     health = await ctx.bridge.health();
     details.health = { status: health.status, state: health.state, farms: health.farms };

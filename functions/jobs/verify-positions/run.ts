@@ -8,7 +8,7 @@
 //     they form one of our strategies (position-sync's grouping); other groups are reported only;
 //   - quantity mismatches and partly-gone positions are reported, never rewritten: which side is
 //     right needs a person.
-import type { PositionView } from '../../../gateway-container/bridge/contract';
+import type { BrokerPosition } from '../../adapters/bridge-client';
 import { PositionConflictError } from '../../adapters/ports';
 import type { PositionRecord } from '../../adapters/ports';
 import { describePosition } from '../../core/alerts';
@@ -34,7 +34,7 @@ export type Difference =
 /** Every leg-level difference between our open positions and IB's option positions. Pure. */
 export function comparePositions(
   open: readonly Pick<PositionRecord, 'id' | 'legs' | 'orphanLegs'>[],
-  ib: readonly PositionView[],
+  ib: readonly BrokerPosition[],
 ): Difference[] {
   const ours = new Map<string, { quantity: number; positionIds: string[] }>();
   for (const p of open)
@@ -114,7 +114,7 @@ export async function runVerifyPositions(input: VerifyInput, ctx: RunContext): P
   const reasons = differences.map(describeDifference);
   const counts = {
     openPositions: open.length,
-    ibOptionLegs: ib.filter((v) => v.contract.secType === 'OPT' && v.quantity !== 0).length,
+    ibOptionLegs: ib.filter((v) => v.contract.kind === 'OPTION' && v.quantity !== 0).length,
     differences: differences.length,
     missingAtIb: differences.filter((d) => d.kind === 'MISSING_AT_IB').length,
     missingInDynamo: differences.filter((d) => d.kind === 'MISSING_IN_DYNAMODB').length,
