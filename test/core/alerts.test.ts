@@ -162,5 +162,4 @@ describe('formatting', () => {
     ];
     expect(describeLegs('IWM', '2026-07-17', legs)).toBe('IWM 2026-07-17 legs +1 P220, −2 P228, +2 C252');
   });
-
 });
