@@ -19,7 +19,7 @@ import { MEASURED_DAY, VOLUMES } from '../../scripts/cost/measured';
 import { estimateMonthlyCost } from '../../scripts/cost/model';
 import type { CostLine, Estimate } from '../../scripts/cost/model';
 import { averageMonth, calendarMonth, MARKET_HOURS_PER_TRADING_DAY } from '../../scripts/cost/month';
-import { PRICES } from '../../scripts/cost/prices';
+import { ALWAYS_FREE, PRICES } from '../../scripts/cost/prices';
 import { firesPerMonth, resourcesOf } from '../../scripts/cost/template';
 import type { CfnTemplate, Properties } from '../../scripts/cost/template';
 import type { DaySummary } from '../../scripts/report/summary';
@@ -88,16 +88,9 @@ describe('the estimate of the synthesized stack', () => {
     const [, task] = only(template, 'AWS::ECS::TaskDefinition');
     const vcpu = Number(task.Cpu) / 1024;
     const gb = Number(task.Memory) / 1024;
-    const x86 = total(template);
-    expect(line(x86, /vCPU \(X86_64\)/).usd).toBeCloseTo(
-      vcpu * month.hours * PRICES.fargate.vcpuHour.X86_64,
-      9,
-    );
-    expect(line(x86, /public IPv4/).usd).toBeCloseTo(month.hours * PRICES.publicIpv4Hour, 9);
-
-    const arm = copy();
-    only(arm, 'AWS::ECS::TaskDefinition')[1].RuntimePlatform = { CpuArchitecture: 'ARM64' };
-    const armEstimate = total(arm);
+    // arm64 is the default deploy's architecture (lib/settings.ts).
+    const armEstimate = total(template);
+    expect(line(armEstimate, /public IPv4/).usd).toBeCloseTo(month.hours * PRICES.publicIpv4Hour, 9);
     expect(line(armEstimate, /vCPU \(ARM64\)/).usd).toBeCloseTo(
       vcpu * month.hours * PRICES.fargate.vcpuHour.ARM64,
       9,
@@ -107,6 +100,18 @@ describe('the estimate of the synthesized stack', () => {
       9,
     );
     expect(armEstimate.lines.some((l) => /X86_64/.test(l.item))).toBe(false);
+
+    const x86 = copy();
+    only(x86, 'AWS::ECS::TaskDefinition')[1].RuntimePlatform = { CpuArchitecture: 'X86_64' };
+    const x86Estimate = total(x86);
+    expect(line(x86Estimate, /vCPU \(X86_64\)/).usd).toBeCloseTo(
+      vcpu * month.hours * PRICES.fargate.vcpuHour.X86_64,
+      9,
+    );
+    expect(line(x86Estimate, /memory \(X86_64\)/).usd).toBeCloseTo(
+      gb * month.hours * PRICES.fargate.gbHour.X86_64,
+      9,
+    );
   });
 
   it('gatewayHours=market runs the task 11 h on each trading day of the month', () => {
@@ -114,11 +119,11 @@ describe('the estimate of the synthesized stack', () => {
     const vcpu = Number(task.Cpu) / 1024;
     const hours = MARKET_HOURS_PER_TRADING_DAY * 21; // June 2026's trading days (above)
     const market = total(template, { gatewayHours: 'market', m: june });
-    expect(line(market, /vCPU/).usd).toBeCloseTo(vcpu * hours * PRICES.fargate.vcpuHour.X86_64, 9);
+    expect(line(market, /vCPU/).usd).toBeCloseTo(vcpu * hours * PRICES.fargate.vcpuHour.ARM64, 9);
     expect(line(market, /public IPv4/).usd).toBeCloseTo(hours * PRICES.publicIpv4Hour, 9);
     // Without the setting (it may not exist yet) the task is always on.
     expect(line(total(template, { m: june }), /vCPU/).usd).toBeCloseTo(
-      vcpu * 720 * PRICES.fargate.vcpuHour.X86_64,
+      vcpu * 720 * PRICES.fargate.vcpuHour.ARM64,
       9,
     );
   });
@@ -160,26 +165,78 @@ describe('the estimate of the synthesized stack', () => {
     );
   });
 
-  it('sends SMS only the severities the subscription filters, and leases a number for it', () => {
-    const [smsId] = resourcesOf(template, 'AWS::SNS::Subscription').find(([, s]) => s.Protocol === 'sms')!;
-    const noSms = copy();
-    delete noSms.Resources[smsId];
-    const critical = MEASURED_DAY.alertsPerDay.CRITICAL * month.tradingDays;
-    expect(total(template).totalUsd - total(noSms).totalUsd).toBeCloseTo(
-      PRICES.sns.tollFreeNumberMonth + critical * PRICES.sns.smsUs,
+  it(
+    'sends SMS only the severities the subscription filters, and leases a number for it',
+    () => {
+      // The default deploy alerts by email only: no SMS line, no number.
+      expect(total(template).lines.some((l) => /SMS|toll-free/.test(l.item))).toBe(false);
+      const withPhone = synthesize({ alertPhone: '+15551234567' }).template;
+      const [smsId] = resourcesOf(withPhone, 'AWS::SNS::Subscription').find(([, s]) => s.Protocol === 'sms')!;
+      const noSms = structuredClone(withPhone);
+      delete noSms.Resources[smsId];
+      const critical = MEASURED_DAY.alertsPerDay.CRITICAL * month.tradingDays;
+      expect(total(withPhone).totalUsd - total(noSms).totalUsd).toBeCloseTo(
+        PRICES.sns.tollFreeNumberMonth + critical * PRICES.sns.smsUs,
+        9,
+      );
+    },
+    SYNTH_TIMEOUT,
+  );
+
+  it('takes the always-free allowances off, each capped at its allowance', () => {
+    const base = total(template);
+    const credit = (e: Estimate, item: string) => e.alwaysFree.find((c) => c.item === item)?.usd ?? 0;
+    expect(base.afterAlwaysFreeUsd).toBeCloseTo(
+      base.totalUsd - base.alwaysFree.reduce((sum, c) => sum + c.usd, 0),
       9,
     );
+    const dashboards = resourcesOf(template, 'AWS::CloudWatch::Dashboard').length;
+    expect(credit(base, 'CloudWatch dashboards')).toBeCloseTo(
+      Math.min(dashboards, ALWAYS_FREE.cloudWatch.dashboards) * PRICES.cloudWatch.dashboardMonth,
+      9,
+    );
+    // Four more dashboards: the list price grows by four, the free ones stay three.
+    const more = copy();
+    for (let i = 0; i < 4; i++)
+      more.Resources[`ExtraDashboard${i}`] = { Type: 'AWS::CloudWatch::Dashboard', Properties: {} };
+    const moreEstimate = total(more);
+    expect(moreEstimate.totalUsd - base.totalUsd).toBeCloseTo(4 * PRICES.cloudWatch.dashboardMonth, 9);
+    expect(credit(moreEstimate, 'CloudWatch dashboards')).toBeCloseTo(
+      ALWAYS_FREE.cloudWatch.dashboards * PRICES.cloudWatch.dashboardMonth,
+      9,
+    );
+    // Nothing billed by the hour (Fargate, endpoints, IPv4) or by the key or secret is ever free.
+    expect(base.alwaysFree.some((c) => /Fargate|endpoint|IPv4|KMS|Secrets/.test(c.item))).toBe(false);
   });
 
   it(
     'follows a context flag into the template: -c gatewayCpu=1024 doubles the vCPU line',
     () => {
       const big = estimateFor({ gatewayCpu: '1024' });
-      expect(line(big, /vCPU/).usd).toBeCloseTo(1 * month.hours * PRICES.fargate.vcpuHour.X86_64, 9);
+      expect(line(big, /vCPU/).usd).toBeCloseTo(1 * month.hours * PRICES.fargate.vcpuHour.ARM64, 9);
       expect(big.totalUsd - total(template).totalUsd).toBeCloseTo(
-        0.5 * month.hours * PRICES.fargate.vcpuHour.X86_64,
+        0.5 * month.hours * PRICES.fargate.vcpuHour.ARM64,
         9,
       );
+    },
+    SYNTH_TIMEOUT,
+  );
+
+  it(
+    'follows -c egress=ipv6: the three interface endpoints and their data are gone, nothing else moves',
+    () => {
+      const ipv6 = estimateFor({ egress: 'ipv6' });
+      const endpoints = resourcesOf(template, 'AWS::EC2::VPCEndpoint').filter(
+        ([, e]) => e.VpcEndpointType === 'Interface',
+      );
+      expect(endpoints).toHaveLength(3);
+      const endpointUsd = endpoints.reduce(
+        (sum, [, e]) =>
+          sum + (e.SubnetIds as unknown[]).length * month.hours * PRICES.interfaceEndpoint.azHour,
+        VOLUMES.interfaceEndpointGbPerMonth * PRICES.interfaceEndpoint.gb,
+      );
+      expect(total(template).totalUsd - ipv6.totalUsd).toBeCloseTo(endpointUsd, 9);
+      expect(ipv6.lines.some((l) => /interface endpoint/.test(l.item))).toBe(false);
     },
     SYNTH_TIMEOUT,
   );
