@@ -4,7 +4,7 @@
 // checked before rule 5 (see there). Every decision carries the rule, a sentence with the
 // numbers and every number the rule looked at, so an operator can later ask why.
 import { pnlAlertSeverity } from './alerts';
-import { calendarDaysBetween, nyDate, nyParts } from './calendar';
+import { calendarDaysBetween, nyClockTime, nyDate } from './calendar';
 import { mid, yearsToExpiry } from './chain';
 import type { Config } from './config';
 import { legKey } from './chain';
@@ -328,7 +328,7 @@ function judge(input: DecisionInput): Decision {
         clock.closeAt !== undefined
           ? clock.closeAt - exits.expiryCloseMinutesBeforeClose * MINUTE_MS
           : Number.NaN;
-      const deadlineText = Number.isFinite(deadline) ? `${hhmm(deadline)} ET` : 'the close';
+      const deadlineText = Number.isFinite(deadline) ? `${nyClockTime(deadline)} ET` : 'the close';
       const which = atRisk
         .map((l) => `${l.name} ${l.itm ? 'ITM' : `${fmt(l.distancePct)}% from spot`}`)
         .join(', ');
@@ -841,9 +841,4 @@ function fmt(value: number, digits = 2): string {
 
 function usd(amount: number): string {
   return `${amount < 0 ? '-' : ''}$${Math.abs(amount).toFixed(2)}`;
-}
-
-function hhmm(at: number): string {
-  const { hour, minute } = nyParts(at);
-  return `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
 }
