@@ -167,6 +167,22 @@ function parseHhmm(hhmm: string): { hour: number; minute: number } {
   return { hour, minute };
 }
 
+/** Minutes after midnight of a wall-clock time `HH:MM` (or `HHMM`): "09:45" → 585; orders a day's times. */
+export function minutesOfDay(hhmm: string): number {
+  const { hour, minute } = parseHhmm(hhmm);
+  return hour * 60 + minute;
+}
+
+/** The wall-clock time `minutes` after `hhmm` on the same day, `HH:MM`: ("18:00", 25) → "18:25". */
+export function clockTimeAfter(hhmm: string, minutes: number): string {
+  const total = minutesOfDay(hhmm) + minutes;
+  // A time past midnight would need a date as well: the caller must step to the next day itself.
+  if (!Number.isInteger(total) || total < 0 || total >= 24 * 60) {
+    throw new RangeError(`${minutes} minutes after ${hhmm} is not a time of the same day`);
+  }
+  return `${pad2(Math.floor(total / 60))}:${pad2(total % 60)}`;
+}
+
 /**
  * The instant of wall-clock time `hhmm` (`HH:MM` or `HHMM`) on `date` in `timeZone` (default New York).
  * On DST days it follows the usual ("compatible") rule: a time skipped by spring-forward is read with

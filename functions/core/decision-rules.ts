@@ -1,7 +1,7 @@
 // Rules 2–12 of the decision engine, in priority order (rule 6 before rule 5), on usable quotes: the
 // data guard (rule 1, data-guard.ts) passed, or it priced the unusable legs from the model.
 import { pnlAlertSeverity } from './alerts';
-import { calendarDaysBetween, nyDate, nyParts } from './calendar';
+import { calendarDaysBetween, nyClockTime, nyDate } from './calendar';
 import { legKey, yearsToExpiry } from './chain';
 import { MINUTE_MS, fmt, ruleDecision, usd } from './decision-table';
 import type { Decision, DecisionInput, DecisionInputs } from './decision-table';
@@ -103,7 +103,7 @@ export function judge(input: DecisionInput): Decision {
         clock.closeAt !== undefined
           ? clock.closeAt - exits.expiryCloseMinutesBeforeClose * MINUTE_MS
           : Number.NaN;
-      const deadlineText = Number.isFinite(deadline) ? `${hhmm(deadline)} ET` : 'the close';
+      const deadlineText = Number.isFinite(deadline) ? `${nyClockTime(deadline)} ET` : 'the close';
       const which = atRisk
         .map((l) => `${l.name} ${l.itm ? 'ITM' : `${fmt(l.distancePct)}% from spot`}`)
         .join(', ');
@@ -258,9 +258,4 @@ export function judge(input: DecisionInput): Decision {
       ...alertInputs,
     }),
   );
-}
-
-function hhmm(at: number): string {
-  const { hour, minute } = nyParts(at);
-  return `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
 }

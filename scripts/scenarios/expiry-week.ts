@@ -8,7 +8,7 @@ import type { Stores } from '../../functions/adapters/ports';
 import type { IsoDate } from '../../functions/core/types';
 import { scheduledEvent } from '../local/stack';
 import type { Expectation } from '../report/summary';
-import type { Scenario, ScenarioContext } from './index';
+import type { Scenario, ScenarioContext } from './scenario';
 import { expiryOutcome, expiryStackOf, moveUnderlyingTo, openSpreadThroughBridge } from './expiring-spreads';
 import type { ExpiryOutcome } from './expiring-spreads';
 

@@ -3,16 +3,22 @@
 // the IBKR Mobile notification (the simulator's loginPending / loginApproved faults), and the real
 // health-check job runs every 10 minutes as scheduled in AWS. Two endings: approved after 25 minutes,
 // and never approved.
-import { addDays, nyTimeToEpoch, weekdayOf } from '../../functions/core/calendar';
+import {
+  addDays,
+  clockTimeAfter,
+  minutesOfDay,
+  nyClockTime,
+  nyTimeToEpoch,
+  weekdayOf,
+} from '../../functions/core/calendar';
 import { DEFAULT_WEEKLY_LOGIN, weeklyLoginTime } from '../../functions/core/login';
 import { JOB_TIMINGS } from '../../functions/core/schedule';
 import { COMPLETION_GRACE_MINUTES } from '../../functions/core/watchman';
 import type { IsoDate } from '../../functions/core/types';
 import { scheduledEvent } from '../local/stack';
 import type { LocalStack, PublishedAlert } from '../local/stack';
-import { hhmm } from '../report/summary';
 import type { Expectation, RunRecord } from '../report/summary';
-import type { Scenario, ScenarioContext } from './index';
+import type { Scenario, ScenarioContext } from './scenario';
 
 /** The Sunday before a trading day (the weekend the weekly login falls on). */
 export function sundayBefore(date: IsoDate): IsoDate {
@@ -31,11 +37,6 @@ interface SundayRecord {
 }
 
 const sundays = new WeakMap<LocalStack, SundayRecord>();
-
-const minutesAfter = (hhmm: string, minutes: number) => {
-  const total = Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5)) + minutes;
-  return `${String(Math.floor(total / 60)).padStart(2, '0')}:${String(total % 60).padStart(2, '0')}`;
-};
 
 /**
  * Sunday from the weekly login: the cold restart, the health check every 10 minutes (its AWS schedule),
@@ -57,14 +58,14 @@ async function weeklyLoginSunday(
   stack.simulator.faults.loginPending();
   const last = approveAfterMinutes === undefined ? 30 : Math.ceil((approveAfterMinutes + 5) / 10) * 10;
   for (let minutes = 0; minutes <= last; minutes += 10) {
-    const time = minutesAfter(LOGIN_TIME, minutes);
+    const time = clockTimeAfter(LOGIN_TIME, minutes);
     // The approval comes between two checks; the checks after it find IB logged in again.
     if (
       approveAfterMinutes !== undefined &&
       minutes > approveAfterMinutes &&
       stack.simulator.faults.state().loginPending
     ) {
-      const approvedAt = minutesAfter(LOGIN_TIME, approveAfterMinutes);
+      const approvedAt = clockTimeAfter(LOGIN_TIME, approveAfterMinutes);
       stack.clock.advanceTo(at(approvedAt));
       log(`${sunday} ${approvedAt}  scenario: the trader approves the IBKR Mobile notification`);
       stack.simulator.faults.loginApproved();
@@ -102,7 +103,7 @@ function sundayLoginAlerts(ctx: ScenarioContext): string[] {
   const to = nyTimeToEpoch(sunday, '23:59');
   return ctx.stack.alerts
     .filter((a) => isLoginAlert(a) && a.at >= from && a.at <= to)
-    .map((a) => `${minutesAfter(LOGIN_TIME, Math.round((a.at - from) / 60_000))} ${a.severity}`);
+    .map((a) => `${clockTimeAfter(LOGIN_TIME, Math.round((a.at - from) / 60_000))} ${a.severity}`);
 }
 
 function noReplacement(ctx: ScenarioContext): Expectation[] {
@@ -140,8 +141,8 @@ export const weeklyLogin: Scenario = {
     const alerts = sundayLoginAlerts(ctx);
     const expected = [
       `${LOGIN_TIME} WARNING`,
-      `${minutesAfter(LOGIN_TIME, 10)} CRITICAL`,
-      `${minutesAfter(LOGIN_TIME, 20)} CRITICAL`,
+      `${clockTimeAfter(LOGIN_TIME, 10)} CRITICAL`,
+      `${clockTimeAfter(LOGIN_TIME, 20)} CRITICAL`,
     ];
     const failed = summary.runs.filter((r) => r.status === 'failed');
     const traded = summary.orderCounts.filled + summary.orderCounts.partial;
@@ -179,9 +180,8 @@ export const loginNeverApproved: Scenario = {
     );
     // A job that failed (IB not logged in) has not completed its run: the next health check after the
     // completion grace names it. Jobs on demand in AWS (verify-positions) are not watched.
-    const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
     const lastCheck = Math.max(
-      ...summary.runs.filter((r) => r.job === 'health-check').map((r) => minutes(r.time)),
+      ...summary.runs.filter((r) => r.job === 'health-check').map((r) => minutesOfDay(r.time)),
     );
     const couldNotRun = [
       ...new Set(
@@ -191,7 +191,7 @@ export const loginNeverApproved: Scenario = {
               r.status === 'failed' &&
               r.trigger === 'schedule' &&
               JOB_TIMINGS[r.job].schedules.length > 0 &&
-              minutes(r.time) + COMPLETION_GRACE_MINUTES < lastCheck,
+              minutesOfDay(r.time) + COMPLETION_GRACE_MINUTES < lastCheck,
           )
           .map((r) => r.job),
       ),
@@ -207,7 +207,7 @@ export const loginNeverApproved: Scenario = {
       met(
         'CRITICAL login alerts on Monday before the 09:45 analysis',
         criticalBefore.length > 0,
-        criticalBefore.map((a) => `${hhmm(a.at)} ${a.title}`).join('; ') || 'none',
+        criticalBefore.map((a) => `${nyClockTime(a.at)} ${a.title}`).join('; ') || 'none',
       ),
       met(
         'the watchman names the jobs that could not run (position-sync, load-historical-data)',

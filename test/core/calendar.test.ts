@@ -3,11 +3,13 @@ import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  clockTimeAfter,
   compareWithIbHours,
   isEarlyClose,
   isOpen,
   isTradingDay,
   marketClock,
+  minutesOfDay,
   nextOpen,
   nextTradingDay,
   nyParts,
@@ -123,6 +125,26 @@ describe('New York time across daylight saving', () => {
     expect(() => nyTimeToEpoch('2026/03/09', '09:30')).toThrow(/YYYY-MM-DD/);
     expect(() => nyTimeToEpoch('2026-03-09', '24:00')).toThrow(/HH:MM/);
     expect(() => nyParts(Number.NaN)).toThrow(/finite/);
+  });
+});
+
+describe('wall-clock times of one day (HH:MM)', () => {
+  it('minutesOfDay counts from midnight and orders times; a malformed time is refused', () => {
+    expect(minutesOfDay('00:00')).toBe(0);
+    expect(minutesOfDay('09:45')).toBe(585);
+    expect(minutesOfDay('1600')).toBe(960);
+    expect(minutesOfDay('23:59')).toBe(1439);
+    expect(() => minutesOfDay('24:00')).toThrow(/HH:MM/);
+    expect(() => minutesOfDay('9:45')).toThrow(/HH:MM/);
+  });
+
+  it('clockTimeAfter steps within the day and refuses to leave it', () => {
+    expect(clockTimeAfter('18:00', 25)).toBe('18:25');
+    expect(clockTimeAfter('09:55', 10)).toBe('10:05');
+    expect(clockTimeAfter('10:05', -10)).toBe('09:55');
+    expect(clockTimeAfter('23:30', 29)).toBe('23:59');
+    expect(() => clockTimeAfter('23:30', 30)).toThrow(/same day/);
+    expect(() => clockTimeAfter('00:10', -11)).toThrow(/same day/);
   });
 });
 
