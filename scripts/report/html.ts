@@ -1,18 +1,12 @@
 // out/report.html: the day's summary as one self-contained page (inline CSS, no script, no external
 // resource) that a trader can read top to bottom: what happened, the candidates and why they scored
 // what they did, the orders, every position's decisions with the rule and numbers, and the alerts.
-import {
-  alertsBySeverityChart,
-  closesByRuleChart,
-  equityChart,
-  escapeHtml,
-  factorChart,
-  payoffChart,
-  positionLines,
-  positionPnlChart,
-  scoreHistogram,
-  strategyName,
-} from './charts';
+import { factorChart, scoreHistogram } from './charts/candidates';
+import { alertsBySeverityChart, closesByRuleChart } from './charts/daily-counts';
+import { equityChart } from './charts/equity';
+import { payoffChart } from './charts/payoff';
+import { positionLines, positionPnlChart } from './charts/position-pnl';
+import { escapeHtml, strategyName } from './charts/svg';
 import { hhmm } from './summary';
 import type {
   DayChecks,
