@@ -53,7 +53,8 @@ import { writeOutputs } from './report/outputs';
 import { consistencyChecks, SCENARIOS } from './scenarios/index';
 import type { Scenario, ScenarioContext } from './scenarios/index';
 import { brokerBook, checksClean, equityPoint, reconcile } from './report/reconcile';
-import { collectDayRecords, hhmm } from './report/summary';
+import { collectDayRecords } from './report/day-records';
+import { hhmm } from './report/summary';
 import type { DayChecks, DaySummary, RunRecord, RunStatus, RunSummary } from './report/summary';
 
 // ---------------------------------------------------------------------------------------------------

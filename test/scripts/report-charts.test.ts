@@ -12,7 +12,7 @@ import { positionLines, positionPnlChart } from '../../scripts/report/charts/pos
 import { CHART_KINDS } from '../../scripts/report/charts/svg';
 import { CHROMIUM_MISSING, findChromium } from '../../scripts/report/chromium';
 import { renderRunReport } from '../../scripts/report/html';
-import { scoreDistribution } from '../../scripts/report/summary';
+import { scoreDistribution } from '../../scripts/report/day-records';
 import type { ReportDay, RunSummary } from '../../scripts/report/summary';
 import { DATES, PLANS, constructedRun } from './report-fixture';
 

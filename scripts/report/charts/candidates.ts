@@ -30,7 +30,7 @@ const BIN = 5;
 /** Histogram of every scored candidate's score in bins of 5 points, with the `minScore` line. */
 export function scoreHistogram(input: {
   date: string;
-  /** Candidates per whole score, index 0–100 (scripts/report/summary.ts `scoreDistribution`). */
+  /** Candidates per whole score, index 0–100 (scripts/report/day-records.ts `scoreDistribution`). */
   scoreCounts?: readonly number[];
   atOrAboveMinScore?: number;
   minScore: number;
