@@ -17,7 +17,7 @@ import { STACK_NAME } from '../lib/app';
 import { isoDate, parseFlags, UsageError } from './args';
 import { hideSdkNodeVersionWarning } from './local/stack';
 import { writeOutputs } from './report/outputs';
-import { collectStoredRun } from './report/summary';
+import { collectStoredRun } from './report/stored-report';
 import type { RunSummary } from './report/summary';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..');

@@ -6,7 +6,7 @@ import type { BridgeEvent } from '../../gateway-container/bridge/contract';
 import type { LocalStack } from '../local/stack';
 import { checksClean, equityPoint, reconcile } from '../report/reconcile';
 import type { BrokerBook } from '../report/reconcile';
-import { collectDayRecords } from '../report/summary';
+import { collectDayRecords } from '../report/day-records';
 import type { DayChecks, DaySummary, RunRecord, RunStatus, RunSummary } from '../report/summary';
 import { consistencyChecks } from '../scenarios/index';
 import type { Scenario, ScenarioContext } from '../scenarios/index';

@@ -8,7 +8,7 @@ import { nyTimeToEpoch } from '../../functions/core/calendar';
 import { handler as dailyStatistics } from '../../functions/jobs/daily-statistics';
 import { handler as execute } from '../../functions/jobs/execute-strategies';
 import { handler as analysis } from '../../functions/jobs/strategy-analysis';
-import { collectDayRecords } from '../../scripts/report/summary';
+import { collectDayRecords } from '../../scripts/report/day-records';
 import { sampleIntent, samplePosition } from '../support/dynamodb';
 import { lambdaContext, startJobStack, TEST_CONFIG, withoutIdempotency } from './support';
 

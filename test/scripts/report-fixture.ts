@@ -11,7 +11,7 @@ import type {
   ReportDay,
   RunSummary,
 } from '../../scripts/report/summary';
-import { scoreDistribution } from '../../scripts/report/summary';
+import { scoreDistribution } from '../../scripts/report/day-records';
 
 export const DATES: IsoDate[] = ['2026-06-01', '2026-06-02', '2026-06-03', '2026-06-04', '2026-06-05'];
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { nyTimeToEpoch } from '../../functions/core/calendar';
 import type { ScoredCandidate } from '../../functions/core/types';
-import { collectStoredDay, collectStoredRun } from '../../scripts/report/summary';
+import { collectStoredDay, collectStoredRun } from '../../scripts/report/stored-report';
 import type { ReportDay } from '../../scripts/report/summary';
 import { sampleCandidate, sampleIntent, samplePosition, useTables } from '../support/dynamodb';
 
