@@ -6,6 +6,11 @@ import { spreadPct } from './chain';
 import { hardFilterReasons, type FilterContext } from './filters';
 import { bsGreeks } from './pricing';
 import { strategyOf } from './strategies/registry';
+import { band, ramp } from './curves';
+
+// The curves stay importable from here; they live apart so the strategy modules can use them without
+// importing scoring, which imports the registry that imports them (a cycle that breaks at load).
+export { band, ramp } from './curves';
 
 /** Points per factor, in the order of the trading rules' table. */
 export const FACTOR_POINTS: Readonly<ScoreBreakdown> = {
@@ -43,21 +48,6 @@ export interface ScoreInputs {
   /** ATM IV / HV20. */
   ivHv?: number;
   trendPercentile?: number;
-}
-
-/**
- * Fraction 0–1 of the way from `zero` to `full`, clamped. Works in either direction, so a factor
- * where smaller is better (bid-ask spread) uses the same shape with zero > full.
- */
-export function ramp(x: number, zero: number, full: number): number {
-  if (!Number.isFinite(x)) return 0;
-  const t = (x - zero) / (full - zero);
-  return t <= 0 ? 0 : t >= 1 ? 1 : t;
-}
-
-/** Full marks inside [fullMin, fullMax], zero at or outside (zeroLow, zeroHigh), linear between. */
-export function band(x: number, zeroLow: number, fullMin: number, fullMax: number, zeroHigh: number): number {
-  return Math.min(ramp(x, zeroLow, fullMin), ramp(x, zeroHigh, fullMax));
 }
 
 const round = (x: number, decimals: number) => {

@@ -1,7 +1,7 @@
 // Bear call spread (trading rules, "Strategies"): sell call K, buy call K + w.
 import type { Candidate, OptionChain } from '../types';
 import type { Config } from '../config';
-import { ramp } from '../scoring';
+import { ramp } from '../curves';
 import { buildVerticals, heldVertical, verticalFrom } from './shared';
 import type { BuildContext, StrategyModule } from './shared';
 

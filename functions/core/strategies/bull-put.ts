@@ -1,7 +1,7 @@
 // Bull put spread (trading rules, "Strategies"): sell put K, buy put K − w.
 import type { Candidate, OptionChain } from '../types';
 import type { Config } from '../config';
-import { ramp } from '../scoring';
+import { ramp } from '../curves';
 import { buildVerticals, heldVertical, verticalFrom } from './shared';
 import type { BuildContext, StrategyModule } from './shared';
 

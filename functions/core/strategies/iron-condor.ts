@@ -3,7 +3,7 @@
 import type { Config } from '../config';
 import type { Candidate } from '../types';
 import { probabilityBetween } from '../pricing';
-import { band } from '../scoring';
+import { band } from '../curves';
 import { heldPutAndCall, infoOf, verticalFrom } from './shared';
 import type { BuildContext, StrategyModule, VerticalInfo } from './shared';
 
