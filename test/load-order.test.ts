@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 
-const CORE = join(import.meta.dirname, '../../functions/core');
+const CORE = join(import.meta.dirname, '../functions/core');
 
 function coreModules(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
@@ -22,5 +22,16 @@ describe('core modules', () => {
   it.each(coreModules(CORE).map((file) => relative(CORE, file)))('%s loads first', async (module) => {
     vi.resetModules();
     await expect(import(join(CORE, module))).resolves.toBeDefined();
+  });
+});
+
+// Each Lambda bundle starts at its handler: a cycle that throws at load would fail every cold start.
+describe('job handlers', () => {
+  const JOBS = join(import.meta.dirname, '../functions/jobs');
+  const handlers = readdirSync(JOBS).filter((name) => name.endsWith('.ts'));
+  it.each(handlers)('%s loads first and exports its handler', async (file) => {
+    vi.resetModules();
+    const module = (await import(join(JOBS, file))) as { handler?: unknown };
+    expect(typeof module.handler).toBe('function');
   });
 });
