@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Template } from 'aws-cdk-lib/assertions';
+import { build } from 'esbuild';
 import { JOBS } from '../../lib/jobs-table';
 import { buildTestApp, logicalId, removeTestOutputs } from './support';
 
@@ -84,5 +85,32 @@ describe('bridge image asset', () => {
     );
     expect(sources.length).toBeGreaterThan(0);
     for (const source of sources) expect(existsSync(join(context, source)), source).toBe(true);
+  });
+
+  it('bundles from the context alone as Dockerfile.bridge does: every # alias resolves from its package.json', async () => {
+    const manifest = JSON.parse(readFileSync(join(outdir, 'IbOptionsIncome.assets.json'), 'utf8')) as {
+      dockerImages: Record<string, { source: { directory: string } }>;
+    };
+    const context = join(outdir, Object.values(manifest.dockerImages)[0]!.source.directory);
+    // npm packages come from `npm ci` in the image; here they stay external, so only our own files count.
+    const result = await build({
+      absWorkingDir: context,
+      entryPoints: ['gateway-container/bridge/main.ts'],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((file) => file.startsWith('functions/core/'))).toBe(true);
+    expect(
+      inputs.every(
+        (file) => file.startsWith('gateway-container/bridge/') || file.startsWith('functions/core/'),
+      ),
+    ).toBe(true);
+    expect(result.outputFiles[0]!.text).not.toMatch(/from ["']#/);
   });
 });
