@@ -1,5 +1,6 @@
 // Order policy for combo orders: the sign convention, the pricing path (mid → natural), the cancel and
-// resubmit rule, and the deterministic intent key (trading rules, "Orders").
+// resubmit rule and the order plan (trading rules, "Orders"). The intent key is in intent-key.ts, the
+// exit attempt policy in close-attempts.ts.
 //
 // SIGN CONVENTION (the one place it is defined)
 // ---------------------------------------------
@@ -17,8 +18,7 @@
 // So limit prices are positive in everyday use; a negative one would only mean the spread is worth less
 // than nothing (a close that receives cash), which IB's rule also reads correctly.
 import type { Config } from './config';
-import { WORKING_STATUSES } from './intents';
-import type { OrderIntentStatus } from './intents';
+import { intentKey } from './intent-key';
 import type { IsoDate, OptionQuote, Side, StrategyPosition } from './types';
 
 export type ComboPurpose = 'OPEN' | 'CLOSE';
@@ -214,136 +214,13 @@ export function orderLifetimeMs(orders: Pick<Config['orders'], 'repriceSeconds' 
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Intent keys
+// Intent keys and exit attempts live in ./intent-key and ./close-attempts; re-exported here, where the
+// jobs and scripts look for them.
 
-export interface IntentKeyInput {
-  tradeDate: IsoDate;
-  /** Candidate id for OPEN, position id for CLOSE. */
-  subjectId: string;
-  purpose: OrderPurpose;
-  /**
-   * 0 (the default) for the first order of the day. The resubmission of an unfilled remainder on a later
-   * run passes 1, 2, … so the bridge does not mistake it for a duplicate of the cancelled order.
-   */
-  attempt?: number;
-}
-
-/** The highest attempt number an intent key can carry (`-r99`). */
-export const MAX_INTENT_ATTEMPT = 99;
-
-const FNV64_OFFSET = 0xcbf29ce484222325n;
-const FNV64_PRIME = 0x100000001b3n;
-const MASK64 = 0xffffffffffffffffn;
-
-const utf8 = new TextEncoder();
-
-/** 64-bit FNV-1a over the string's UTF-8 bytes, as 16 hex digits (the published test vectors hold). */
-export function fnv1a64(text: string): string {
-  let hash = FNV64_OFFSET;
-  for (const byte of utf8.encode(text)) {
-    hash = ((hash ^ BigInt(byte)) * FNV64_PRIME) & MASK64;
-  }
-  return hash.toString(16).padStart(16, '0');
-}
-
-/**
- * Deterministic key of an order intent, carried in IB's `orderRef`: `oi-20261123-OPEN-9f3a1c2b4d5e6f70`
- * (plus `-r1`, `-r2`, … for resubmissions). Readable prefix for people; the hash covers every input, so
- * two different intents share a key only by a 64-bit collision. At most 38 characters.
- */
-export function intentKey(input: IntentKeyInput): string {
-  const { tradeDate, subjectId, purpose } = input;
-  const attempt = input.attempt ?? 0;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(tradeDate))
-    throw new RangeError(`tradeDate must be YYYY-MM-DD, got ${tradeDate}`);
-  if (subjectId.length === 0) throw new RangeError('subjectId must not be empty');
-  if (!Number.isInteger(attempt) || attempt < 0 || attempt > MAX_INTENT_ATTEMPT) {
-    throw new RangeError(`attempt must be a whole number 0–${MAX_INTENT_ATTEMPT}, got ${attempt}`);
-  }
-  // The subject goes last: every field before it has a fixed shape without '|', so the text is unambiguous.
-  const hash = fnv1a64(`${tradeDate}|${purpose}|${attempt}|${subjectId}`);
-  const suffix = attempt === 0 ? '' : `-r${attempt}`;
-  return `oi-${tradeDate.replaceAll('-', '')}-${purpose}-${hash}${suffix}`;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Exit attempts
-
-/** What the exit attempt policy reads of a position's closing intents (the stored record fits). */
-export interface CloseAttemptIntent {
-  intentKey: string;
-  tradeDate: IsoDate;
-  status: OrderIntentStatus;
-  filledQuantity: number;
-  /** IB's order id; undefined when the order never reached IB. */
-  orderId?: number;
-  /** Why it ended: IB's rejection text, "cancelled after 3 reprice(s): 0 of 1 filled", ... */
-  statusReason?: string;
-}
-
-export type CloseAttempt<T extends CloseAttemptIntent = CloseAttemptIntent> =
-  /** A close is working (or written and not yet placed): manage it, never a second order. */
-  | { kind: 'WORKING'; intent: T }
-  /** Place the next close under intent-key attempt `attempt`; `failed` of `maxAttempts` used today. */
-  | { kind: 'PLACE'; attempt: number; failed: number; maxAttempts: number }
-  /** No further close today; `text` says why, with IB's reason for the last failed attempt. */
-  | { kind: 'EXHAUSTED'; failed: number; maxAttempts: number; last: T; text: string };
-
-/**
- * The exit attempt policy: what the monitor does when a rule wants a position closed, given every
- * closing intent of the position (oldest first) and the trade date.
- *
- * - Any close still working (INTENT, SUBMITTED, PARTIAL, of any day) → WORKING: it is managed, never
- *   doubled.
- * - Each of today's closes that ended without closing the position (REJECTED or CANCELLED) moves the
- *   next one to a new attempt key, so a rejected close is tried again on the next cycle instead of
- *   finding "intent already REJECTED" forever.
- * - Failed attempts — REJECTED (IB or the bridge refused it), or CANCELLED with nothing filled before
- *   it ever reached IB (no order id) — count toward `maxAttempts` per day; once used up → EXHAUSTED
- *   until the next trading day. An order that worked at IB and was cancelled unfilled after its last
- *   reprice is not a failure: the market did not meet the price, and the next cycle tries again from
- *   fresh quotes (counting it would let three unfilled exits in a fast market block the stop loss for
- *   the rest of the day). A part-filled cancel made progress: its remainder goes out under the next
- *   key without using up an attempt (the position shrinks with each one, which bounds them).
- * - FILLED and DRY_RUN intents neither fail nor move the key (a dry run finds its own record again).
- */
-export function nextCloseAttempt<T extends CloseAttemptIntent>(
-  intents: readonly T[],
-  { tradeDate, maxAttempts }: { tradeDate: IsoDate; maxAttempts: number },
-): CloseAttempt<T> {
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
-    throw new RangeError(`maxAttempts must be a whole number ≥ 1, got ${maxAttempts}`);
-  const working = intents.find((i) => WORKING_STATUSES.includes(i.status));
-  if (working) return { kind: 'WORKING', intent: working };
-  const ended = intents.filter(
-    (i) => i.tradeDate === tradeDate && (i.status === 'REJECTED' || i.status === 'CANCELLED'),
-  );
-  const failed = ended.filter(
-    (i) => i.status === 'REJECTED' || (i.filledQuantity === 0 && i.orderId === undefined),
-  );
-  const reasonOf = (i: T) => i.statusReason ?? `intent ${i.status}`;
-  if (failed.length >= maxAttempts) {
-    const last = failed.at(-1)!;
-    return {
-      kind: 'EXHAUSTED',
-      failed: failed.length,
-      maxAttempts,
-      last,
-      text: `exit attempts exhausted (${failed.length} of ${maxAttempts} today): ${reasonOf(last)}`,
-    };
-  }
-  if (ended.length > MAX_INTENT_ATTEMPT) {
-    const last = ended.at(-1)!;
-    return {
-      kind: 'EXHAUSTED',
-      failed: failed.length,
-      maxAttempts,
-      last,
-      text: `exit attempts exhausted (${ended.length} orders today, the most one day's intent keys allow): ${reasonOf(last)}`,
-    };
-  }
-  return { kind: 'PLACE', attempt: ended.length, failed: failed.length, maxAttempts };
-}
+export { fnv1a64, intentKey, MAX_INTENT_ATTEMPT } from './intent-key';
+export type { IntentKeyInput } from './intent-key';
+export { nextCloseAttempt } from './close-attempts';
+export type { CloseAttempt, CloseAttemptIntent } from './close-attempts';
 
 // ---------------------------------------------------------------------------------------------------
 // Order plans

@@ -4,8 +4,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/core/config';
-import { MAX_INTENT_ATTEMPT, nextCloseAttempt } from '../../functions/core/orders';
-import type { CloseAttemptIntent } from '../../functions/core/orders';
+import { nextCloseAttempt } from '../../functions/core/close-attempts';
+import type { CloseAttemptIntent } from '../../functions/core/close-attempts';
+import { MAX_INTENT_ATTEMPT } from '../../functions/core/intent-key';
 
 const TODAY = '2026-06-01';
 let n = 0;

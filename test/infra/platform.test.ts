@@ -18,7 +18,7 @@ import { withinDailyWindow } from '../../gateway-container/bridge/reconnect';
 import { containerHealthProbe } from '../../gateway-container/bridge/contract';
 import { EnvSchema as BridgeEnvSchema } from '../../gateway-container/bridge/main';
 import type { AlertSeverity } from '../../functions/core/types';
-import { bridgeBaseImages, ibGatewayImage } from '../../lib/gateway-service';
+import { bridgeBaseImages, ibGatewayImage } from '../../lib/gateway-images';
 import type { OptionsIncomeStack } from '../../lib/options-income-stack';
 import { repoPath } from '../../lib/paths';
 import {

@@ -2,108 +2,47 @@
 // mean-reverting volatility level), the implied-volatility surface, quotes and daily history.
 import { bsGreeks, bsPrice } from '../../../functions/core/pricing';
 import type { MarketCalendar } from '../../../functions/core/calendar';
-import { nyParts, previousTradingDay, sessionFor } from '../../../functions/core/calendar';
+import { nyParts, sessionFor } from '../../../functions/core/calendar';
 import type { IsoDate } from '../../../functions/core/types';
 import type { SimBar, SimQuote, SimRight } from '../engine-api';
 import type { UnderlyingSpec } from './instruments';
-import { compactDate } from './instruments';
+import { barsOf, derivedBarsOf, preRunHistory } from './market-history';
+import {
+  DRIFT,
+  DT,
+  GAP_MAX_SD,
+  JUMP_MEAN,
+  JUMP_SD,
+  JUMP_VOL_BUMP,
+  JUMPS_PER_YEAR,
+  MINUTE_MS,
+  moneyness,
+  overnightVarianceSessions,
+  REALISED_TO_IMPLIED,
+  round2,
+  SIM_RATE,
+  SPOT_VOL_CORRELATION,
+  termFactor,
+  VIX_OVER_ATM,
+  VOL_MEAN_REVERSION,
+  VOL_OF_VOL,
+  YEAR_MS,
+} from './market-model';
+import type { DayRecord, MarketState, OptionModel } from './market-model';
 import { Draw } from './rng';
 
-/** Risk-free rate used for every price and greek (continuously compounded). */
-export const SIM_RATE = 0.04;
-export const YEAR_MS = 365 * 86_400_000;
-const MINUTE_MS = 60_000;
-const TRADING_MINUTES_PER_YEAR = 252 * 390;
-const DT = 1 / TRADING_MINUTES_PER_YEAR;
-
-const DRIFT = 0.06;
-// Realised volatility runs below implied (the variance risk premium sellers harvest): IV/HV ≈ 1.2.
-const REALISED_TO_IMPLIED = 0.85;
-const VOL_MEAN_REVERSION = 4;
-const VOL_OF_VOL = 0.9;
-const SPOT_VOL_CORRELATION = -0.7;
-const JUMPS_PER_YEAR = 4;
-const JUMP_MEAN = -0.015;
-const JUMP_SD = 0.02;
-const JUMP_VOL_BUMP = 0.2;
-// Overnight and weekend gaps. News arrives around the clock but prices are discovered in the session, so
-// closed time carries far less variance per hour than trading time: a normal night (16:00 → 09:30,
-// 17.5 h) carries about a quarter of a session's variance (SPY's close-to-open share of daily variance
-// is roughly 20–30%), and each further closed calendar day (Saturday, Sunday, a holiday) adds a smaller
-// share: weekend variance is well below three nights' worth (French & Roll 1986), yet a Monday gap is
-// larger than a Tuesday one. Measured from the last close to this open, so half days count too.
-const NORMAL_NIGHT_MS = 17.5 * 3_600_000;
-const NIGHT_VARIANCE_SESSIONS = 0.25;
-const CLOSED_DAY_VARIANCE_SESSIONS = 0.2;
-/** A gap's normal draw is cut at this many standard deviations: a gap, never a crash (priceShock is that). */
-export const GAP_MAX_SD = 4;
-
-/** Closed-time variance between a close and the next open, in sessions' worth of variance. */
-export function overnightVarianceSessions(closedMs: number): number {
-  const extraDays = Math.max(0, closedMs - NORMAL_NIGHT_MS) / 86_400_000;
-  return NIGHT_VARIANCE_SESSIONS + CLOSED_DAY_VARIANCE_SESSIONS * extraDays;
-}
-
-/** The VIX runs above SPY's 30-day at-the-money IV because it prices the whole skew. */
-export const VIX_OVER_ATM = 1.1;
-export const HISTORY_DAYS = 300;
-
-export interface UnderlyingState {
-  spot: number;
-  /** Log of the volatility level relative to the symbol's base (0 = base vol). */
-  volLog: number;
-}
-
-/** One simulated session's bar for an underlying, including its ATM IV range. */
-export interface DayRecord {
-  date: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  ivOpen: number;
-  ivHigh: number;
-  ivLow: number;
-  ivClose: number;
-}
-
-export interface MarketState {
-  underlyings: Record<string, UnderlyingState>;
-  days: Record<string, DayRecord[]>;
-}
-
-export function round2(x: number): number {
-  return Math.round((x + Math.sign(x) * 1e-9) * 100) / 100;
-}
-
-/** Term structure: short expiries trade a little below the long-run level (contango, the usual state). */
-export function termFactor(years: number): number {
-  return 0.88 + 0.12 * (1 - Math.exp(-Math.max(years, 0) / 0.15));
-}
-
-/**
- * Standardised log-moneyness ln(K/F)/(σ√T), softly bounded to (−4, 4) so far wings stay finite while
- * IV keeps rising strike by strike down the put wing (a hard clamp would flatten it).
- */
-function moneyness(strike: number, forward: number, atm: number, years: number): number {
-  const t = Math.max(years, 1 / 365 / 24);
-  const x = Math.log(strike / forward) / (atm * Math.sqrt(t));
-  return 4 * Math.tanh(x / 4);
-}
-
-export interface OptionModel {
-  spot: number;
-  years: number;
-  vol: number;
-  price: number;
-  delta: number;
-  gamma: number;
-  theta: number;
-  vega: number;
-  /** Standardised moneyness, for spreads, sizes and open interest. */
-  moneyness: number;
-}
+// The model's parameters, state shapes and price helpers live in market-model.ts; re-exported for the engine.
+export type { DayRecord, MarketState, OptionModel, UnderlyingState } from './market-model';
+export {
+  GAP_MAX_SD,
+  HISTORY_DAYS,
+  overnightVarianceSessions,
+  round2,
+  SIM_RATE,
+  termFactor,
+  VIX_OVER_ATM,
+  YEAR_MS,
+} from './market-model';
 
 export class Market {
   readonly state: MarketState;
@@ -319,54 +258,18 @@ export class Market {
     return this.startSpots[symbol]!;
   }
 
-  /**
-   * Daily bars before the run: generated backwards from the start price, so the last bar's close is
-   * the run's previous close, with realised volatility following a seeded IV history.
-   */
+  /** Daily bars before the run (market-history.ts), generated once per symbol. */
   history(symbol: string): DayRecord[] {
     const cached = this.historyCache.get(symbol);
     if (cached) return cached;
-    const spec = this.spec(symbol);
-    const bars: DayRecord[] = [];
-    const dtDay = 1 / 252;
-    let close = this.startSpots[symbol]!;
-    let volLog = 0;
-    let date = this.startDate;
-    for (let k = 1; k <= HISTORY_DAYS; k++) {
-      date = previousTradingDay(date, this.cal);
-      const draw = new Draw(this.seed, `history:${symbol}`, k);
-      // The day before the start closes at the start's level; earlier days wander back from it.
-      const iv = spec.baseVol * Math.exp(volLog) * termFactor(30 / 365);
-      volLog = Math.max(
-        -0.7,
-        Math.min(
-          1.6,
-          volLog * (1 - VOL_MEAN_REVERSION * dtDay) + VOL_OF_VOL * Math.sqrt(dtDay) * draw.normal(),
-        ),
-      );
-      const sigma = (iv / termFactor(30 / 365)) * REALISED_TO_IMPLIED;
-      const logReturn = (DRIFT - 0.5 * sigma * sigma) * dtDay + sigma * Math.sqrt(dtDay) * draw.normal();
-      const open = close / Math.exp(logReturn * (0.8 + 0.4 * draw.uniform()));
-      const wiggle = sigma * Math.sqrt(dtDay) * 0.5;
-      const high = Math.max(open, close) * Math.exp(Math.abs(draw.normal()) * wiggle);
-      const low = Math.min(open, close) * Math.exp(-Math.abs(draw.normal()) * wiggle);
-      const ivSpread = iv * 0.03;
-      const ivOpen = iv + ivSpread * (draw.uniform() - 0.5);
-      bars.push({
-        date,
-        open: round2(open),
-        high: round2(high),
-        low: round2(low),
-        close: round2(close),
-        volume: Math.round(spec.dailyVolume * Math.exp(0.3 * draw.normal())),
-        ivOpen,
-        ivHigh: Math.max(ivOpen, iv) + ivSpread * draw.uniform(),
-        ivLow: Math.min(ivOpen, iv) - ivSpread * draw.uniform(),
-        ivClose: iv,
-      });
-      close = close / Math.exp(logReturn);
-    }
-    bars.reverse();
+    const bars = preRunHistory(
+      this.seed,
+      symbol,
+      this.spec(symbol),
+      this.startSpots[symbol]!,
+      this.startDate,
+      this.cal,
+    );
     this.historyCache.set(symbol, bars);
     return bars;
   }
@@ -378,49 +281,12 @@ export class Market {
 
   /** IB-shaped daily bars of an underlying. */
   bars(symbol: string, days: number, what: 'TRADES' | 'OPTION_IMPLIED_VOLATILITY' | 'MIDPOINT'): SimBar[] {
-    const records = this.allDays(symbol).slice(-Math.max(0, Math.floor(days)));
-    return records.map((d) => {
-      if (what === 'OPTION_IMPLIED_VOLATILITY') {
-        const iv = { open: d.ivOpen, high: d.ivHigh, low: d.ivLow, close: d.ivClose };
-        return {
-          date: compactDate(d.date),
-          ...iv,
-          volume: 0,
-          wap: (iv.high + iv.low + iv.close) / 3,
-          barCount: 0,
-        };
-      }
-      const wap = round2((d.high + d.low + d.close) / 3);
-      const volume = what === 'MIDPOINT' ? 0 : d.volume;
-      return {
-        date: compactDate(d.date),
-        open: d.open,
-        high: d.high,
-        low: d.low,
-        close: d.close,
-        volume,
-        wap,
-        barCount: what === 'MIDPOINT' ? 0 : Math.round(d.volume / 180),
-      };
-    });
+    return barsOf(this.allDays(symbol), days, what);
   }
 
   /** Bars of a derived instrument (VIX from a symbol's IV, a future from its proxy's price). */
   derivedBars(symbol: string, days: number, map: (price: number) => number, fromIv: boolean): SimBar[] {
-    const records = this.allDays(symbol).slice(-Math.max(0, Math.floor(days)));
-    return records.map((d) => {
-      const src = fromIv
-        ? { open: d.ivOpen, high: d.ivHigh, low: d.ivLow, close: d.ivClose }
-        : { open: d.open, high: d.high, low: d.low, close: d.close };
-      const bar = { open: map(src.open), high: map(src.high), low: map(src.low), close: map(src.close) };
-      return {
-        date: compactDate(d.date),
-        ...bar,
-        volume: 0,
-        wap: round2((bar.high + bar.low + bar.close) / 3),
-        barCount: 0,
-      };
-    });
+    return derivedBarsOf(this.allDays(symbol), days, map, fromIv);
   }
 
   /** Quote of an underlying at `at` (prices move only in session). */
