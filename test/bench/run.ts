@@ -11,7 +11,7 @@ import { bsGreeks, bsPrice, impliedVol } from '../../functions/core/pricing';
 import { evaluateCandidates, rankCandidates } from '../../functions/core/scoring';
 import { buildCandidates } from '../../functions/core/strategies';
 import type { MarketContext, ScoredCandidate, StrategyPosition } from '../../functions/core/types';
-import { SCORING_SLICE } from '../../functions/jobs/strategy-analysis/run';
+import { SCORING_SLICE } from '../../functions/jobs/strategy-analysis/candidate-storage';
 import { hideSdkNodeVersionWarning, scheduledEvent, startLocalStack } from '../../scripts/local/stack';
 import type { LocalStack } from '../../scripts/local/stack';
 import { quietJobLogs } from '../../scripts/start';

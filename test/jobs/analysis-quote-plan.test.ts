@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { daysToExpiry } from '../../functions/core/chain';
 import { parseConfig, type ConfigInput } from '../../functions/core/config';
-import { planQuotes } from '../../functions/jobs/strategy-analysis/run';
+import { planQuotes } from '../../functions/jobs/strategy-analysis/quote-plan';
 import { addDays, TRADE_DATE } from '../core/fixtures/chain';
 
 const config = parseConfig({});
@@ -102,6 +102,6 @@ describe('planQuotes', () => {
 
 it("npm start's day analyses with the job's own quote budget", async () => {
   const { DEFAULT_ANALYSIS_MAX_QUOTES } = await import('../../scripts/start');
-  const { DEFAULT_MAX_QUOTES } = await import('../../functions/jobs/strategy-analysis/run');
+  const { DEFAULT_MAX_QUOTES } = await import('../../functions/jobs/strategy-analysis/quote-plan');
   expect(DEFAULT_ANALYSIS_MAX_QUOTES).toBe(DEFAULT_MAX_QUOTES);
 });

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ArchivedCandidate } from '../../functions/adapters/ports';
 import { handler as analysis } from '../../functions/jobs/strategy-analysis';
-import { STORAGE_LIMITS } from '../../functions/jobs/strategy-analysis/run';
+import { STORAGE_LIMITS } from '../../functions/jobs/strategy-analysis/candidate-storage';
 // The DynamoDB Local global setup starts the JVM only for files that import this helper by name.
 import '../support/dynamodb';
 import { lambdaContext, startJobStack, TEST_CONFIG } from './support';

@@ -9,7 +9,11 @@ import { parseConfig } from '../../functions/core/config';
 import { evaluateCandidates, rankCandidates, selectForExecution } from '../../functions/core/scoring';
 import { buildCandidates } from '../../functions/core/strategies';
 import type { MarketContext, ScoredCandidate } from '../../functions/core/types';
-import { reasonFamily, SCORING_SLICE, selectForStorage } from '../../functions/jobs/strategy-analysis/run';
+import {
+  reasonFamily,
+  SCORING_SLICE,
+  selectForStorage,
+} from '../../functions/jobs/strategy-analysis/candidate-storage';
 import { NOW, syntheticChain, TRADE_DATE } from '../core/fixtures/chain';
 
 const market: MarketContext = {

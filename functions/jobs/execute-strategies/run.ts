@@ -5,12 +5,6 @@
 // candidate → the order policy (order-workflow.ts) → fills opened as positions (openFromFill).
 // Kill switch and close-only stop it before anything is asked of IB; a dry run records DRY_RUN intents
 // and alerts what would have been sent, transmitting nothing. Never a market order (the types have none).
-import type { Context } from 'aws-lambda';
-import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyConfig,
-  makeIdempotent,
-} from '@aws-lambda-powertools/idempotency';
 import type { CandidateReevaluation } from '../../adapters/ports';
 import { describeSpread, usd } from '../../core/alerts';
 import { marketClock } from '../../core/calendar';
@@ -19,30 +13,24 @@ import { evaluateEntry, sizeEntry } from '../../core/entry';
 import type { OrderIntent, OrderIntentLeg, OrderIntentRecord } from '../../core/intents';
 import { positionFromFill } from '../../core/lifecycle';
 import { comboOrderFor, DEFAULT_TICK, initialLimit, intentKey } from '../../core/orders';
-import type { PricedSpreadLeg } from '../../core/orders';
 import { reevaluateCandidate } from '../../core/reevaluation';
 import type { Reevaluation } from '../../core/reevaluation';
 import { rankCandidates, selectForExecution } from '../../core/scoring';
-import type { FreshQuotes } from '../../core/strategies';
-import type { OptionQuote, ScoredCandidate, StrategyPosition } from '../../core/types';
+import type { ScoredCandidate, StrategyPosition } from '../../core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 import { nextAttempt, orderDeps, runOrder, ticketOf, timeForAnOrder } from '../shared/order-workflow';
 import type { OrderOutcome, OrderTicket } from '../shared/order-workflow';
 import { applyOpenFill } from '../shared/positions';
-import {
-  checkOptionQuote,
-  checkUnderlyingQuote,
-  optionQuoteRequest,
-  stockQuoteRequest,
-} from '../shared/quotes';
+import { pricedLegs, refreshQuotes } from './fresh-quotes';
+import { JOB } from './idempotency';
+
+export { idempotentRun } from './idempotency';
 
 export interface ExecuteInput {
   dryRun?: boolean | undefined;
   minScore?: number | undefined;
   maxOrders?: number | undefined;
 }
-
-const JOB = 'execute-strategies';
 
 /** Entry check 4's figure: the core's day P&L (realised today + unrealised of the open positions). */
 async function todayPnl(ctx: RunContext): Promise<{ realised: number; unrealised: number }> {
@@ -69,55 +57,6 @@ function label(
     c.legs.map((l) => ({ right: l.contract.right, strike: l.contract.strike, short: l.action === 'SELL' })),
     quantity,
   );
-}
-
-/**
- * The quotes an order for `candidate` would be priced from, read now: its legs (in its leg order) and
- * the underlying; the reason when one is unusable (missing, stale, delayed, no conId).
- */
-async function refreshQuotes(
-  ctx: RunContext,
-  candidate: ScoredCandidate,
-): Promise<{ ok: true; fresh: FreshQuotes } | { ok: false; reason: string }> {
-  const quotes = await ctx.bridge.quotes([
-    ...candidate.legs.map((l) => optionQuoteRequest(l.contract)),
-    stockQuoteRequest(candidate.symbol),
-  ]);
-  const now = ctx.clock.now();
-  const maxAge = ctx.config.filters.maxQuoteAgeSeconds;
-  const legs: OptionQuote[] = [];
-  for (const [i, leg] of candidate.legs.entries()) {
-    const quote = quotes[i];
-    const checked = quote && checkOptionQuote(quote, now, maxAge, leg.contract);
-    if (!checked || !checked.ok) {
-      return {
-        ok: false,
-        reason: `fresh quote for ${leg.contract.right}${leg.contract.strike} unusable: ${checked && !checked.ok ? checked.reasons.join('; ') : 'missing'}`,
-      };
-    }
-    if (leg.contract.conId === undefined)
-      return { ok: false, reason: `leg ${leg.contract.right}${leg.contract.strike} has no conId` };
-    legs.push(checked.quote);
-  }
-  const stock = quotes[candidate.legs.length];
-  const underlying = stock && checkUnderlyingQuote(stock, candidate.symbol, now, maxAge);
-  if (!underlying || !underlying.ok) {
-    return {
-      ok: false,
-      reason: `fresh ${candidate.symbol} quote unusable: ${underlying && !underlying.ok ? underlying.reasons.join('; ') : 'missing'}`,
-    };
-  }
-  return { ok: true, fresh: { underlyingPrice: underlying.quote.price, legs } };
-}
-
-/** The legs of a (re-quoted) candidate as the order workflow prices them. */
-function pricedLegs(candidate: ScoredCandidate): PricedSpreadLeg[] {
-  return candidate.legs.map((l) => ({
-    conId: l.contract.conId!,
-    held: l.action === 'SELL' ? 'SHORT' : 'LONG',
-    ratio: l.ratio,
-    quote: l.quote,
-  }));
 }
 
 export async function executeStrategies(input: ExecuteInput, ctx: RunContext): Promise<RunOutcome> {
@@ -442,45 +381,4 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
     reasons,
     ok: counts.rejected === 0,
   };
-}
-
-/**
- * Powertools idempotency keyed on job + trade date + dryRun (never on the request id or scheduled time),
- * so a retried or manual re-run of the same day returns the first run's result instead of running again;
- * a concurrent second invocation is skipped. The order intents protect each order on top of this.
- */
-export async function idempotentRun(
-  input: ExecuteInput,
-  ctx: RunContext,
-  run: () => Promise<RunOutcome>,
-  lambdaContext: Context,
-): Promise<RunOutcome | { skipped: string }> {
-  const persistenceStore = ctx.idempotency;
-  if (!persistenceStore) return run();
-  const dryRun = input.dryRun ?? ctx.config.trading.dryRun;
-  const requestId = lambdaContext.awsRequestId;
-  const config = new IdempotencyConfig({ expiresAfterSeconds: 36 * 3600 });
-  if (typeof lambdaContext.getRemainingTimeInMillis === 'function')
-    config.registerLambdaContext(lambdaContext);
-  const once = makeIdempotent(
-    async (_key: { job: string; tradeDate: string; dryRun: boolean }) => {
-      const outcome = await run();
-      return { ...outcome, details: { ...outcome.details, requestId } };
-    },
-    { persistenceStore, config, dataIndexArgument: 0 },
-  );
-  try {
-    const outcome = (await once({ job: JOB, tradeDate: ctx.tradeDate, dryRun })) as RunOutcome;
-    const first = outcome.details?.requestId;
-    return first === requestId
-      ? outcome
-      : { ...outcome, did: `already ran for ${ctx.tradeDate} (request ${String(first)}): ${outcome.did}` };
-  } catch (error) {
-    if (error instanceof IdempotencyAlreadyInProgressError) {
-      return {
-        skipped: `another ${JOB} run for ${ctx.tradeDate}${dryRun ? ' (dry run)' : ''} is in progress`,
-      };
-    }
-    throw error;
-  }
 }

@@ -19,24 +19,20 @@
 // window's first minutes a gateway not up yet is starting, not down. There is no weekly cold restart then
 // (the task never runs on Sunday): every morning's start is the full login, announced by gateway-hours.
 import type { BridgeHealth } from '../../adapters/bridge-client';
-import { JOB_NAMES } from '../../core/config';
 import type { Config } from '../../core/config';
-import { JOB_TIMINGS } from '../../core/schedule';
 import { GATEWAY_START_GRACE_MINUTES, gatewayOffBySchedule, gatewayPhase } from '../../core/gateway-hours';
-import { overdueJobs } from '../../core/watchman';
-import { makeAlert } from '../../core/alerts';
-import {
-  DEFAULT_WEEKLY_LOGIN,
-  firstJobNeedingIb,
-  lastWeeklyLogin,
-  LOGIN_ALERT_EVERY_MINUTES,
-  loginAlert,
-  weeklyLoginSchema,
-} from '../../core/login';
-import { lastCompletedAt } from '../shared/completions';
 import type { GatewayService, GatewayServiceState } from '../../adapters/ecs-client';
 import { gatewayService } from '../../adapters/ecs-client';
 import type { RunContext, RunOutcome } from '../shared/define-job';
+import {
+  CRITICAL_AFTER_MINUTES,
+  decideRestart,
+  judgeGateway,
+  RESTART_COOLDOWN_MINUTES,
+} from './gateway-policy';
+import type { GatewayVerdict } from './gateway-policy';
+import { STATE_KEYS } from './state-keys';
+import { messageOf, watchJobs, watchLogin } from './watch';
 
 export interface HealthCheckInput {
   /** Overrides the config's `gateway.restartAfterFailures` for this run only (a manual run). */
@@ -54,232 +50,6 @@ export function restartThreshold(
   return input.restartAfterFailures === undefined
     ? { value: config.gateway.restartAfterFailures, from: 'config' }
     : { value: input.restartAfterFailures, from: 'payload' };
-}
-
-/** Trading rules: "gateway down > 15 min" is CRITICAL. */
-export const CRITICAL_AFTER_MINUTES = 15;
-/** A new task needs time to log in; never restart again sooner. */
-export const RESTART_COOLDOWN_MINUTES = 30;
-
-// Alert-state keys of the check's own state (not alert cooldown keys: those are `subject#rule`).
-export const STATE_KEYS = {
-  failures: 'health-check:consecutive-failures',
-  downSince: 'health-check:gateway-down-since',
-  restart: 'health-check:last-restart',
-  /** Restarts forced on one New York day (`…#YYYY-MM-DD`): the claim counter is the count. */
-  restartsOn: (date: string) => `health-check:restarts#${date}`,
-  /** When the watchman started (its first run): scheduled runs before it expect no completion. */
-  watchingSince: 'health-check:watching-since',
-  /** Since when IB's login has been seen waiting (cleared once IB is logged in). */
-  loginWaitingSince: 'health-check:login-waiting-since',
-} as const;
-
-export interface GatewayVerdict {
-  healthy: boolean;
-  /** An expected outage (IB's restart window): neither healthy nor counted. */
-  expectedOutage: boolean;
-  /**
-   * The bridge works but IB is not logged in, outside the restart window: the gateway's API port does not
-   * answer because its login waits (for the second factor, as after the weekly cold restart). IBC keeps
-   * retrying the login itself, so this calls for the trader, not for a restart.
-   */
-  loginWaiting: boolean;
-  /** The bridge's /health says IB's restart window is on. */
-  inRestartWindow: boolean;
-  problems: string[];
-}
-
-/** Healthy = the bridge answers ok with IB connected, and ECS runs the desired task count. Pure. */
-export function judgeGateway(
-  health: BridgeHealth | { error: string },
-  ecs: GatewayServiceState | { error: string } | undefined,
-): GatewayVerdict {
-  const problems: string[] = [];
-  let expectedOutage = false;
-  let loginWaiting = false;
-  if ('error' in health) problems.push(`bridge unreachable: ${health.error}`);
-  else if (health.bridgeAlive === false) problems.push(`bridge wedged: ${health.reason ?? health.state}`);
-  else if (health.status === 'down' || !health.ibConnected) {
-    if (health.inRestartWindow) expectedOutage = true;
-    else loginWaiting = !health.ibConnected;
-    problems.push(
-      `bridge ${health.status}, IB ${health.ibConnected ? 'connected' : 'not connected'} (${health.state}${health.reason ? `: ${health.reason}` : ''})`,
-    );
-  }
-  if (ecs && 'error' in ecs) problems.push(`ECS not readable: ${ecs.error}`);
-  else if (ecs && (ecs.runningCount < Math.max(1, ecs.desiredCount) || ecs.status !== 'ACTIVE')) {
-    problems.push(`ECS service ${ecs.status}: ${ecs.runningCount} of ${ecs.desiredCount} task(s) running`);
-  }
-  return {
-    healthy: problems.length === 0,
-    expectedOutage: expectedOutage && problems.length === 1,
-    loginWaiting,
-    inRestartWindow: !('error' in health) && health.inRestartWindow,
-    problems,
-  };
-}
-
-export interface RestartDecision {
-  restart: boolean;
-  reason: string;
-}
-
-/**
- * Whether to force a new deployment now: an explicit, bounded policy. Pure; the caller supplies what it
- * read. Never while an order works (replacing the task mid-order could leave it unknown), never while a
- * login waits for its second factor (a new task is a new cold login and a new push: the replacement loop
- * this policy exists to prevent), never in IB's restart window, and at most `maxRestartsPerDay` a day.
- */
-export function decideRestart(input: {
-  failures: number;
-  restartAfterFailures: number;
-  marketOpen: boolean;
-  inRestartWindow: boolean;
-  /** The bridge works but IB is not logged in (judgeGateway's loginWaiting). */
-  loginWaiting: boolean;
-  ecs: GatewayServiceState | undefined;
-  workingIntents: readonly string[];
-  lastRestartMinutesAgo: number | undefined;
-  restartsToday: number;
-  maxRestartsPerDay: number;
-}): RestartDecision {
-  const { failures, restartAfterFailures } = input;
-  if (failures < restartAfterFailures)
-    return { restart: false, reason: `${failures} of ${restartAfterFailures} consecutive failed checks` };
-  if (!input.marketOpen)
-    return { restart: false, reason: `${failures} failed checks, but the market is closed` };
-  if (input.inRestartWindow)
-    return {
-      restart: false,
-      reason: "not restarting: inside IB's restart window (the gateway restarts itself)",
-    };
-  if (input.loginWaiting)
-    return {
-      restart: false,
-      reason:
-        'not restarting: IB is not logged in (a login waiting for its second factor); a restart would only send a new IBKR Mobile notification',
-    };
-  if (!input.ecs)
-    return { restart: false, reason: 'no ECS service to restart (ECS_CLUSTER / ECS_SERVICE not set)' };
-  if (input.workingIntents.length > 0)
-    return {
-      restart: false,
-      reason: `not restarting: ${input.workingIntents.length} order(s) working (${input.workingIntents.join(', ')})`,
-    };
-  const rolling = input.ecs.deployments.filter((d) => d.rolloutState === 'IN_PROGRESS');
-  if (rolling.length > 0 || input.ecs.deployments.length > 1)
-    return { restart: false, reason: 'not restarting: a deployment is already in progress' };
-  if (input.lastRestartMinutesAgo !== undefined && input.lastRestartMinutesAgo < RESTART_COOLDOWN_MINUTES)
-    return {
-      restart: false,
-      reason: `not restarting: restarted ${Math.floor(input.lastRestartMinutesAgo)} min ago (wait ${RESTART_COOLDOWN_MINUTES} min)`,
-    };
-  if (input.restartsToday >= input.maxRestartsPerDay)
-    return {
-      restart: false,
-      reason: `not restarting: already restarted ${input.restartsToday} time(s) today (gateway.maxRestartsPerDay = ${input.maxRestartsPerDay})`,
-    };
-  return {
-    restart: true,
-    reason: `${failures} consecutive failed checks in market hours, no order working (restart ${input.restartsToday + 1} of at most ${input.maxRestartsPerDay} today)`,
-  };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * The watchman: every scheduled job but this one (watched by its own CloudWatch alarm) against the
- * schedule table, the market calendar and its last completed run; one CRITICAL per overdue job.
- */
-async function watchJobs(ctx: RunContext): Promise<string[]> {
-  const alerts = ctx.stores.alerts;
-  const now = ctx.clock.now();
-  const watchingSince = await alerts.holdingSince(STATE_KEYS.watchingSince, now);
-  const jobs = await Promise.all(
-    JOB_NAMES.filter(
-      // A job deployed only with gatewayHours=market is not watched without it.
-      (name) => name !== ctx.job && (!JOB_TIMINGS[name].deployedWith || ctx.gatewayHours === 'market'),
-    ).map(async (name) => ({
-      name,
-      timing: JOB_TIMINGS[name],
-      enabled: ctx.config.jobs[name],
-      lastCompletedAt: await lastCompletedAt(alerts, name),
-    })),
-  );
-  const overdue = overdueJobs({ jobs, now, calendar: ctx.config.calendar, watchingSince });
-  for (const o of overdue) {
-    await ctx.alert({
-      subject: o.job,
-      rule: 'job-overdue',
-      severity: 'CRITICAL',
-      title: `${o.job} overdue`,
-      message: `${o.message}. A job that stops running raises no error alarm: check its schedule (EventBridge Scheduler), its last logs and its permissions.`,
-    });
-  }
-  return overdue.map((o) => o.message);
-}
-
-/** The alert-state key of the login alert (subject#rule). */
-const LOGIN_ALERT_KEY = 'ib-login#login-waiting';
-
-/** The login settings the stack passes (WEEKLY_LOGIN, TRADING_MODE); defaults when run locally. */
-export function loginSettings(env: Record<string, string | undefined> = process.env): {
-  weeklyLogin: string;
-  paperOnly: boolean;
-} {
-  return {
-    weeklyLogin: weeklyLoginSchema.parse(env.WEEKLY_LOGIN ?? DEFAULT_WEEKLY_LOGIN),
-    paperOnly: env.TRADING_MODE !== 'live',
-  };
-}
-
-/**
- * IB's login, the health check's business (the container health check no longer replaces a task whose
- * login waits): at the weekly login and every 10 minutes while a login waits, the alert of core/login.ts.
- * Returns what it said, or undefined when IB is logged in outside the weekly login's first 10 minutes.
- */
-async function watchLogin(ctx: RunContext, verdict: GatewayVerdict): Promise<string | undefined> {
-  const alerts = ctx.stores.alerts;
-  const now = ctx.clock.now();
-  const { weeklyLogin, paperOnly } = loginSettings();
-  const weekly = lastWeeklyLogin(now, weeklyLogin);
-  // gatewayHours=market: no weekly cold restart (the task is off on Sundays), the morning start is the login.
-  const atWeeklyLogin = ctx.gatewayHours === 'always' && now - weekly < LOGIN_ALERT_EVERY_MINUTES * 60_000;
-  const waiting = verdict.loginWaiting && !paperOnly;
-  if (!waiting) {
-    // Logged in again ("Gateway back up" says so): the next waiting login starts its cadence afresh.
-    if (verdict.healthy)
-      await Promise.all([alerts.clear(STATE_KEYS.loginWaitingSince), alerts.clear(LOGIN_ALERT_KEY)]);
-    if (!atWeeklyLogin) return undefined;
-  }
-  // A login first seen waiting within two checks of the weekly login waits since the weekly login (the
-  // check at that very minute may still find the old session, before IBC has closed the gateway).
-  const seen = waiting ? await alerts.holdingSince(STATE_KEYS.loginWaitingSince, now) : now;
-  const weeklyCause = seen >= weekly && seen - weekly < 2 * LOGIN_ALERT_EVERY_MINUTES * 60_000;
-  const alert = loginAlert({
-    now,
-    waitingSince: weeklyCause ? weekly : seen,
-    cause: weeklyCause ? 'weekly' : 'not-logged-in',
-    paperOnly,
-    firstJob: firstJobNeedingIb(now, ctx.config.calendar),
-  });
-  // Its own cadence, not the config's alert cooldown: one alert per 10-minute check while it waits.
-  const delivery = await ctx.alerter
-    .send(
-      makeAlert({
-        subject: 'ib-login',
-        rule: 'login-waiting',
-        severity: alert.severity,
-        title: alert.title,
-        message: alert.message,
-      }),
-      { now, cooldownMinutes: LOGIN_ALERT_EVERY_MINUTES - 1 },
-    )
-    .catch((error: unknown) => ({ sent: false, reason: `alert failed: ${messageOf(error)}` }));
-  ctx.log.info('login alert', { slot: alert.slot, severity: alert.severity, sent: delivery.sent });
-  return `${alert.title}${delivery.sent ? '' : ` (${delivery.reason})`}`;
 }
 
 export async function runHealthCheck(input: HealthCheckInput, ctx: RunContext): Promise<RunOutcome> {

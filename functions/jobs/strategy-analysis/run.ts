@@ -1,37 +1,20 @@
 // strategy-analysis: chains + quotes → every candidate of every enabled strategy → hard filters and
 // score → stored with breakdown and rejection reasons: every candidate in the day's compact archive, and
 // the best ones (see STORAGE_LIMITS) also as full items for execute-strategies → one INFO summary
-// alert. Ports only.
-//
-// Which options are quoted: every expiry inside the DTE window, and per expiry the strikes a short leg
-// could use (|delta| inside the window) plus the widest wing beyond them. The delta band is found from
-// the underlying's implied volatility (the last OPTION_IMPLIED_VOLATILITY bar, else HV20): a strike
-// whose lognormal distance from spot is more than z·σ√T away, with z for the smallest short |delta|
-// and a 25% margin for the skew, cannot be a short leg. Never wider than ±15% of spot. If the subset is
-// still over `maxQuotes`, expiries closest to the DTE sweet spot (dteFullMin–dteFullMax) are kept first;
-// a budget below even the best expiry's window quotes that expiry's strikes nearest the middle of its
-// windows (the short-leg band and the nearer wings) rather than nothing.
-import type { ChainDefinition, QuoteRequest } from '../../adapters/bridge-client';
-import type { CandidateArchiveEncoder } from '../../adapters/ports';
+// alert. Ports only. Which options are quoted: quote-plan.ts; which candidates become full items:
+// candidate-storage.ts.
+import type { QuoteRequest } from '../../adapters/bridge-client';
 import { describeSpread, usd } from '../../core/alerts';
-import { daysToExpiry } from '../../core/chain';
 import { buildChain } from '../../core/chain';
-import type { Config } from '../../core/config';
 import { nextExDividend } from '../../core/decision';
 import { historicalVolatility, ivRank, trendPercentile } from '../../core/market-context';
-import { normCdf } from '../../core/pricing';
-import { evaluateCandidates, isEligible, rankCandidates, selectForExecution } from '../../core/scoring';
-import { buildCandidates, quoteSides } from '../../core/strategies';
-import type {
-  Candidate,
-  IsoDate,
-  MarketContext,
-  OptionContract,
-  OptionQuote,
-  ScoredCandidate,
-} from '../../core/types';
+import { rankCandidates } from '../../core/scoring';
+import { buildCandidates } from '../../core/strategies';
+import type { Candidate, MarketContext, OptionQuote, ScoredCandidate } from '../../core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 import { checkOptionQuote, checkUnderlyingQuote, stockQuoteRequest } from '../shared/quotes';
+import { selectForStorage, STORAGE_LIMITS } from './candidate-storage';
+import { DEFAULT_MAX_QUOTES, planQuotes } from './quote-plan';
 
 export interface AnalysisInput {
   /** Underlyings to analyse instead of the config's. */
@@ -40,114 +23,7 @@ export interface AnalysisInput {
   maxQuotes?: number | undefined;
 }
 
-/** Option quotes per underlying when the payload names no `maxQuotes`. */
-export const DEFAULT_MAX_QUOTES = 600;
-
-/** Outer bound of the strike window, as a fraction of spot. */
-export const MAX_STRIKE_DISTANCE = 0.15;
 const HISTORY_DAYS = 300;
-
-/** z with N(z) = p, by bisection on the core's normal CDF (p in (0, 1)). */
-export function inverseNormal(p: number): number {
-  let lo = -10;
-  let hi = 10;
-  for (let i = 0; i < 100; i++) {
-    const mid = (lo + hi) / 2;
-    if (normCdf(mid) < p) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
-}
-
-export interface QuotePlan {
-  expiries: IsoDate[];
-  contracts: OptionContract[];
-}
-
-/** The options worth quoting for one underlying (see the header comment). Pure. */
-export function planQuotes(
-  chain: Pick<ChainDefinition, 'symbol' | 'expirations' | 'strikes' | 'multiplier'>,
-  spot: number,
-  vol: number,
-  tradeDate: IsoDate,
-  config: Config,
-  maxQuotes: number,
-): QuotePlan {
-  const { minDte, maxDte, shortDeltaMin, widths, strategies } = config.universe;
-  // Each enabled strategy module says which sides of the chain it needs.
-  const sides = quoteSides(strategies);
-  const wantPuts = sides.puts;
-  const wantCalls = sides.calls;
-  // At the money (iron butterfly): both rights at the strikes either side of spot, so the short put and
-  // call can share one strike whichever side of spot it lies.
-  const above = chain.strikes.filter((k) => k >= spot);
-  const below = chain.strikes.filter((k) => k <= spot);
-  const putsUpTo = sides.atTheMoney && above.length > 0 ? Math.min(...above) : spot;
-  const callsFrom = sides.atTheMoney && below.length > 0 ? Math.max(...below) : spot;
-  const maxWidth = Math.max(...widths);
-  const z = inverseNormal(1 - shortDeltaMin) * 1.25;
-  const sweetSpot = (config.scoring.dteFullMin + config.scoring.dteFullMax) / 2;
-  const eligible = chain.expirations
-    .map((expiry) => ({ expiry, dte: daysToExpiry(tradeDate, expiry) }))
-    .filter((e) => e.dte >= minDte && e.dte <= maxDte)
-    .sort((a, b) => Math.abs(a.dte - sweetSpot) - Math.abs(b.dte - sweetSpot) || a.dte - b.dte);
-  const expiries: IsoDate[] = [];
-  const contracts: OptionContract[] = [];
-  for (const { expiry, dte } of eligible) {
-    const reach = Math.min(Math.exp(z * vol * Math.sqrt(Math.max(dte, 1) / 365)) - 1, MAX_STRIKE_DISTANCE);
-    const lowest = Math.max(spot * (1 - reach) - maxWidth, spot * (1 - MAX_STRIKE_DISTANCE));
-    const highest = Math.min(spot * (1 + reach) + maxWidth, spot * (1 + MAX_STRIKE_DISTANCE));
-    const puts: OptionContract[] = [];
-    const calls: OptionContract[] = [];
-    for (const strike of chain.strikes) {
-      const base = { symbol: chain.symbol, expiry, strike, multiplier: chain.multiplier };
-      if (wantPuts && strike >= lowest && strike <= putsUpTo) puts.push({ ...base, right: 'P' });
-      if (wantCalls && strike <= highest && strike >= callsFrom) calls.push({ ...base, right: 'C' });
-    }
-    if (contracts.length + puts.length + calls.length <= maxQuotes) {
-      expiries.push(expiry);
-      contracts.push(...puts, ...calls);
-    } else if (contracts.length === 0 && maxQuotes > 0) {
-      // Not even the best expiry fits whole: its middle strikes rather than no analysis at all.
-      const cut = middleOfWindows(puts, (lowest + spot) / 2, calls, (spot + highest) / 2, maxQuotes);
-      if (cut.length > 0) {
-        expiries.push(expiry);
-        contracts.push(...cut);
-      }
-      break;
-    }
-  }
-  return { expiries: expiries.sort(), contracts };
-}
-
-/** At most `budget` of the puts and calls, shared evenly, each side's nearest its window's middle. */
-function middleOfWindows(
-  puts: readonly OptionContract[],
-  putMiddle: number,
-  calls: readonly OptionContract[],
-  callMiddle: number,
-  budget: number,
-): OptionContract[] {
-  const byCloseness = (side: readonly OptionContract[], middle: number) =>
-    [...side].sort((a, b) => Math.abs(a.strike - middle) - Math.abs(b.strike - middle));
-  const putsFirst = byCloseness(puts, putMiddle);
-  const callsFirst = byCloseness(calls, callMiddle);
-  // An even split, and what one side cannot use goes to the other.
-  const putShare = Math.min(putsFirst.length, Math.max(Math.ceil(budget / 2), budget - callsFirst.length));
-  const callShare = Math.min(callsFirst.length, budget - putShare);
-  return [...putsFirst.slice(0, putShare), ...callsFirst.slice(0, callShare)].sort(
-    (a, b) => a.right.localeCompare(b.right) || a.strike - b.strike,
-  );
-}
-
-/** "bid 1.2 is above ask 1.1" → "bid is above ask": reasons grouped by their shape, numbers removed. */
-export function reasonFamily(reason: string): string {
-  return reason
-    .replace(/-?\d+(\.\d+)?%?/g, '#')
-    .replace(/\$#(,#)*/g, '$#')
-    .replace(/\s+/g, ' ')
-    .slice(0, 80);
-}
 
 function candidateLine(c: ScoredCandidate): string {
   const b = c.breakdown;
@@ -172,20 +48,6 @@ interface UnderlyingResult {
   error?: string;
 }
 
-/**
- * How many of one underlying's candidates are stored as full items (legs and quotes included, in the
- * byScore index execute-strategies reads). A SPY-like chain yields ~150–190k candidates (iron condors
- * on $1 strikes), and on a liquid synthetic chain ~98% of them pass the hard filters (measured: 146,710
- * of 149,949, ~2 KB an item). An item each would be ~300k write units per underlying — over a minute
- * of a fresh on-demand table's burst and ~6,000 BatchWriteItem calls — and holding all scored copies
- * costs hundreds of MB in the Lambda. So the items are, per underlying, the best `passing` candidates
- * that passed every hard filter (any score: execution takes the top few) and the best `rejected` ones;
- * every candidate, these included, is also in the archive (one compact row each, gzip'd: measured
- * 5.1 MiB in 18 chunk items for those 149,949), built slice by slice as they are scored.
- */
-export const STORAGE_LIMITS = { passing: 2000, rejected: 50 } as const;
-/** Candidates scored per slice: the scored copies of one slice are all that exists at once. */
-export const SCORING_SLICE = 5000;
 /** Top candidates kept across underlyings for the summary. */
 const SUMMARY_TOP = 3;
 
@@ -211,80 +73,6 @@ export interface UnderlyingTally {
   /** The best eligible candidates of this underlying (at most SUMMARY_TOP). */
   top: ScoredCandidate[];
   error?: string;
-}
-
-/** Merges `add` into a best-first list (the core's ranking order), cut to `limit`. */
-function keepBest(
-  list: ScoredCandidate[],
-  add: readonly ScoredCandidate[],
-  limit: number,
-): ScoredCandidate[] {
-  if (add.length === 0 || limit <= 0) return limit <= 0 ? [] : list;
-  return rankCandidates([...list, ...add]).slice(0, limit);
-}
-
-export interface StorageSelection {
-  /** What to write: the best passing candidates, then the best rejected ones. */
-  store: ScoredCandidate[];
-  /** How many passed every hard filter. */
-  passed: number;
-  /** How many passed and scored at least minScore. */
-  eligible: number;
-  /** The best eligible candidates (those among `store`), best first. */
-  topEligible: ScoredCandidate[];
-  /** Reason family (or "score below N") → count, over every candidate that is not eligible. */
-  failures: Map<string, number>;
-}
-
-/**
- * Scores one underlying's candidates slice by slice and keeps only the best `limits.passing` that pass
- * the hard filters and the best `limits.rejected` that do not (see STORAGE_LIMITS); everything else is
- * counted. Every scored slice is handed to `archive` (when given) before it is dropped, so the archive
- * gets every candidate while only one slice of scored copies exists at a time. Pure apart from what
- * `archive` does: the scoring context is a parameter.
- */
-export function selectForStorage(
-  candidates: readonly Candidate[],
-  evaluation: Parameters<typeof evaluateCandidates>[1],
-  market: MarketContext,
-  config: Config,
-  limits: { passing: number; rejected: number } = STORAGE_LIMITS,
-  archive?: Pick<CandidateArchiveEncoder, 'add'>,
-): StorageSelection {
-  const minScore = config.scoring.minScore;
-  let bestPassing: ScoredCandidate[] = [];
-  let bestRejected: ScoredCandidate[] = [];
-  let passed = 0;
-  let eligible = 0;
-  const failures = new Map<string, number>();
-  for (let i = 0; i < candidates.length; i += SCORING_SLICE) {
-    const scored = evaluateCandidates(candidates.slice(i, i + SCORING_SLICE), evaluation, market, config);
-    archive?.add(scored);
-    const passing: ScoredCandidate[] = [];
-    const rejected: ScoredCandidate[] = [];
-    for (const c of scored) {
-      if (c.rejections.length === 0) {
-        passing.push(c);
-        passed += 1;
-        if (isEligible(c, minScore)) {
-          eligible += 1;
-          continue;
-        }
-      } else rejected.push(c);
-      const families =
-        c.rejections.length > 0 ? new Set(c.rejections.map(reasonFamily)) : [`score below ${minScore}`];
-      for (const f of families) failures.set(f, (failures.get(f) ?? 0) + 1);
-    }
-    bestPassing = keepBest(bestPassing, passing, limits.passing);
-    bestRejected = keepBest(bestRejected, rejected, limits.rejected);
-  }
-  return {
-    store: [...bestPassing, ...bestRejected],
-    passed,
-    eligible,
-    topEligible: selectForExecution(bestPassing, minScore),
-    failures,
-  };
 }
 
 async function analyseUnderlying(
