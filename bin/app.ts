@@ -2,6 +2,6 @@
 // synth. Settings come from context (lib/settings.ts):
 //   npx cdk deploy -c alertEmail=you@example.com [-c alertPhone=+15551234567] [-c tradingMode=live]
 // The cdk-nag AwsSolutions checks run on every synth: an unacknowledged finding fails it.
-import { createApp } from '../lib/app';
+import { createApp } from '#lib/app';
 
 createApp({ nag: true }).app.synth();

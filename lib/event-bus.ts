@@ -7,7 +7,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EVENT_SOURCE } from '../gateway-container/bridge/contract';
+import { EVENT_SOURCE } from '#bridge/contract';
 
 /** The detail-types the bridge publishes (gateway-container/bridge/events.ts) and position-sync accepts. */
 export const BRIDGE_EVENT_TYPES = ['OrderFilled', 'PositionChanged'] as const;

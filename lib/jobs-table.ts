@@ -1,11 +1,11 @@
 // The one list of Lambda jobs: what the stack deploys, how each is scheduled, and how hard a failed run is
 // retried. The times, days and priorities come from functions/core/schedule.ts (runtime-safe data the
 // health check's watchman reads too), so there is one copy; the README's job table mirrors it by hand.
-import type { JobName } from '../functions/core/config';
-import { JOB_TIMINGS } from '../functions/core/schedule';
-import type { JobSchedule } from '../functions/core/schedule';
+import type { JobName } from '#core/config';
+import { JOB_TIMINGS } from '#core/schedule';
+import type { JobSchedule } from '#core/schedule';
 
-export type { JobSchedule } from '../functions/core/schedule';
+export type { JobSchedule } from '#core/schedule';
 
 /**
  * How a failed delivery or a failed run is retried.

@@ -9,7 +9,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import { TABLES } from '../functions/adapters/dynamo/tables';
+import { TABLES } from '#adapters/dynamo/tables';
 import type { OptionsIncomeStack } from './options-income-stack';
 
 const PACK = 'AwsSolutions::AwsSolutions';

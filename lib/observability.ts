@@ -11,7 +11,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { JobName } from '../functions/core/config';
+import type { JobName } from '#core/config';
 import type { Alerts } from './alerts';
 import type { GatewayService } from './gateway-service';
 import type { Jobs } from './jobs';

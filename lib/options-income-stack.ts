@@ -4,7 +4,7 @@
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { TABLE_IDS, tableOutputName } from '../functions/adapters/dynamo/tables';
+import { TABLE_IDS, tableOutputName } from '#adapters/dynamo/tables';
 import { Alerts } from './alerts';
 import { BridgeEvents } from './event-bus';
 import { GatewayService } from './gateway-service';

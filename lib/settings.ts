@@ -7,9 +7,9 @@
 // and changes without a deploy. These are the settings that shape the infrastructure itself, plus the
 // bridge's own hard caps, which must not move with the config table (below).
 import { z } from 'zod';
-import { riskSchema } from '../functions/core/config';
-import { gatewayHoursSchema } from '../functions/core/gateway-hours';
-import { DEFAULT_WEEKLY_LOGIN, weeklyLoginSchema } from '../functions/core/login';
+import { riskSchema } from '#core/config';
+import { gatewayHoursSchema } from '#core/gateway-hours';
+import { DEFAULT_WEEKLY_LOGIN, weeklyLoginSchema } from '#core/login';
 
 const contextString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
 

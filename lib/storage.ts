@@ -4,8 +4,8 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { TABLE_IDS, TABLES } from '../functions/adapters/dynamo/tables';
-import type { KeyAttribute, TableId } from '../functions/adapters/dynamo/tables';
+import { TABLE_IDS, TABLES } from '#adapters/dynamo/tables';
+import type { KeyAttribute, TableId } from '#adapters/dynamo/tables';
 
 /**
  * The DynamoDB actions each table's adapter calls (functions/adapters/dynamo/*-store.ts; a transaction's

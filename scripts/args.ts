@@ -6,11 +6,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
-import { addDays, nextTradingDay, sessionFor } from '../functions/core/calendar';
-import { parseConfig } from '../functions/core/config';
-import type { IsoDate } from '../functions/core/types';
-import { parseFaultScript } from '../gateway-container/simulator/server/faults';
-import type { ScheduledFault } from '../gateway-container/simulator/server/faults';
+import { addDays, nextTradingDay, sessionFor } from '#core/calendar';
+import { parseConfig } from '#core/config';
+import type { IsoDate } from '#core/types';
+import { parseFaultScript } from '#simulator/server/faults';
+import type { ScheduledFault } from '#simulator/server/faults';
 
 /** A command-line mistake: the script prints the message (and its help) and exits with status 2. */
 export class UsageError extends Error {

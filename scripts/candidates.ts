@@ -11,10 +11,10 @@
 // table; credentials and region from the usual AWS environment).
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { dynamoCandidateStore } from '../functions/adapters/dynamo/candidate-store';
-import { documentClient, localDynamoClient, tableNames } from '../functions/adapters/dynamo';
-import type { ArchivedCandidate, CandidateStore } from '../functions/adapters/ports';
-import type { IsoDate } from '../functions/core/types';
+import { dynamoCandidateStore } from '#adapters/dynamo/candidate-store';
+import { documentClient, localDynamoClient, tableNames } from '#adapters/dynamo/index';
+import type { ArchivedCandidate, CandidateStore } from '#adapters/ports';
+import type { IsoDate } from '#core/types';
 import { parseFlags, UsageError, wholeNumber } from './args';
 import { DEFAULT_TABLE_PREFIX, readStackInfo } from './local/stack';
 

@@ -11,13 +11,13 @@
 //   npm run invoke -- verify-positions '{"repair": true}'
 import { pathToFileURL } from 'node:url';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { consolePublisher, cooldownAlerter } from '../functions/adapters/alerter';
-import { createDynamoStores, localDynamoClient, tableNames } from '../functions/adapters/dynamo';
-import { nyTimeToEpoch } from '../functions/core/calendar';
-import { JOB_NAMES } from '../functions/core/config';
-import type { JobName } from '../functions/core/config';
-import type { IsoDate } from '../functions/core/types';
-import { createJobContext } from '../functions/jobs/shared/context';
+import { consolePublisher, cooldownAlerter } from '#adapters/alerter';
+import { createDynamoStores, localDynamoClient, tableNames } from '#adapters/dynamo/index';
+import { nyTimeToEpoch } from '#core/calendar';
+import { JOB_NAMES } from '#core/config';
+import type { JobName } from '#core/config';
+import type { IsoDate } from '#core/types';
+import { createJobContext } from '#jobs/shared/context';
 import {
   DEFAULT_DATE,
   hideSdkNodeVersionWarning,

@@ -5,11 +5,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { JOB_NAMES } from '../functions/core/config';
-import type { JobName } from '../functions/core/config';
-import { JOB_TIMINGS } from '../functions/core/schedule';
-import type { JobTiming } from '../functions/core/schedule';
-import { cronValues } from '../functions/core/watchman';
+import { JOB_NAMES } from '#core/config';
+import type { JobName } from '#core/config';
+import { JOB_TIMINGS } from '#core/schedule';
+import type { JobTiming } from '#core/schedule';
+import { cronValues } from '#core/watchman';
 
 export const JOB_TABLE_START = '<!-- job-table:start -->';
 export const JOB_TABLE_END = '<!-- job-table:end -->';

@@ -7,9 +7,9 @@
 // EventBridge rule does in AWS.
 import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { nyTimeToEpoch } from '../functions/core/calendar';
-import type { IsoDate } from '../functions/core/types';
-import type { BridgeEvent } from '../gateway-container/bridge/contract';
+import { nyTimeToEpoch } from '#core/calendar';
+import type { IsoDate } from '#core/types';
+import type { BridgeEvent } from '#bridge/contract';
 import { clockTime, numberAbove, parseFlags, tradingDay, UsageError, wholeNumber } from './args';
 import {
   bridgeEventEnvelope,

@@ -2,9 +2,9 @@
 // rules, "Alerts"): the same subject + rule is suppressed for `cooldownMinutes` unless the severity rises.
 // The claim is a conditional write in the AlertStateStore, so two concurrent monitors send it once; a
 // local run without a store keeps the same rule in memory.
-import type { Alert, AlertCooldownState } from '../core/alerts';
-import { compareSeverity, cooldownKeyOf, shouldSendAlert } from '../core/alerts';
-import type { AlertSeverity } from '../core/types';
+import type { Alert, AlertCooldownState } from '#core/alerts';
+import { compareSeverity, cooldownKeyOf, shouldSendAlert } from '#core/alerts';
+import type { AlertSeverity } from '#core/types';
 import type { AlertStateStore } from './ports';
 
 export interface SendOptions {

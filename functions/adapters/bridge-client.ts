@@ -26,7 +26,7 @@ import {
   QuotesResponseSchema,
   signedHeaders,
   WhatIfResponseSchema,
-} from '../../gateway-container/bridge/contract';
+} from '#bridge/contract';
 import type {
   BridgeEvent,
   TradingHoursResponse,
@@ -35,7 +35,7 @@ import type {
   PlaceOrderRequest,
   WhatIfRequest,
   WhatIfResponse,
-} from '../../gateway-container/bridge/contract';
+} from '#bridge/contract';
 import { brokerExecutionOf, brokerOrderOf, brokerPositionOf } from './broker-views';
 import type {
   BridgeHealth,
@@ -50,11 +50,7 @@ import type {
 } from './broker-views';
 
 // The bridge's events, validated by the jobs' input layer (same names: they are this system's events).
-export {
-  EVENT_SOURCE,
-  OrderFilledDetailSchema,
-  PositionChangedDetailSchema,
-} from '../../gateway-container/bridge/contract';
+export { EVENT_SOURCE, OrderFilledDetailSchema, PositionChangedDetailSchema } from '#bridge/contract';
 export type { BridgeEvent };
 
 // ---------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import type {
   PositionView,
   Quote,
   QuoteContract,
-} from '../../gateway-container/bridge/contract';
+} from '#bridge/contract';
 
 /** The bridge's health: IB connection state, farms, order guard. */
 export type BridgeHealth = HealthResponse;

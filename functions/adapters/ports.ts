@@ -4,11 +4,11 @@
 //
 // Every record carries what an operator needs to ask "why": who wrote it, when, and for decisions the
 // rule number, rule name, reason and the numbers the rule saw.
-import type { Config } from '../core/config';
-import type { DecisionAction } from '../core/decision';
-import type { OrderIntent, OrderIntentRecord, OrderIntentStatus } from '../core/intents';
-import type { FillSummary } from '../core/lifecycle';
-import type { AlertSeverity, IsoDate, RealisedEntry, RealisedKind, StrategyPosition } from '../core/types';
+import type { Config } from '#core/config';
+import type { DecisionAction } from '#core/decision';
+import type { OrderIntent, OrderIntentRecord, OrderIntentStatus } from '#core/intents';
+import type { FillSummary } from '#core/lifecycle';
+import type { AlertSeverity, IsoDate, RealisedEntry, RealisedKind, StrategyPosition } from '#core/types';
 import type { CandidateStore } from './ports/candidates';
 
 // ---------------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
-import type { Alert } from '../core/alerts';
+import type { Alert } from '#core/alerts';
 import { cooldownAlerter } from './alerter';
 import type { Alerter, AlertPublisher } from './alerter';
 import type { AlertStateStore } from './ports';

@@ -9,7 +9,7 @@
 // at the maximum delay and report it. A fresh IBApi instance is built for every attempt so nothing
 // queued on a dead socket can leak into the next one.
 
-import { accountMode } from '../../functions/core/entry';
+import { accountMode } from '#core/entry';
 import { EventEmitter } from 'node:events';
 import { EventName, IBApi } from '@stoqey/ib';
 import type { ConnectionState } from './contract';

@@ -5,7 +5,7 @@
 // Prices follow the bridge's combo convention (README "Orders"): the combo's price is the signed sum of
 // its legs for a BUY of the combo (BUY legs +, SELL legs −); a BUY at L pays L, a SELL at L receives L.
 
-import { accountMode } from '../../functions/core/entry';
+import { accountMode } from '#core/entry';
 
 export type GuardRule =
   | 'TRADING_MODE'

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AlertSeverity } from '../../functions/core/types';
+import type { AlertSeverity } from '#core/types';
 import type { DaySummary } from '../report/summary';
 import type { MeasuredDay, MeasuredJob } from './measured';
 

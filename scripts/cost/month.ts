@@ -1,10 +1,10 @@
 // The month the estimate prices, from the NYSE calendar (functions/core's calendar and the config's
 // default holiday list): days, hours, each weekday's count and the trading days. `averageMonth` is a
 // twelfth of a calendar year, what the README prints; `calendarMonth` is one real month.
-import { addDays, isTradingDay, weekdayOf } from '../../functions/core/calendar';
-import type { MarketCalendar } from '../../functions/core/calendar';
-import { calendarSchema } from '../../functions/core/config';
-import type { IsoDate } from '../../functions/core/types';
+import { addDays, isTradingDay, weekdayOf } from '#core/calendar';
+import type { MarketCalendar } from '#core/calendar';
+import { calendarSchema } from '#core/config';
+import type { IsoDate } from '#core/types';
 
 export interface Month {
   /** "2026 average" or "2026-06". */

@@ -1,6 +1,6 @@
 // Reading a synthesized CloudFormation template for the estimate: resources by type, what a Ref or a
 // GetAtt points at, and how often a Scheduler expression fires in a month. Nothing here knows our stack.
-import { cronValues } from '../../functions/core/watchman';
+import { cronValues } from '#core/watchman';
 import type { Month } from './month';
 
 export type Properties = Record<string, unknown>;

@@ -1,8 +1,8 @@
 // The command line of `npm start`: its flags (each checked by the shared validators of scripts/args.ts)
 // and its --help.
 import { resolve } from 'node:path';
-import type { IsoDate } from '../../functions/core/types';
-import type { ScheduledFault } from '../../gateway-container/simulator/server/faults';
+import type { IsoDate } from '#core/types';
+import type { ScheduledFault } from '#simulator/server/faults';
 import {
   clockTime,
   faultScriptFile,

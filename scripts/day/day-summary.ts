@@ -1,8 +1,8 @@
 // What a simulated day leaves behind: each job run's record, and the day's summary (the stores' records,
 // the five counts against the broker, the day's alerts, the scenario's verdict), then the run's totals.
-import { nyTimeToEpoch } from '../../functions/core/calendar';
-import type { AlertSeverity, IsoDate } from '../../functions/core/types';
-import type { BridgeEvent } from '../../gateway-container/bridge/contract';
+import { nyTimeToEpoch } from '#core/calendar';
+import type { AlertSeverity, IsoDate } from '#core/types';
+import type { BridgeEvent } from '#bridge/contract';
 import type { LocalStack } from '../local/stack';
 import { checksClean, equityPoint, reconcile } from '../report/reconcile';
 import type { BrokerBook } from '../report/reconcile';

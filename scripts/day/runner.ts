@@ -2,19 +2,12 @@
 // AWS. Each day: the scenario's events and the scheduled runs minute by minute (scripts/day/schedule.ts),
 // the bridge's fill events to position-sync between them, the day's summary (scripts/day/day-summary.ts);
 // between two days the night (expiries settle, IB Gateway restarts at 23:45).
-import {
-  minutesOfDay,
-  nextTradingDay,
-  nyClockTime,
-  nyDate,
-  nyTimeToEpoch,
-  sessionFor,
-} from '../../functions/core/calendar';
-import { JOB_NAMES, parseConfig } from '../../functions/core/config';
-import type { JobName } from '../../functions/core/config';
-import type { IsoDate } from '../../functions/core/types';
-import type { BridgeEvent } from '../../gateway-container/bridge/contract';
-import type { ScheduledFault } from '../../gateway-container/simulator/server/faults';
+import { minutesOfDay, nextTradingDay, nyClockTime, nyDate, nyTimeToEpoch, sessionFor } from '#core/calendar';
+import { JOB_NAMES, parseConfig } from '#core/config';
+import type { JobName } from '#core/config';
+import type { IsoDate } from '#core/types';
+import type { BridgeEvent } from '#bridge/contract';
+import type { ScheduledFault } from '#simulator/server/faults';
 import { UsageError } from '../args';
 import { bridgeEventEnvelope, DEFAULT_DATE, loadJob, scheduledEvent, startLocalStack } from '../local/stack';
 import type { LocalStack, LocalStackOptions } from '../local/stack';

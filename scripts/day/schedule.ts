@@ -1,12 +1,12 @@
 // The day's runs of `npm start`: the job schedule (functions/core/schedule.ts) as the fires of one
 // trading day, in the order the day runner walks them.
-import { minutesOfDay, nyClockTime, sessionFor } from '../../functions/core/calendar';
-import type { MarketCalendar } from '../../functions/core/calendar';
-import { JOB_NAMES } from '../../functions/core/config';
-import type { JobName } from '../../functions/core/config';
-import { JOB_TIMINGS } from '../../functions/core/schedule';
-import type { IsoDate } from '../../functions/core/types';
-import { expectedFiresOn } from '../../functions/core/watchman';
+import { minutesOfDay, nyClockTime, sessionFor } from '#core/calendar';
+import type { MarketCalendar } from '#core/calendar';
+import { JOB_NAMES } from '#core/config';
+import type { JobName } from '#core/config';
+import { JOB_TIMINGS } from '#core/schedule';
+import type { IsoDate } from '#core/types';
+import { expectedFiresOn } from '#core/watchman';
 
 export interface ScheduledRun {
   /** New York HH:MM. */

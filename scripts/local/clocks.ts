@@ -1,9 +1,9 @@
 // Clocks over the simulator's time: the simulator's clock is the one clock of the local stack. The jobs'
 // clock reads it and its `sleep` jumps it (a 45 s reprice wait costs no real time); the bridge stamps
 // quotes, checks signatures and paces IB's messages with it.
-import type { Clock } from '../../functions/adapters/clock';
-import type { Clock as BridgeClock } from '../../gateway-container/bridge/pacer';
-import type { Simulator } from '../../gateway-container/simulator/index';
+import type { Clock } from '#adapters/clock';
+import type { Clock as BridgeClock } from '#bridge/pacer';
+import type { Simulator } from '#simulator/index';
 
 export interface SimulatorClock extends Clock {
   /** Jumps the simulator to `at` (no-op when already past it); the market moves on the way. */

@@ -4,13 +4,13 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { JOB_NAMES } from '../../functions/core/config';
-import type { JobName } from '../../functions/core/config';
-import type { Clock } from '../../functions/adapters/clock';
-import { setJobContext } from '../../functions/jobs/shared/context';
-import type { JobContext } from '../../functions/jobs/shared/context';
-import { EVENT_SOURCE } from '../../gateway-container/bridge/contract';
-import type { BridgeEvent } from '../../gateway-container/bridge/contract';
+import { JOB_NAMES } from '#core/config';
+import type { JobName } from '#core/config';
+import type { Clock } from '#adapters/clock';
+import { setJobContext } from '#jobs/shared/context';
+import type { JobContext } from '#jobs/shared/context';
+import { EVENT_SOURCE } from '#bridge/contract';
+import type { BridgeEvent } from '#bridge/contract';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, resolve } from 'node:path';
-import type { Clock } from '../../functions/adapters/clock';
+import type { Clock } from '#adapters/clock';
 import type { SimulatorClock } from './clocks';
 import { REPO_ROOT } from './jobs';
 

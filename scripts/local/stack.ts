@@ -23,10 +23,10 @@ import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import type { Alert } from '../../functions/core/alerts';
-import { nyTimeToEpoch } from '../../functions/core/calendar';
-import type { JobName } from '../../functions/core/config';
-import { consolePublisher, cooldownAlerter } from '../../functions/adapters/alerter';
+import type { Alert } from '#core/alerts';
+import { nyTimeToEpoch } from '#core/calendar';
+import type { JobName } from '#core/config';
+import { consolePublisher, cooldownAlerter } from '#adapters/alerter';
 import {
   createDynamoStores,
   documentClient,
@@ -35,18 +35,18 @@ import {
   tableNames,
   TABLE_IDS,
   TABLES,
-} from '../../functions/adapters/dynamo';
-import type { TableNames } from '../../functions/adapters/dynamo';
-import type { ConfigSection, Stores } from '../../functions/adapters/ports';
-import { createJobContext, setJobContext } from '../../functions/jobs/shared/context';
-import type { JobContext } from '../../functions/jobs/shared/context';
-import type { BridgeEvent } from '../../gateway-container/bridge/contract';
-import { startBridge } from '../../gateway-container/bridge/main';
-import { limitsForContractsPerTrade } from '../../gateway-container/bridge/order-guard';
-import { riskSchema } from '../../functions/core/config';
-import type { RunningBridge } from '../../gateway-container/bridge/main';
-import { startSimulator } from '../../gateway-container/simulator/index';
-import type { Simulator, SimulatorOptions } from '../../gateway-container/simulator/index';
+} from '#adapters/dynamo/index';
+import type { TableNames } from '#adapters/dynamo/index';
+import type { ConfigSection, Stores } from '#adapters/ports';
+import { createJobContext, setJobContext } from '#jobs/shared/context';
+import type { JobContext } from '#jobs/shared/context';
+import type { BridgeEvent } from '#bridge/contract';
+import { startBridge } from '#bridge/main';
+import { limitsForContractsPerTrade } from '#bridge/order-guard';
+import { riskSchema } from '#core/config';
+import type { RunningBridge } from '#bridge/main';
+import { startSimulator } from '#simulator/index';
+import type { Simulator, SimulatorOptions } from '#simulator/index';
 import { bridgeClock, continuousNow, simulatedPacingClock, simulatorClock } from './clocks';
 import type { SimulatorClock } from './clocks';
 import { startDynamoLocal } from './dynamodb';

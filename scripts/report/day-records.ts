@@ -1,13 +1,13 @@
 // What one trading day left in the stores, read into the summary's shape: its candidates, orders,
 // positions, P&L, closes and alerts. The local day runner adds the simulator's view of the broker
 // (collectDayRecords); the report from the deployed stack reads the stores alone (stored-report.ts).
-import { nyDate } from '../../functions/core/calendar';
-import { closeCause } from '../../functions/core/close-cause';
-import { dayPnl, marksFrom, realisedEntries } from '../../functions/core/day-pnl';
-import type { OrderIntentRecord } from '../../functions/core/intents';
-import type { AlertSeverity, IsoDate } from '../../functions/core/types';
-import type { ArchivedCandidate, PositionRecord, Stores } from '../../functions/adapters/ports';
-import type { Simulator } from '../../gateway-container/simulator/index';
+import { nyDate } from '#core/calendar';
+import { closeCause } from '#core/close-cause';
+import { dayPnl, marksFrom, realisedEntries } from '#core/day-pnl';
+import type { OrderIntentRecord } from '#core/intents';
+import type { AlertSeverity, IsoDate } from '#core/types';
+import type { ArchivedCandidate, PositionRecord, Stores } from '#adapters/ports';
+import type { Simulator } from '#simulator/index';
 import {
   candidateView,
   orderView,

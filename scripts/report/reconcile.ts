@@ -8,11 +8,11 @@
 // the stack started, before a scenario's set-up; the system's is every realised ledger entry from that
 // date on. The stack starts on empty tables, so both sides start at nothing, including a scenario that
 // opens a position the day before its first day (early-assignment).
-import { realisedBetween } from '../../functions/core/day-pnl';
-import { heldInstruments } from '../../functions/core/holdings';
-import type { IsoDate } from '../../functions/core/types';
-import type { PositionRecord, Stores } from '../../functions/adapters/ports';
-import type { Simulator } from '../../gateway-container/simulator/index';
+import { realisedBetween } from '#core/day-pnl';
+import { heldInstruments } from '#core/holdings';
+import type { IsoDate } from '#core/types';
+import type { PositionRecord, Stores } from '#adapters/ports';
+import type { Simulator } from '#simulator/index';
 import type { DayChecks, EquityPoint } from './summary';
 
 const cents = (x: number) => Math.round(x * 100) / 100;

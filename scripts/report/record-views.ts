@@ -1,17 +1,12 @@
 // How each stored record appears in the summary: a candidate, an order intent, a position with its P&L
 // path and decisions, and the simulator's view of the broker.
-import { nyDate } from '../../functions/core/calendar';
-import { realisedEntries } from '../../functions/core/day-pnl';
-import { heldInstruments } from '../../functions/core/holdings';
-import type { OrderIntentRecord } from '../../functions/core/intents';
-import type { IsoDate } from '../../functions/core/types';
-import type {
-  CandidateRecord,
-  DecisionRecord,
-  PnlSnapshot,
-  PositionRecord,
-} from '../../functions/adapters/ports';
-import type { Simulator } from '../../gateway-container/simulator/index';
+import { nyDate } from '#core/calendar';
+import { realisedEntries } from '#core/day-pnl';
+import { heldInstruments } from '#core/holdings';
+import type { OrderIntentRecord } from '#core/intents';
+import type { IsoDate } from '#core/types';
+import type { CandidateRecord, DecisionRecord, PnlSnapshot, PositionRecord } from '#adapters/ports';
+import type { Simulator } from '#simulator/index';
 import { hhmm } from './summary';
 import type { CandidateView, DecisionView, OrderView, PositionView, SimulatorView } from './summary';
 

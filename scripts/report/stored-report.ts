@@ -1,11 +1,11 @@
 // The report from the deployed stack (scripts/report.ts): the days of a range read back from the stack's
 // DynamoDB tables alone, with no broker, into the same summary a local run writes.
-import { addDays, sessionFor } from '../../functions/core/calendar';
-import type { MarketCalendar } from '../../functions/core/calendar';
-import { parseConfig } from '../../functions/core/config';
-import { realisedBetween } from '../../functions/core/day-pnl';
-import type { AlertSeverity, IsoDate } from '../../functions/core/types';
-import type { PositionRecord, Stores } from '../../functions/adapters/ports';
+import { addDays, sessionFor } from '#core/calendar';
+import type { MarketCalendar } from '#core/calendar';
+import { parseConfig } from '#core/config';
+import { realisedBetween } from '#core/day-pnl';
+import type { AlertSeverity, IsoDate } from '#core/types';
+import type { PositionRecord, Stores } from '#adapters/ports';
 import { readStoredDay } from './day-records';
 import { round2 } from './record-views';
 import type { EquityPoint, ReportDay, RunSummary } from './summary';

@@ -3,10 +3,10 @@
 // records the jobs wrote (DynamoDB) and from the simulator's own view of the broker (orders, positions,
 // account), side by side, so they can be compared. Built by day-records.ts (a local day, with the
 // simulator) and stored-report.ts (the deployed stack's tables alone); record-views.ts shapes each record.
-import { nyClockTime } from '../../functions/core/calendar';
-import type { JobName } from '../../functions/core/config';
-import type { AlertSeverity, IsoDate, RealisedKind, ScoreBreakdown } from '../../functions/core/types';
-import type { CandidateReevaluation, PnlSnapshot } from '../../functions/adapters/ports';
+import { nyClockTime } from '#core/calendar';
+import type { JobName } from '#core/config';
+import type { AlertSeverity, IsoDate, RealisedKind, ScoreBreakdown } from '#core/types';
+import type { CandidateReevaluation, PnlSnapshot } from '#adapters/ports';
 import type { PublishedAlert } from '../local/stack';
 
 /** How one job run ended, as the day runner judges it. */

@@ -1,8 +1,8 @@
 // The early-assignment scenario: an IWM bull put opened the day before is assigned overnight; the run
 // must record the assignment and close the shares and the hedge.
-import { addDays, nyTimeToEpoch, previousTradingDay } from '../../functions/core/calendar';
-import { parseConfig } from '../../functions/core/config';
-import { intentKey } from '../../functions/core/orders';
+import { addDays, nyTimeToEpoch, previousTradingDay } from '#core/calendar';
+import { parseConfig } from '#core/config';
+import { intentKey } from '#core/orders';
 import { scheduledEvent } from '../local/stack';
 import { brokerCashOf, expiryStackOf, openSpreadThroughBridge } from './expiring-spreads';
 import type { Scenario, ScenarioContext } from './scenario';

@@ -1,6 +1,6 @@
 // The scenarios' shared expectation helpers, and the consistency checks every day of every scenario is
 // judged by (the jobs' records against the broker's own view).
-import { minutesOfDay } from '../../functions/core/calendar';
+import { minutesOfDay } from '#core/calendar';
 import type { DaySummary, Expectation } from '../report/summary';
 
 /** The run (or decision, or alert) happened from `from` to `to` (New York HH:MM), both included. */

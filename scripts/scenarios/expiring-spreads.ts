@@ -6,14 +6,14 @@
 //   - moveUnderlyingTo: the simulator's priceShock fault, aimed at a price (a strike, a mid-spread);
 //   - brokerCashOf: the cash the broker booked for a position (its orders and its legs' deliveries);
 //   - expiryOutcome: what became of one position at expiry, the facts the checks judge.
-import type { BridgeClient } from '../../functions/adapters/bridge-client';
-import type { PositionRecord, Stores } from '../../functions/adapters/ports';
-import type { OrderIntentRecord } from '../../functions/core/intents';
-import { intentKey } from '../../functions/core/orders';
-import type { IsoDate, RealisedKind } from '../../functions/core/types';
-import type { SettlementRecord } from '../../gateway-container/simulator/engine/index';
-import type { SimContract, SimOrderState } from '../../gateway-container/simulator/engine-api';
-import type { Simulator } from '../../gateway-container/simulator/index';
+import type { BridgeClient } from '#adapters/bridge-client';
+import type { PositionRecord, Stores } from '#adapters/ports';
+import type { OrderIntentRecord } from '#core/intents';
+import { intentKey } from '#core/orders';
+import type { IsoDate, RealisedKind } from '#core/types';
+import type { SettlementRecord } from '#simulator/engine/index';
+import type { SimContract, SimOrderState } from '#simulator/engine-api';
+import type { Simulator } from '#simulator/index';
 import type { LocalStack } from '../local/stack';
 
 /** The parts of a running stack (the local stack or the jobs' test stack) this module uses. */

@@ -1,11 +1,11 @@
 // The expiry-week scenario: positions held through an expiration Friday with one short strike in the
 // money at the close, then what the bot does about it the next Monday. Its setup and checks are the
 // code test/jobs/expiry-friday.test.ts proves (./expiring-spreads.ts).
-import { nextTradingDay, nyTimeToEpoch, previousTradingDay } from '../../functions/core/calendar';
-import { parseConfig } from '../../functions/core/config';
-import { intentKey } from '../../functions/core/orders';
-import type { Stores } from '../../functions/adapters/ports';
-import type { IsoDate } from '../../functions/core/types';
+import { nextTradingDay, nyTimeToEpoch, previousTradingDay } from '#core/calendar';
+import { parseConfig } from '#core/config';
+import { intentKey } from '#core/orders';
+import type { Stores } from '#adapters/ports';
+import type { IsoDate } from '#core/types';
 import { scheduledEvent } from '../local/stack';
 import type { Expectation } from '../report/summary';
 import type { Scenario, ScenarioContext } from './scenario';

@@ -1,7 +1,7 @@
 // Scenarios of faults outside the market: the gateway restarting mid-day, the quote feed stopping, the
 // broker rejecting orders, and an operator's typo in the config table.
-import { minutesOfDay, nyClockTime } from '../../functions/core/calendar';
-import { parseConfig } from '../../functions/core/config';
+import { minutesOfDay, nyClockTime } from '#core/calendar';
+import { parseConfig } from '#core/config';
 import { expect, hasOpenPositions, within } from './expectations';
 import type { Scenario } from './scenario';
 

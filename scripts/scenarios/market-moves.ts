@@ -1,6 +1,6 @@
 // Scenarios where the market moves: a sell-off through the short strikes, a volatility crush, and a
 // sell-off while the long wings have stopped quoting.
-import { minutesOfDay } from '../../functions/core/calendar';
+import { minutesOfDay } from '#core/calendar';
 import type { LocalStack } from '../local/stack';
 import type { PositionView } from '../report/summary';
 import { expect, hasOpenPositions } from './expectations';

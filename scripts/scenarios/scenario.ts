@@ -1,6 +1,6 @@
 // What a scenario of `npm start` is: what happens to the market or the gateway on which day of a run, and
 // what the run must show for it to have made its point (scripts/scenarios/index.ts lists them).
-import type { IsoDate } from '../../functions/core/types';
+import type { IsoDate } from '#core/types';
 import type { LocalStack, LocalStackOptions } from '../local/stack';
 import type { DaySummary, Expectation, RunRecord } from '../report/summary';
 

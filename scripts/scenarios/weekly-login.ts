@@ -3,18 +3,11 @@
 // the IBKR Mobile notification (the simulator's loginPending / loginApproved faults), and the real
 // health-check job runs every 10 minutes as scheduled in AWS. Two endings: approved after 25 minutes,
 // and never approved.
-import {
-  addDays,
-  clockTimeAfter,
-  minutesOfDay,
-  nyClockTime,
-  nyTimeToEpoch,
-  weekdayOf,
-} from '../../functions/core/calendar';
-import { DEFAULT_WEEKLY_LOGIN, weeklyLoginTime } from '../../functions/core/login';
-import { JOB_TIMINGS } from '../../functions/core/schedule';
-import { COMPLETION_GRACE_MINUTES } from '../../functions/core/watchman';
-import type { IsoDate } from '../../functions/core/types';
+import { addDays, clockTimeAfter, minutesOfDay, nyClockTime, nyTimeToEpoch, weekdayOf } from '#core/calendar';
+import { DEFAULT_WEEKLY_LOGIN, weeklyLoginTime } from '#core/login';
+import { JOB_TIMINGS } from '#core/schedule';
+import { COMPLETION_GRACE_MINUTES } from '#core/watchman';
+import type { IsoDate } from '#core/types';
 import { scheduledEvent } from '../local/stack';
 import type { LocalStack, PublishedAlert } from '../local/stack';
 import type { Expectation, RunRecord } from '../report/summary';

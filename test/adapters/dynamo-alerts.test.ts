@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AlertSeverity } from '../../functions/core/types';
+import type { AlertSeverity } from '#core/types';
 import { useTables } from '../support/dynamodb';
 
 const db = await useTables();

@@ -10,12 +10,12 @@ import {
   archiveChunkId,
   candidateArchiveEncoder,
   decodeChunk,
-} from '../../functions/adapters/dynamo/candidate-archive';
-import type { ArchivedCandidate, CandidateStore } from '../../functions/adapters/ports';
-import { parseConfig } from '../../functions/core/config';
-import { evaluateCandidates } from '../../functions/core/scoring';
-import { buildCandidates } from '../../functions/core/strategies';
-import type { MarketContext, ScoredCandidate } from '../../functions/core/types';
+} from '#adapters/dynamo/candidate-archive';
+import type { ArchivedCandidate, CandidateStore } from '#adapters/ports';
+import { parseConfig } from '#core/config';
+import { evaluateCandidates } from '#core/scoring';
+import { buildCandidates } from '#core/strategies/index';
+import type { MarketContext, ScoredCandidate } from '#core/types';
 import { NOW, syntheticChain, TRADE_DATE } from '../core/fixtures/chain';
 import { sampleCandidate, useTables } from '../support/dynamodb';
 

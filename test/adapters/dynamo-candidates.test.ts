@@ -3,7 +3,7 @@
 import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchWriteCommandOutput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { dynamoCandidateStore } from '../../functions/adapters/dynamo/candidate-store';
+import { dynamoCandidateStore } from '#adapters/dynamo/candidate-store';
 import { sampleCandidate, useTables } from '../support/dynamodb';
 
 const db = await useTables();

@@ -3,8 +3,8 @@
 import { DeleteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../functions/core/config';
-import { CONFIG_SECTIONS } from '../../functions/adapters/dynamo/config-store';
+import { ConfigError, parseConfig } from '#core/config';
+import { CONFIG_SECTIONS } from '#adapters/dynamo/config-store';
 import { useTables } from '../support/dynamodb';
 
 const db = await useTables();

@@ -3,13 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  IntentConflictError,
-  IntentNotFoundError,
-  InvalidTransitionError,
-} from '../../functions/adapters/ports';
-import { INTENT_TRANSITIONS } from '../../functions/core/intents';
-import type { OrderIntentStatus } from '../../functions/core/intents';
+import { IntentConflictError, IntentNotFoundError, InvalidTransitionError } from '#adapters/ports';
+import { INTENT_TRANSITIONS } from '#core/intents';
+import type { OrderIntentStatus } from '#core/intents';
 import { sampleIntent, useTables } from '../support/dynamodb';
 
 const db = await useTables();

@@ -2,11 +2,7 @@
 // position and its intent in one transaction (all or nothing).
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  IntentConflictError,
-  PositionConflictError,
-  VersionConflictError,
-} from '../../functions/adapters/ports';
+import { IntentConflictError, PositionConflictError, VersionConflictError } from '#adapters/ports';
 import { samplePosition, sampleIntent, useTables } from '../support/dynamodb';
 
 const db = await useTables();

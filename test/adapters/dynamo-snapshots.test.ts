@@ -2,7 +2,7 @@
 // over pages; the TTL attribute is set (whether DynamoDB has deleted expired items is never asserted).
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import type { DecisionRecord, MarketDataSnapshot, PnlSnapshot } from '../../functions/adapters/ports';
+import type { DecisionRecord, MarketDataSnapshot, PnlSnapshot } from '#adapters/ports';
 import { useTables } from '../support/dynamodb';
 
 const db = await useTables();

@@ -5,8 +5,8 @@ import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { describe, expect, inject, it } from 'vitest';
-import { TABLE_IDS, TABLES, createTableInputs, tableNames } from '../../functions/adapters/dynamo/tables';
-import { checkJava, startDynamoLocal } from '../../scripts/local/dynamodb';
+import { TABLE_IDS, TABLES, createTableInputs, tableNames } from '#adapters/dynamo/tables';
+import { checkJava, startDynamoLocal } from '#scripts/local/dynamodb';
 import { useTables } from '../support/dynamodb';
 
 // TTL on, as in AWS: this file checks the tables are built exactly as defined.

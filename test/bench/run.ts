@@ -2,19 +2,19 @@
 // {"bench": name, "value": number, "unit": string, ...context}. Figures are medians of several runs
 // after a warm-up, so they are comparable between commits on the same machine.
 import { readFileSync } from 'node:fs';
-import { candidateArchiveEncoder } from '../../functions/adapters/dynamo/candidate-archive';
-import { parseConfig } from '../../functions/core/config';
-import { marketClock, nextTradingDay, nyTimeToEpoch } from '../../functions/core/calendar';
-import { decide } from '../../functions/core/decision';
-import { quoteMap } from '../../functions/core/pnl';
-import { bsGreeks, bsPrice, impliedVol } from '../../functions/core/pricing';
-import { evaluateCandidates, rankCandidates } from '../../functions/core/scoring';
-import { buildCandidates } from '../../functions/core/strategies';
-import type { MarketContext, ScoredCandidate, StrategyPosition } from '../../functions/core/types';
-import { SCORING_SLICE } from '../../functions/jobs/strategy-analysis/candidate-storage';
-import { hideSdkNodeVersionWarning, scheduledEvent, startLocalStack } from '../../scripts/local/stack';
-import type { LocalStack } from '../../scripts/local/stack';
-import { quietJobLogs } from '../../scripts/start';
+import { candidateArchiveEncoder } from '#adapters/dynamo/candidate-archive';
+import { parseConfig } from '#core/config';
+import { marketClock, nextTradingDay, nyTimeToEpoch } from '#core/calendar';
+import { decide } from '#core/decision';
+import { quoteMap } from '#core/pnl';
+import { bsGreeks, bsPrice, impliedVol } from '#core/pricing';
+import { evaluateCandidates, rankCandidates } from '#core/scoring';
+import { buildCandidates } from '#core/strategies/index';
+import type { MarketContext, ScoredCandidate, StrategyPosition } from '#core/types';
+import { SCORING_SLICE } from '#jobs/strategy-analysis/candidate-storage';
+import { hideSdkNodeVersionWarning, scheduledEvent, startLocalStack } from '#scripts/local/stack';
+import type { LocalStack } from '#scripts/local/stack';
+import { quietJobLogs } from '#scripts/start';
 import { NOW, TRADE_DATE, syntheticChain } from '../core/fixtures/chain';
 
 function emit(bench: string, value: number, unit: string, context: Record<string, unknown> = {}): void {
@@ -283,7 +283,7 @@ async function withPeakRss<T>(
 async function benchRuns(): Promise<void> {
   quietJobLogs(false);
   hideSdkNodeVersionWarning();
-  const start = await import('../../scripts/start');
+  const start = await import('#scripts/start');
   const quiet = () => undefined;
 
   // One `npm start` day: the normal scenario, the analysis at its own default quote budget.

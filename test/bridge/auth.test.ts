@@ -1,8 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createVerifier } from '../../gateway-container/bridge/auth';
-import { signRequest, signaturePayload } from '../../gateway-container/bridge/contract';
+import { createVerifier } from '#bridge/auth';
+import { signRequest, signaturePayload } from '#bridge/contract';
 
 const SECRET = 'current-secret-0123456789';
 const PREVIOUS = 'previous-secret-0123456789';

@@ -3,13 +3,13 @@
 // path: no wire, no bridge) or from hand calculations in comments.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareWithIbHours, isEarlyClose, parseIbLiquidHours } from '../../functions/core/calendar';
-import { parseConfig } from '../../functions/core/config';
+import { compareWithIbHours, isEarlyClose, parseIbLiquidHours } from '#core/calendar';
+import { parseConfig } from '#core/config';
 import { execFile } from 'node:child_process';
-import { containerHealthProbe, isOrderRoute, signedHeaders } from '../../gateway-container/bridge/contract';
-import type { BridgeEvent, HealthResponse, Quote } from '../../gateway-container/bridge/contract';
-import { type RunningBridge, startBridge } from '../../gateway-container/bridge/main';
-import { startSimulator } from '../../gateway-container/simulator/index';
+import { containerHealthProbe, isOrderRoute, signedHeaders } from '#bridge/contract';
+import type { BridgeEvent, HealthResponse, Quote } from '#bridge/contract';
+import { type RunningBridge, startBridge } from '#bridge/main';
+import { startSimulator } from '#simulator/index';
 import { startWireTap, type WireTap } from './wire-tap';
 
 const SECRET = 'integration-secret-0123456789';

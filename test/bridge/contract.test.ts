@@ -5,7 +5,7 @@ import {
   PlaceOrderRequestSchema,
   QuotesRequestSchema,
   WhatIfRequestSchema,
-} from '../../gateway-container/bridge/contract';
+} from '#bridge/contract';
 
 const bullPut = {
   orderRef: '2026-11-24:SPY-BP-580-575:open',

@@ -1,7 +1,7 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
-import type { BridgeEvent } from '../../gateway-container/bridge/contract';
-import { callbackSink, eventBridgeSink } from '../../gateway-container/bridge/events';
+import type { BridgeEvent } from '#bridge/contract';
+import { callbackSink, eventBridgeSink } from '#bridge/events';
 
 const filled: BridgeEvent = {
   type: 'OrderFilled',

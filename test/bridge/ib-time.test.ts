@@ -3,7 +3,7 @@
 // 2026's changes on 8 March and 1 November).
 
 import { describe, expect, it } from 'vitest';
-import { isoFromIb, nyDate, parseIbTime } from '../../gateway-container/bridge/ib/parsing/time';
+import { isoFromIb, nyDate, parseIbTime } from '#bridge/ib/parsing/time';
 
 describe('parseIbTime', () => {
   it.each([

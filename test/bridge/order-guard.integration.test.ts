@@ -4,10 +4,10 @@
 
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signedHeaders } from '../../gateway-container/bridge/contract';
-import type { HealthResponse } from '../../gateway-container/bridge/contract';
-import { type RunningBridge, startBridge } from '../../gateway-container/bridge/main';
-import { startSimulator } from '../../gateway-container/simulator/index';
+import { signedHeaders } from '#bridge/contract';
+import type { HealthResponse } from '#bridge/contract';
+import { type RunningBridge, startBridge } from '#bridge/main';
+import { startSimulator } from '#simulator/index';
 
 const READ_SECRET = 'guard-read-secret-0123456789';
 const ORDER_SECRET = 'guard-order-secret-0123456789';

@@ -3,7 +3,7 @@
 // show that no legitimate price is refused.
 
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../functions/core/config';
+import { parseConfig } from '#core/config';
 import {
   comboOrderFor,
   initialLimit,
@@ -11,7 +11,7 @@ import {
   spreadPrices,
   urgentLimit,
   type PricedSpreadLeg,
-} from '../../functions/core/orders';
+} from '#core/orders';
 import {
   checkInstrument,
   checkPrice,
@@ -26,7 +26,7 @@ import {
   bandFor,
   priceBand,
   type PriceBand,
-} from '../../gateway-container/bridge/order-guard';
+} from '#bridge/order-guard';
 
 const LIMITS = { maxContractsPerOrder: 40, maxContractsPerDay: 100, priceBandWidthFraction: 0.1 };
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineBudget } from '../../gateway-container/bridge/lines';
-import { type Clock, OutgoingQueue } from '../../gateway-container/bridge/pacer';
+import { LineBudget } from '#bridge/lines';
+import { type Clock, OutgoingQueue } from '#bridge/pacer';
 
 /** A manual clock: timers fire only when the test advances time. */
 function manualClock(): Clock & { advance(ms: number): void } {

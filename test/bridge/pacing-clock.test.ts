@@ -3,10 +3,10 @@
 // real time anyway, or every jump hands back a full window of tokens and IB disconnects (error 100).
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Quote } from '../../gateway-container/bridge/contract';
-import { signedHeaders } from '../../gateway-container/bridge/contract';
-import { type RunningBridge, startBridge } from '../../gateway-container/bridge/main';
-import { startSimulator } from '../../gateway-container/simulator/index';
+import type { Quote } from '#bridge/contract';
+import { signedHeaders } from '#bridge/contract';
+import { type RunningBridge, startBridge } from '#bridge/main';
+import { startSimulator } from '#simulator/index';
 import { startWireTap, type WireTap } from './wire-tap';
 
 const SECRET = 'pacing-clock-secret-0123456789';

@@ -4,7 +4,7 @@
 import { EventName } from '@stoqey/ib';
 import { TickType } from '@stoqey/ib/dist/api/market/tickType';
 import { describe, expect, it } from 'vitest';
-import { QuoteTicks, TICK_TYPES, tickType } from '../../gateway-container/bridge/ib/parsing/ticks';
+import { QuoteTicks, TICK_TYPES, tickType } from '#bridge/ib/parsing/ticks';
 
 const MAX = Number.MAX_VALUE; // IB's "no value" for a price or size
 

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { reconnectDelay, withinDailyWindow } from '../../gateway-container/bridge/reconnect';
-import { ibError, isWarning, mapIbError } from '../../gateway-container/bridge/errors';
-import { contractView, isoFromIb, parseIbTime } from '../../gateway-container/bridge/ib-service';
-import { parseEnv } from '../../gateway-container/bridge/main';
+import { reconnectDelay, withinDailyWindow } from '#bridge/reconnect';
+import { ibError, isWarning, mapIbError } from '#bridge/errors';
+import { contractView, isoFromIb, parseIbTime } from '#bridge/ib-service';
+import { parseEnv } from '#bridge/main';
 import {
   computedPriceOrAbsent,
   deltaOrAbsent,
@@ -11,7 +11,7 @@ import {
   numericStringOrAbsent,
   priceOrAbsent,
   sizeOrAbsent,
-} from '../../gateway-container/bridge/sentinels';
+} from '#bridge/sentinels';
 
 describe('IB sentinels become absent values', () => {
   it('drops −1 prices, −2 greeks, MAX_VALUE / MAX_SAFE_INTEGER and non-numbers', () => {

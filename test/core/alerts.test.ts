@@ -11,9 +11,9 @@ import {
   pnlAlertSeverity,
   shouldSendAlert,
   usd,
-} from '../../functions/core/alerts';
-import { parseConfig } from '../../functions/core/config';
-import type { AlertSeverity, Right, StrategyPosition } from '../../functions/core/types';
+} from '#core/alerts';
+import { parseConfig } from '#core/config';
+import type { AlertSeverity, Right, StrategyPosition } from '#core/types';
 
 const config = parseConfig({});
 const alerts = config.alerts; // defaults: critical > 500, warning > 200, info > 500 profit

@@ -18,9 +18,9 @@ import {
   previousTradingDay,
   sessionFor,
   tradingDaysBetween,
-} from '../../functions/core/calendar';
-import { calendarSchema } from '../../functions/core/config';
-import { NYSE_EARLY_CLOSES, NYSE_HOLIDAYS } from '../../functions/core/nyse-calendar';
+} from '#core/calendar';
+import { calendarSchema } from '#core/config';
+import { NYSE_EARLY_CLOSES, NYSE_HOLIDAYS } from '#core/nyse-calendar';
 
 const cal = calendarSchema.parse({});
 const utc = (iso: string) => Date.parse(iso);

@@ -15,15 +15,9 @@ import {
   validateOptionQuote,
   validateUnderlyingQuote,
   yearsToExpiry,
-} from '../../functions/core/chain';
-import type { IbNumberKind, RawOptionQuote, RawUnderlyingQuote } from '../../functions/core/chain';
-import type {
-  OptionChain,
-  OptionContract,
-  OptionQuote,
-  Right,
-  UnderlyingQuote,
-} from '../../functions/core/types';
+} from '#core/chain';
+import type { IbNumberKind, RawOptionQuote, RawUnderlyingQuote } from '#core/chain';
+import type { OptionChain, OptionContract, OptionQuote, Right, UnderlyingQuote } from '#core/types';
 
 /** 2026-06-01 14:00 UTC = 10:00 in New York (EDT, UTC−4). */
 const NOW = Date.UTC(2026, 5, 1, 14, 0, 0);

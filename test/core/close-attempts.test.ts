@@ -3,10 +3,10 @@
 // last reason, the day boundary, dry-run and filled intents, the key's own limit, bad input.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../functions/core/config';
-import { nextCloseAttempt } from '../../functions/core/close-attempts';
-import type { CloseAttemptIntent } from '../../functions/core/close-attempts';
-import { MAX_INTENT_ATTEMPT } from '../../functions/core/intent-key';
+import { parseConfig } from '#core/config';
+import { nextCloseAttempt } from '#core/close-attempts';
+import type { CloseAttemptIntent } from '#core/close-attempts';
+import { MAX_INTENT_ATTEMPT } from '#core/intent-key';
 
 const TODAY = '2026-06-01';
 let n = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closeCause } from '../../functions/core/close-cause';
+import { closeCause } from '#core/close-cause';
 
 describe('closeCause: what closed a position, in the report’s words', () => {
   it('names a closing order by its decision rule', () => {

@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, configSchema, parseConfig } from '../../functions/core/config';
-import { configTableMarkdown, TABLE_END, TABLE_START, withConfigTable } from '../../scripts/config-table';
+import { ConfigError, configSchema, parseConfig } from '#core/config';
+import { configTableMarkdown, TABLE_END, TABLE_START, withConfigTable } from '#scripts/config-table';
 
 /** The issues parseConfig throws for `input`; fails the test when it does not throw a ConfigError. */
 function issuesOf(input: unknown): { path: string; message: string }[] {

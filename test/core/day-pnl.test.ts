@@ -1,9 +1,9 @@
 // The day's P&L by hand: which realised entries and which marks count, and which do not.
 import { describe, expect, it } from 'vitest';
-import { nyTimeToEpoch } from '../../functions/core/calendar';
-import { dayPnl, latestPerPosition, marksFrom, realisedBetween } from '../../functions/core/day-pnl';
-import type { LedgerPosition, PositionMark } from '../../functions/core/day-pnl';
-import type { IsoDate, RealisedEntry, RealisedKind } from '../../functions/core/types';
+import { nyTimeToEpoch } from '#core/calendar';
+import { dayPnl, latestPerPosition, marksFrom, realisedBetween } from '#core/day-pnl';
+import type { LedgerPosition, PositionMark } from '#core/day-pnl';
+import type { IsoDate, RealisedEntry, RealisedKind } from '#core/types';
 
 const DAY = '2026-06-01';
 const at = (hhmm: string, date = DAY) => nyTimeToEpoch(date, hhmm);

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDays, marketClock, nyTimeToEpoch } from '../../functions/core/calendar';
-import { bsPrice } from '../../functions/core/pricing';
-import { parseConfig } from '../../functions/core/config';
-import type { ConfigInput } from '../../functions/core/config';
-import { RULES, assignmentRisks, decide, ruleInfo } from '../../functions/core/decision';
-import type { DecisionInput } from '../../functions/core/decision';
-import { legKey, yearsToExpiry } from '../../functions/core/chain';
-import type { IsoDate, OptionQuote, Right, StrategyPosition } from '../../functions/core/types';
+import { addDays, marketClock, nyTimeToEpoch } from '#core/calendar';
+import { bsPrice } from '#core/pricing';
+import { parseConfig } from '#core/config';
+import type { ConfigInput } from '#core/config';
+import { RULES, assignmentRisks, decide, ruleInfo } from '#core/decision';
+import type { DecisionInput } from '#core/decision';
+import { legKey, yearsToExpiry } from '#core/chain';
+import type { IsoDate, OptionQuote, Right, StrategyPosition } from '#core/types';
 
 const EXPIRY = '2026-04-17';
 const TODAY = '2026-03-10'; // a Tuesday: 38 days to EXPIRY

@@ -1,16 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../functions/core/config';
-import type { ConfigInput } from '../../functions/core/config';
-import { evaluateEntry, positionMaxLossUsd, sizeEntry } from '../../functions/core/entry';
-import type { EntryInput, EntryResult } from '../../functions/core/entry';
-import { intentKey } from '../../functions/core/orders';
-import type {
-  MarketClock,
-  OptionContract,
-  ScoredCandidate,
-  StrategyPosition,
-} from '../../functions/core/types';
+import { parseConfig } from '#core/config';
+import type { ConfigInput } from '#core/config';
+import { evaluateEntry, positionMaxLossUsd, sizeEntry } from '#core/entry';
+import type { EntryInput, EntryResult } from '#core/entry';
+import { intentKey } from '#core/orders';
+import type { MarketClock, OptionContract, ScoredCandidate, StrategyPosition } from '#core/types';
 
 const EXPIRY = '2026-04-17';
 const TRADE_DATE = '2026-03-10';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type ConfigInput } from '../../functions/core/config';
-import { legKey } from '../../functions/core/chain';
-import { hardFilterReasons, type FilterContext } from '../../functions/core/filters';
-import type { Candidate, MarketContext, OptionQuote } from '../../functions/core/types';
+import { parseConfig, type ConfigInput } from '#core/config';
+import { legKey } from '#core/chain';
+import { hardFilterReasons, type FilterContext } from '#core/filters';
+import type { Candidate, MarketContext, OptionQuote } from '#core/types';
 import { NOW, TRADE_DATE, addDays, quote } from './fixtures/chain';
 
 const EXPIRY = addDays(TRADE_DATE, 45); // 2026-07-16

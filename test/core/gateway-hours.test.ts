@@ -2,15 +2,15 @@
 // calendar deciding. UTC instants are written out where daylight saving matters, so a rule that used a
 // fixed UTC time (or the machine's zone) would fail.
 import { describe, expect, it } from 'vitest';
-import { nyTimeToEpoch } from '../../functions/core/calendar';
-import { parseConfig } from '../../functions/core/config';
+import { nyTimeToEpoch } from '#core/calendar';
+import { parseConfig } from '#core/config';
 import {
   gatewayHoursSchema,
   gatewayOffBySchedule,
   gatewayPhase,
   gatewayWindowOn,
   inGatewayWindow,
-} from '../../functions/core/gateway-hours';
+} from '#core/gateway-hours';
 
 const calendar = parseConfig({}).calendar;
 const ny = (date: string, hhmm: string) => nyTimeToEpoch(date, hhmm);

@@ -1,8 +1,8 @@
 // The holdings rules: a position following the broker after assignments, exercises and expiries; the
 // closable spread; when assigned holdings are due; the orders that close them; applying their fills.
 import { describe, expect, it } from 'vitest';
-import { marketClock, nyTimeToEpoch } from '../../functions/core/calendar';
-import { parseConfig } from '../../functions/core/config';
+import { marketClock, nyTimeToEpoch } from '#core/calendar';
+import { parseConfig } from '#core/config';
 import {
   applyHoldingFill,
   closableSpread,
@@ -10,10 +10,10 @@ import {
   holdingCloseOrders,
   holdingsDue,
   stockLimitOffset,
-} from '../../functions/core/holdings';
-import { reconcileWithBroker, sharesDeliveredAtExpiry } from '../../functions/core/reconciliation';
-import type { BrokerView } from '../../functions/core/reconciliation';
-import type { OptionContract, StrategyPosition } from '../../functions/core/types';
+} from '#core/holdings';
+import { reconcileWithBroker, sharesDeliveredAtExpiry } from '#core/reconciliation';
+import type { BrokerView } from '#core/reconciliation';
+import type { OptionContract, StrategyPosition } from '#core/types';
 
 const put = (strike: number, conId: number): OptionContract => ({
   symbol: 'IWM',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as core from '../../functions/core';
+import * as core from '#core/index';
 
 describe('core public API', () => {
   it('exposes pricing through functions/core/index.ts', () => {

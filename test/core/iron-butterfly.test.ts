@@ -2,21 +2,21 @@
 // plus its registration line, and the builder, filters, score, rebuild, recognition and quote sides
 // follow from it.
 import { describe, expect, it } from 'vitest';
-import { describeSpread } from '../../functions/core/alerts';
-import { legKey, yearsToExpiry } from '../../functions/core/chain';
-import { parseConfig, type ConfigInput } from '../../functions/core/config';
-import { hardFilterReasons, type FilterContext } from '../../functions/core/filters';
-import { externalPosition } from '../../functions/core/lifecycle';
-import { probabilityBetween } from '../../functions/core/pricing';
-import { FACTOR_POINTS, scoreCandidate } from '../../functions/core/scoring';
+import { describeSpread } from '#core/alerts';
+import { legKey, yearsToExpiry } from '#core/chain';
+import { parseConfig, type ConfigInput } from '#core/config';
+import { hardFilterReasons, type FilterContext } from '#core/filters';
+import { externalPosition } from '#core/lifecycle';
+import { probabilityBetween } from '#core/pricing';
+import { FACTOR_POINTS, scoreCandidate } from '#core/scoring';
 import {
   STRATEGIES,
   buildCandidates,
   buildIronButterflies,
   quoteSides,
   rebuildCandidate,
-} from '../../functions/core/strategies';
-import type { Candidate, MarketContext, OptionQuote } from '../../functions/core/types';
+} from '#core/strategies/index';
+import type { Candidate, MarketContext, OptionQuote } from '#core/types';
 import { NOW, TRADE_DATE, addDays, handChain, quote, syntheticChain } from './fixtures/chain';
 
 const ctx = { tradeDate: TRADE_DATE, now: NOW };

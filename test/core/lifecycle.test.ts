@@ -12,10 +12,10 @@ import {
   summariseFills,
   ticketLegsOf,
   widthOf,
-} from '../../functions/core/lifecycle';
-import type { FillSummary } from '../../functions/core/lifecycle';
-import type { OrderIntentLeg } from '../../functions/core/intents';
-import type { OptionContract, Right, StrategyPosition } from '../../functions/core/types';
+} from '#core/lifecycle';
+import type { FillSummary } from '#core/lifecycle';
+import type { OrderIntentLeg } from '#core/intents';
+import type { OptionContract, Right, StrategyPosition } from '#core/types';
 
 const EXPIRY = '2026-04-17';
 

@@ -1,7 +1,7 @@
 // The weekly login's rules: when it is, which alert each 10-minute check sends, what it names.
 import { describe, expect, it } from 'vitest';
-import { nyTimeToEpoch } from '../../functions/core/calendar';
-import { parseConfig } from '../../functions/core/config';
+import { nyTimeToEpoch } from '#core/calendar';
+import { parseConfig } from '#core/config';
 import {
   DEFAULT_WEEKLY_LOGIN,
   firstJobNeedingIb,
@@ -9,7 +9,7 @@ import {
   loginAlert,
   weeklyLoginSchema,
   weeklyLoginTime,
-} from '../../functions/core/login';
+} from '#core/login';
 
 const calendar = parseConfig({}).calendar;
 const at = (date: string, hhmm: string) => nyTimeToEpoch(date, hhmm);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { historicalVolatility, ivRank, trendPercentile } from '../../functions/core/market-context';
+import { historicalVolatility, ivRank, trendPercentile } from '#core/market-context';
 
 describe('historicalVolatility', () => {
   it('is zero for a constant growth path (every log return equal)', () => {

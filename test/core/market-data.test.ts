@@ -1,11 +1,6 @@
 // What a quote says about the account's market data, and how loud each answer is.
 import { describe, expect, it } from 'vitest';
-import {
-  accessProblem,
-  optionProbe,
-  quoteAccess,
-  SUBSCRIPTION_NEEDED,
-} from '../../functions/core/market-data';
+import { accessProblem, optionProbe, quoteAccess, SUBSCRIPTION_NEEDED } from '#core/market-data';
 
 const refused = (code: number, message = 'IB says no') => ({ error: { code, message } });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { nyTimeToEpoch } from '../../functions/core/calendar';
-import { legKey } from '../../functions/core/chain';
-import { ivSourceStrikes, modelLegPrice, protectiveCloseLimit } from '../../functions/core/model-price';
-import type { OptionContract, OptionQuote, StrategyPosition } from '../../functions/core/types';
+import { nyTimeToEpoch } from '#core/calendar';
+import { legKey } from '#core/chain';
+import { ivSourceStrikes, modelLegPrice, protectiveCloseLimit } from '#core/model-price';
+import type { OptionContract, OptionQuote, StrategyPosition } from '#core/types';
 
 const NOW = nyTimeToEpoch('2026-03-10', '11:00');
 const put = (strike: number): OptionContract => ({

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../functions/core/config';
+import { parseConfig } from '#core/config';
 import {
   comboOrderFor,
   fnv1a64,
@@ -15,9 +15,9 @@ import {
   urgentLimit,
   orderLifetimeMs,
   workingOrderStep,
-} from '../../functions/core/orders';
-import type { ComboOrder, ComboPurpose, PricedSpreadLeg, SpreadLeg } from '../../functions/core/orders';
-import type { Side, StrategyPosition } from '../../functions/core/types';
+} from '#core/orders';
+import type { ComboOrder, ComboPurpose, PricedSpreadLeg, SpreadLeg } from '#core/orders';
+import type { Side, StrategyPosition } from '#core/types';
 
 const orders = parseConfig({}).orders; // repriceFraction 1/3, maxReprices 3, minCredit 0.30
 

@@ -7,10 +7,10 @@ import {
   quoteMap,
   realisedPnl,
   unrealisedPnl,
-} from '../../functions/core/pnl';
-import type { Fill } from '../../functions/core/pnl';
-import { legKey } from '../../functions/core/chain';
-import type { OptionContract, OptionQuote, Right, StrategyPosition } from '../../functions/core/types';
+} from '#core/pnl';
+import type { Fill } from '#core/pnl';
+import { legKey } from '#core/chain';
+import type { OptionContract, OptionQuote, Right, StrategyPosition } from '#core/types';
 
 const EXPIRY = '2026-04-17';
 const NOW = Date.UTC(2026, 2, 10, 15, 0); // 11:00 New York

@@ -10,8 +10,8 @@ import {
   normPdf,
   probabilityAbove,
   probabilityBetween,
-} from '../../functions/core/pricing';
-import type { OptionInputs } from '../../functions/core/pricing';
+} from '#core/pricing';
+import type { OptionInputs } from '#core/pricing';
 
 /** |actual − expected| ≤ abs + rel·|expected|. */
 function expectNear(actual: number, expected: number, abs: number, rel = 0): void {

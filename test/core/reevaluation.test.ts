@@ -2,20 +2,20 @@
 // priced from and judged again by the analysis' own filters and score (issue "A position's whole life,
 // right", defect 1), and the one eligibility rule every caller uses.
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../functions/core/config';
-import { evaluateEntry } from '../../functions/core/entry';
-import { marketClock } from '../../functions/core/calendar';
-import { hardFilterReasons } from '../../functions/core/filters';
-import { reevaluateCandidate } from '../../functions/core/reevaluation';
-import { evaluateCandidates, isEligible } from '../../functions/core/scoring';
+import { parseConfig } from '#core/config';
+import { evaluateEntry } from '#core/entry';
+import { marketClock } from '#core/calendar';
+import { hardFilterReasons } from '#core/filters';
+import { reevaluateCandidate } from '#core/reevaluation';
+import { evaluateCandidates, isEligible } from '#core/scoring';
 import {
   buildBearCalls,
   buildBullPuts,
   buildCandidates,
   buildIronCondors,
   rebuildCandidate,
-} from '../../functions/core/strategies';
-import type { MarketContext, OptionQuote, ScoredCandidate } from '../../functions/core/types';
+} from '#core/strategies/index';
+import type { MarketContext, OptionQuote, ScoredCandidate } from '#core/types';
 import { NOW, TRADE_DATE, addDays, handChain, quote, syntheticChain } from './fixtures/chain';
 
 const config = parseConfig({});

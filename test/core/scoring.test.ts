@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseConfig } from '../../functions/core/config';
-import { bsGreeks } from '../../functions/core/pricing';
+import { parseConfig } from '#core/config';
+import { bsGreeks } from '#core/pricing';
 import {
   FACTOR_POINTS,
   evaluateCandidates,
   rankCandidates,
   scoreCandidate,
   selectForExecution,
-} from '../../functions/core/scoring';
+} from '#core/scoring';
 import type {
   Candidate,
   MarketContext,
@@ -16,7 +16,7 @@ import type {
   ScoreBreakdown,
   ScoredCandidate,
   StrategyKind,
-} from '../../functions/core/types';
+} from '#core/types';
 import { NOW, TRADE_DATE, addDays, quote } from './fixtures/chain';
 
 const config = parseConfig({});

@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseConfig, type ConfigInput } from '../../functions/core/config';
-import { yearsToExpiry } from '../../functions/core/chain';
-import { bsGreeks, probabilityAbove, probabilityBetween } from '../../functions/core/pricing';
-import {
-  buildBearCalls,
-  buildBullPuts,
-  buildCandidates,
-  buildIronCondors,
-} from '../../functions/core/strategies';
-import type { Candidate } from '../../functions/core/types';
+import { parseConfig, type ConfigInput } from '#core/config';
+import { yearsToExpiry } from '#core/chain';
+import { bsGreeks, probabilityAbove, probabilityBetween } from '#core/pricing';
+import { buildBearCalls, buildBullPuts, buildCandidates, buildIronCondors } from '#core/strategies/index';
+import type { Candidate } from '#core/types';
 import { NOW, TRADE_DATE, addDays, handChain, quote, syntheticChain } from './fixtures/chain';
 
 const ctx = { tradeDate: TRADE_DATE, now: NOW };

@@ -1,19 +1,19 @@
 // The watchman's rule: which job is overdue, from the schedule table, the market calendar and each job's
 // last completion. Times are New York wall-clock times converted with the calendar's own function.
 import { describe, expect, it } from 'vitest';
-import { nyTimeToEpoch } from '../../functions/core/calendar';
-import { JOB_NAMES, parseConfig } from '../../functions/core/config';
-import type { JobName } from '../../functions/core/config';
-import { JOB_TIMINGS } from '../../functions/core/schedule';
+import { nyTimeToEpoch } from '#core/calendar';
+import { JOB_NAMES, parseConfig } from '#core/config';
+import type { JobName } from '#core/config';
+import { JOB_TIMINGS } from '#core/schedule';
 import {
   cadenceOf,
   COMPLETION_GRACE_MINUTES,
   cronValues,
   lastExpectedFire,
   overdueJobs,
-} from '../../functions/core/watchman';
-import type { WatchedJob } from '../../functions/core/watchman';
-import { JOBS } from '../../lib/jobs-table';
+} from '#core/watchman';
+import type { WatchedJob } from '#core/watchman';
+import { JOBS } from '#lib/jobs-table';
 
 const calendar = parseConfig({}).calendar;
 const at = (date: string, hhmm: string) => nyTimeToEpoch(date, hhmm);

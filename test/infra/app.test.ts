@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { createApp, projectContext } from '../../lib/app';
-import type { OptionsIncomeStack } from '../../lib/options-income-stack';
+import { createApp, projectContext } from '#lib/app';
+import type { OptionsIncomeStack } from '#lib/options-income-stack';
 import { buildTestApp, FIXTURE_ENTRY, resourcesOfType, removeTestOutputs } from './support';
 
 afterAll(removeTestOutputs);

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Template } from 'aws-cdk-lib/assertions';
 import { build } from 'esbuild';
-import { JOBS } from '../../lib/jobs-table';
+import { JOBS } from '#lib/jobs-table';
 import { buildTestApp, logicalId, removeTestOutputs } from './support';
 
 afterAll(removeTestOutputs);

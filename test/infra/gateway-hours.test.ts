@@ -2,8 +2,8 @@
 // the gateway service, GATEWAY_HOURS on every job; without the flag (or with `always`) nothing of it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Template } from 'aws-cdk-lib/assertions';
-import type { OptionsIncomeStack } from '../../lib/options-income-stack';
-import { settingsFromContext } from '../../lib/settings';
+import type { OptionsIncomeStack } from '#lib/options-income-stack';
+import { settingsFromContext } from '#lib/settings';
 import { logicalId, referencedId, removeTestOutputs, resourcesOfType, synthTemplate } from './support';
 
 afterAll(removeTestOutputs);

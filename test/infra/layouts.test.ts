@@ -11,11 +11,11 @@ import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import type { JobName } from '../../functions/core/config';
-import { dynamoDbClient } from '../../functions/jobs/shared/context';
-import { createApp, projectContext } from '../../lib/app';
-import { DUAL_STACK_SERVICES, dualStackGaps, IPV6_EGRESS_REGIONS } from '../../lib/dual-stack';
-import type { OptionsIncomeStack } from '../../lib/options-income-stack';
+import type { JobName } from '#core/config';
+import { dynamoDbClient } from '#jobs/shared/context';
+import { createApp, projectContext } from '#lib/app';
+import { DUAL_STACK_SERVICES, dualStackGaps, IPV6_EGRESS_REGIONS } from '#lib/dual-stack';
+import type { OptionsIncomeStack } from '#lib/options-income-stack';
 import {
   buildTestApp,
   FIXTURE_ENTRY,

@@ -5,22 +5,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { Template } from 'aws-cdk-lib/assertions';
-import {
-  createTableInputs,
-  TABLE_IDS,
-  TABLES,
-  tableOutputName,
-} from '../../functions/adapters/dynamo/tables';
-import { publishInput } from '../../functions/adapters/sns-alerter';
-import { makeAlert } from '../../functions/core/alerts';
-import { riskSchema } from '../../functions/core/config';
-import { withinDailyWindow } from '../../gateway-container/bridge/reconnect';
-import { containerHealthProbe } from '../../gateway-container/bridge/contract';
-import { EnvSchema as BridgeEnvSchema } from '../../gateway-container/bridge/main';
-import type { AlertSeverity } from '../../functions/core/types';
-import { bridgeBaseImages, ibGatewayImage } from '../../lib/gateway-images';
-import type { OptionsIncomeStack } from '../../lib/options-income-stack';
-import { repoPath } from '../../lib/paths';
+import { createTableInputs, TABLE_IDS, TABLES, tableOutputName } from '#adapters/dynamo/tables';
+import { publishInput } from '#adapters/sns-alerter';
+import { makeAlert } from '#core/alerts';
+import { riskSchema } from '#core/config';
+import { withinDailyWindow } from '#bridge/reconnect';
+import { containerHealthProbe } from '#bridge/contract';
+import { EnvSchema as BridgeEnvSchema } from '#bridge/main';
+import type { AlertSeverity } from '#core/types';
+import { bridgeBaseImages, ibGatewayImage } from '#lib/gateway-images';
+import type { OptionsIncomeStack } from '#lib/options-income-stack';
+import { repoPath } from '#lib/paths';
 import {
   logicalId,
   referencedId,

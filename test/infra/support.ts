@@ -11,10 +11,10 @@ import { Stack } from 'aws-cdk-lib';
 import type { App, CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { createApp, projectContext } from '../../lib/app';
-import type { CreateAppOptions } from '../../lib/app';
-import type { OptionsIncomeStack } from '../../lib/options-income-stack';
-import { repoPath } from '../../lib/paths';
+import { createApp, projectContext } from '#lib/app';
+import type { CreateAppOptions } from '#lib/app';
+import type { OptionsIncomeStack } from '#lib/options-income-stack';
+import { repoPath } from '#lib/paths';
 
 export const FIXTURE_ENTRY = repoPath('test/infra/fixtures/handler.ts');
 export const TEST_EMAIL = 'ops@example.com';

@@ -3,13 +3,13 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cooldownAlerter, memoryPublisher } from '../../functions/adapters/alerter';
-import { BridgeError, createBridgeClient } from '../../functions/adapters/bridge-client';
-import { alertSubject, MAX_SUBJECT_LENGTH, snsPublisher } from '../../functions/adapters/sns-alerter';
-import { makeAlert } from '../../functions/core/alerts';
-import type { Stores } from '../../functions/adapters/ports';
-import { createJobContext } from '../../functions/jobs/shared/context';
-import { SIGNATURE_HEADER, signRequest, TIMESTAMP_HEADER } from '../../gateway-container/bridge/contract';
+import { cooldownAlerter, memoryPublisher } from '#adapters/alerter';
+import { BridgeError, createBridgeClient } from '#adapters/bridge-client';
+import { alertSubject, MAX_SUBJECT_LENGTH, snsPublisher } from '#adapters/sns-alerter';
+import { makeAlert } from '#core/alerts';
+import type { Stores } from '#adapters/ports';
+import { createJobContext } from '#jobs/shared/context';
+import { SIGNATURE_HEADER, signRequest, TIMESTAMP_HEADER } from '#bridge/contract';
 
 const sns = mockClient(SNSClient);
 afterEach(() => sns.reset());

@@ -3,9 +3,9 @@
 // 100 quotes an expiry) used to skip every expiry and report "no expiry in the DTE window" on a chain
 // full of them; it now quotes the best expiry's middle strikes.
 import { describe, expect, it } from 'vitest';
-import { daysToExpiry } from '../../functions/core/chain';
-import { parseConfig, type ConfigInput } from '../../functions/core/config';
-import { planQuotes } from '../../functions/jobs/strategy-analysis/quote-plan';
+import { daysToExpiry } from '#core/chain';
+import { parseConfig, type ConfigInput } from '#core/config';
+import { planQuotes } from '#jobs/strategy-analysis/quote-plan';
 import { addDays, TRADE_DATE } from '../core/fixtures/chain';
 
 const config = parseConfig({});
@@ -101,7 +101,7 @@ describe('planQuotes', () => {
 });
 
 it("npm start's day analyses with the job's own quote budget", async () => {
-  const { DEFAULT_ANALYSIS_MAX_QUOTES } = await import('../../scripts/start');
-  const { DEFAULT_MAX_QUOTES } = await import('../../functions/jobs/strategy-analysis/quote-plan');
+  const { DEFAULT_ANALYSIS_MAX_QUOTES } = await import('#scripts/start');
+  const { DEFAULT_MAX_QUOTES } = await import('#jobs/strategy-analysis/quote-plan');
   expect(DEFAULT_ANALYSIS_MAX_QUOTES).toBe(DEFAULT_MAX_QUOTES);
 });

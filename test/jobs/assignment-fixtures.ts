@@ -1,7 +1,7 @@
 // What the assignment and expiry tests share: what IB holds, the two jobs that handle assignments run
 // as the scheduler runs them, and the alert subjects published since a point.
-import { handler as monitor } from '../../functions/jobs/monitor';
-import { handler as sync } from '../../functions/jobs/position-sync';
+import { handler as monitor } from '#jobs/monitor';
+import { handler as sync } from '#jobs/position-sync';
 import type { JobStack } from './support';
 import { lambdaContext } from './support';
 

@@ -13,16 +13,12 @@ import { resolve } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { manualClock } from '../../functions/adapters/clock';
-import type { Stores } from '../../functions/adapters/ports';
-import {
-  BRIDGE_SECRET_MAX_AGE_MS,
-  createJobContext,
-  secretFromSecretsManager,
-} from '../../functions/jobs/shared/context';
-import { createVerifier } from '../../gateway-container/bridge/auth';
-import type { RequestVerifier } from '../../gateway-container/bridge/auth';
-import { PRIORITY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../gateway-container/bridge/contract';
+import { manualClock } from '#adapters/clock';
+import type { Stores } from '#adapters/ports';
+import { BRIDGE_SECRET_MAX_AGE_MS, createJobContext, secretFromSecretsManager } from '#jobs/shared/context';
+import { createVerifier } from '#bridge/auth';
+import type { RequestVerifier } from '#bridge/auth';
+import { PRIORITY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '#bridge/contract';
 import { HEALTHY_BRIDGE } from './bridge-fixtures';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bridge-hmac-AbCdEf';

@@ -1,6 +1,6 @@
 // A vertical spread's combo placed straight at the simulated broker, as a trader would send it from TWS
 // (no intent, no bridge): the tests' way to put a position at IB before a job looks at it.
-import type { SimContract, SimEngine, SimOrderState } from '../../gateway-container/simulator/engine-api';
+import type { SimContract, SimEngine, SimOrderState } from '#simulator/engine-api';
 
 export interface BrokerSpreadOrder {
   account: string;

@@ -1,8 +1,8 @@
 // collect-futures-data against DynamoDB Local, the simulator and the bridge (SNS mocked).
 import { describe, expect, it } from 'vitest';
-import { calendarSchema } from '../../functions/core/config';
-import { handler } from '../../functions/jobs/collect-futures-data';
-import { frontQuarterlyExpiry, thirdFriday } from '../../functions/jobs/collect-futures-data/run';
+import { calendarSchema } from '#core/config';
+import { handler } from '#jobs/collect-futures-data';
+import { frontQuarterlyExpiry, thirdFriday } from '#jobs/collect-futures-data/run';
 // The DynamoDB Local global setup starts the JVM only for files that import this helper by name.
 import '../support/dynamodb';
 import { lambdaContext, startJobStack } from './support';

@@ -1,11 +1,11 @@
 // collect-option-data against DynamoDB Local, the simulator and the bridge (SNS mocked).
 import { describe, expect, it } from 'vitest';
-import { createBridgeClient } from '../../functions/adapters/bridge-client';
-import { manualClock } from '../../functions/adapters/clock';
-import { nyTimeToEpoch } from '../../functions/core/calendar';
-import { handler } from '../../functions/jobs/collect-option-data';
-import { planMetrics } from '../../functions/jobs/collect-option-data/run';
-import { createJobContext, setJobContext } from '../../functions/jobs/shared/context';
+import { createBridgeClient } from '#adapters/bridge-client';
+import { manualClock } from '#adapters/clock';
+import { nyTimeToEpoch } from '#core/calendar';
+import { handler } from '#jobs/collect-option-data';
+import { planMetrics } from '#jobs/collect-option-data/run';
+import { createJobContext, setJobContext } from '#jobs/shared/context';
 // The DynamoDB Local global setup starts the JVM only for files that import this helper by name.
 import '../support/dynamodb';
 import { lambdaContext, SECRET, startJobStack } from './support';

@@ -1,10 +1,10 @@
 // daily-statistics against DynamoDB Local, the simulator's account (net liquidation) through the bridge,
 // SNS mocked. Positions and P&L snapshots are written with hand-worked figures (see the comments).
 import { describe, expect, it } from 'vitest';
-import { createBridgeClient } from '../../functions/adapters/bridge-client';
-import { nyTimeToEpoch } from '../../functions/core/calendar';
-import { handler } from '../../functions/jobs/daily-statistics';
-import { maxLossUsd, winRate } from '../../functions/jobs/daily-statistics/run';
+import { createBridgeClient } from '#adapters/bridge-client';
+import { nyTimeToEpoch } from '#core/calendar';
+import { handler } from '#jobs/daily-statistics';
+import { maxLossUsd, winRate } from '#jobs/daily-statistics/run';
 import { samplePosition } from '../support/dynamodb';
 import { lambdaContext, SECRET, startJobStack, TOPIC } from './support';
 

@@ -4,11 +4,11 @@
 // closed today after a mark of the morning, one that expired today and one with a leg assigned today.
 // The simulator and the bridge are real (account, candidates); SNS is mocked.
 import { describe, expect, it } from 'vitest';
-import { nyTimeToEpoch } from '../../functions/core/calendar';
-import { handler as dailyStatistics } from '../../functions/jobs/daily-statistics';
-import { handler as execute } from '../../functions/jobs/execute-strategies';
-import { handler as analysis } from '../../functions/jobs/strategy-analysis';
-import { collectDayRecords } from '../../scripts/report/day-records';
+import { nyTimeToEpoch } from '#core/calendar';
+import { handler as dailyStatistics } from '#jobs/daily-statistics';
+import { handler as execute } from '#jobs/execute-strategies';
+import { handler as analysis } from '#jobs/strategy-analysis';
+import { collectDayRecords } from '#scripts/report/day-records';
 import { sampleIntent, samplePosition } from '../support/dynamodb';
 import { lambdaContext, startJobStack, TEST_CONFIG, withoutIdempotency } from './support';
 

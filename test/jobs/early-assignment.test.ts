@@ -8,11 +8,11 @@
 //   2. exits.assignedHoldings 'alert': nothing is sent, a CRITICAL alert names the holdings;
 //   3. a worthless expiry found by position-sync: realised = credit − commissions = the cash change.
 import { describe, expect, it } from 'vitest';
-import type { PositionRecord } from '../../functions/adapters/ports';
-import { addDays, nextTradingDay, nyDate, nyTimeToEpoch } from '../../functions/core/calendar';
-import { parseConfig } from '../../functions/core/config';
-import type { StrategyPosition } from '../../functions/core/types';
-import type { SimContract } from '../../gateway-container/simulator/engine-api';
+import type { PositionRecord } from '#adapters/ports';
+import { addDays, nextTradingDay, nyDate, nyTimeToEpoch } from '#core/calendar';
+import { parseConfig } from '#core/config';
+import type { StrategyPosition } from '#core/types';
+import type { SimContract } from '#simulator/engine-api';
 import '../support/dynamodb';
 import { assignmentFixtures } from './assignment-fixtures';
 import { startJobStack } from './support';

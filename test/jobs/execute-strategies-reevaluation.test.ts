@@ -4,10 +4,10 @@
 // the decision (both scores, and why when refused) is stored on the candidate item.
 // DynamoDB Local, the simulator and the bridge; SNS mocked.
 import { describe, expect, it } from 'vitest';
-import { rankCandidates, selectForExecution } from '../../functions/core/scoring';
-import type { CandidateRecord } from '../../functions/adapters/ports';
-import { handler as execute } from '../../functions/jobs/execute-strategies';
-import { handler as analysis } from '../../functions/jobs/strategy-analysis';
+import { rankCandidates, selectForExecution } from '#core/scoring';
+import type { CandidateRecord } from '#adapters/ports';
+import { handler as execute } from '#jobs/execute-strategies';
+import { handler as analysis } from '#jobs/strategy-analysis';
 // The DynamoDB Local global setup starts the JVM only for files that import this helper by name.
 import '../support/dynamodb';
 import { lambdaContext, startJobStack, TEST_CONFIG, withoutIdempotency } from './support';

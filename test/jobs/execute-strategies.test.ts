@@ -6,10 +6,10 @@
 // - orders are worked at the same time, so several fit one invocation.
 // DynamoDB Local, the simulator and the bridge; SNS mocked.
 import { describe, expect, it } from 'vitest';
-import { BridgeError } from '../../functions/adapters/bridge-client';
-import { usd } from '../../functions/core/alerts';
-import { handler as execute } from '../../functions/jobs/execute-strategies';
-import { handler as analysis } from '../../functions/jobs/strategy-analysis';
+import { BridgeError } from '#adapters/bridge-client';
+import { usd } from '#core/alerts';
+import { handler as execute } from '#jobs/execute-strategies';
+import { handler as analysis } from '#jobs/strategy-analysis';
 // The DynamoDB Local global setup starts the JVM only for files that import this helper by name.
 import '../support/dynamodb';
 import { lambdaContext, startJobStack, TEST_CONFIG, withBridgeOverride, withoutIdempotency } from './support';

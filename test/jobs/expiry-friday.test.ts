@@ -15,16 +15,16 @@
 //     P&L, pre-market Monday changes nothing, the monitor's first cycle Monday sells the shares with a
 //     limit order and the positions close; realised P&L equals the broker's cash to the cent.
 import { describe, expect, it } from 'vitest';
-import { nyTimeToEpoch } from '../../functions/core/calendar';
+import { nyTimeToEpoch } from '#core/calendar';
 import '../support/dynamodb';
 import { assignmentFixtures } from './assignment-fixtures';
 import {
   expiryOutcome,
   moveUnderlyingTo,
   openSpreadThroughBridge,
-} from '../../scripts/scenarios/expiring-spreads';
-import type { ExpiryStack, OpenedSpread } from '../../scripts/scenarios/expiring-spreads';
-import { holdToExpiry, monitorBackOn } from '../../scripts/scenarios/expiry-week';
+} from '#scripts/scenarios/expiring-spreads';
+import type { ExpiryStack, OpenedSpread } from '#scripts/scenarios/expiring-spreads';
+import { holdToExpiry, monitorBackOn } from '#scripts/scenarios/expiry-week';
 import { startJobStack } from './support';
 
 const stack = await startJobStack({ seed: 11 });

@@ -3,7 +3,7 @@
 // simulator over the real bridge, and archives butterflies only, each shorting the listed strike
 // nearest spot, scored and filtered like any candidate. DynamoDB Local, the simulator and the bridge.
 import { describe, expect, it } from 'vitest';
-import { handler as analysis } from '../../functions/jobs/strategy-analysis';
+import { handler as analysis } from '#jobs/strategy-analysis';
 // The DynamoDB Local global setup starts the JVM only for files that import this helper by name.
 import '../support/dynamodb';
 import { lambdaContext, startJobStack, TEST_CONFIG } from './support';

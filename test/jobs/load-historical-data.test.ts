@@ -1,9 +1,9 @@
 // load-historical-data against DynamoDB Local, the simulator and the bridge (SNS mocked): the stored
 // market context must equal the statistics recomputed here, independently, from the same history.
 import { describe, expect, it } from 'vitest';
-import { createBridgeClient } from '../../functions/adapters/bridge-client';
-import { handler } from '../../functions/jobs/load-historical-data';
-import { contextFromHistory, readMarketContext } from '../../functions/jobs/load-historical-data/run';
+import { createBridgeClient } from '#adapters/bridge-client';
+import { handler } from '#jobs/load-historical-data';
+import { contextFromHistory, readMarketContext } from '#jobs/load-historical-data/run';
 // The DynamoDB Local global setup starts the JVM only for files that import this helper by name.
 import '../support/dynamodb';
 import { lambdaContext, SECRET, startJobStack } from './support';

@@ -1,7 +1,7 @@
 // Positions for the monitor's exit tests: a bull put opened at the simulator's broker (so an exit closes
 // something real) and recorded as ours in DynamoDB, plus readers of what IB and the store hold after.
-import type { StrategyPosition } from '../../functions/core/types';
-import type { SimContract } from '../../gateway-container/simulator/engine-api';
+import type { StrategyPosition } from '#core/types';
+import type { SimContract } from '#simulator/engine-api';
 import type { JobStack } from './support';
 import { placeSpreadAtBroker } from './broker-spread';
 

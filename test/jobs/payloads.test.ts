@@ -5,13 +5,13 @@
 import fc from 'fast-check';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handler as execute, inputSchema as executeSchema } from '../../functions/jobs/execute-strategies';
-import { handler as monitor } from '../../functions/jobs/monitor';
-import { handler as sync } from '../../functions/jobs/position-sync';
-import { handler as analysis } from '../../functions/jobs/strategy-analysis';
-import { setJobContext } from '../../functions/jobs/shared/context';
-import type { JobContext } from '../../functions/jobs/shared/context';
-import { parseJobEvent } from '../../functions/jobs/shared/input';
+import { handler as execute, inputSchema as executeSchema } from '#jobs/execute-strategies';
+import { handler as monitor } from '#jobs/monitor';
+import { handler as sync } from '#jobs/position-sync';
+import { handler as analysis } from '#jobs/strategy-analysis';
+import { setJobContext } from '#jobs/shared/context';
+import type { JobContext } from '#jobs/shared/context';
+import { parseJobEvent } from '#jobs/shared/input';
 
 const touched: string[] = [];
 const recordingContext = new Proxy({} as JobContext, {

@@ -3,9 +3,9 @@
 // WARNING for a fill no run recorded; left alone while IB still works it (GTC). DynamoDB Local, the
 // simulator and the bridge; SNS mocked.
 import { expect, it } from 'vitest';
-import type { OrderIntent } from '../../functions/core/intents';
-import { handler as sync } from '../../functions/jobs/position-sync';
-import type { SimContract, SimOrderState } from '../../gateway-container/simulator/engine-api';
+import type { OrderIntent } from '#core/intents';
+import { handler as sync } from '#jobs/position-sync';
+import type { SimContract, SimOrderState } from '#simulator/engine-api';
 import '../support/dynamodb';
 import { lambdaContext, startJobStack } from './support';
 

@@ -2,7 +2,7 @@
 // recorded as unrecognised with their legs, never labelled as some strategy, and alerted for a person.
 // DynamoDB Local, the real bridge over the simulator; SNS the only mock.
 import { describe, expect, it } from 'vitest';
-import { handler as sync } from '../../functions/jobs/position-sync';
+import { handler as sync } from '#jobs/position-sync';
 import '../support/dynamodb';
 import { lambdaContext, startJobStack, TOPIC } from './support';
 import { listedOptions, placeSpreadAtBroker } from './broker-spread';

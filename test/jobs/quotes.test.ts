@@ -1,7 +1,7 @@
 // The jobs' quote checks: delayed data from the bridge is never usable, whatever its prices and age.
 import { describe, expect, it } from 'vitest';
-import { checkOptionQuote, checkUnderlyingQuote, DELAYED_REASON } from '../../functions/jobs/shared/quotes';
-import type { Quote } from '../../gateway-container/bridge/contract';
+import { checkOptionQuote, checkUnderlyingQuote, DELAYED_REASON } from '#jobs/shared/quotes';
+import type { Quote } from '#bridge/contract';
 
 const NOW = Date.UTC(2026, 5, 1, 15, 0);
 const option: Quote = {

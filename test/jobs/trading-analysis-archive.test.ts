@@ -2,9 +2,9 @@
 // simulator and the bridge: the archive holds exactly the run's `candidates` rows for each underlying,
 // agrees with the full items stored for the best ones, and a second run of the day replaces it.
 import { describe, expect, it } from 'vitest';
-import type { ArchivedCandidate } from '../../functions/adapters/ports';
-import { handler as analysis } from '../../functions/jobs/strategy-analysis';
-import { STORAGE_LIMITS } from '../../functions/jobs/strategy-analysis/candidate-storage';
+import type { ArchivedCandidate } from '#adapters/ports';
+import { handler as analysis } from '#jobs/strategy-analysis';
+import { STORAGE_LIMITS } from '#jobs/strategy-analysis/candidate-storage';
 // The DynamoDB Local global setup starts the JVM only for files that import this helper by name.
 import '../support/dynamodb';
 import { lambdaContext, startJobStack, TEST_CONFIG } from './support';

@@ -5,15 +5,11 @@
 // reference would, whatever the slicing.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../functions/core/config';
-import { evaluateCandidates, rankCandidates, selectForExecution } from '../../functions/core/scoring';
-import { buildCandidates } from '../../functions/core/strategies';
-import type { MarketContext, ScoredCandidate } from '../../functions/core/types';
-import {
-  reasonFamily,
-  SCORING_SLICE,
-  selectForStorage,
-} from '../../functions/jobs/strategy-analysis/candidate-storage';
+import { parseConfig } from '#core/config';
+import { evaluateCandidates, rankCandidates, selectForExecution } from '#core/scoring';
+import { buildCandidates } from '#core/strategies/index';
+import type { MarketContext, ScoredCandidate } from '#core/types';
+import { reasonFamily, SCORING_SLICE, selectForStorage } from '#jobs/strategy-analysis/candidate-storage';
 import { NOW, syntheticChain, TRADE_DATE } from '../core/fixtures/chain';
 
 const market: MarketContext = {

@@ -6,12 +6,12 @@
 import { DeleteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cooldownKey } from '../../functions/core/alerts';
-import { parseConfig } from '../../functions/core/config';
-import { handler as execute } from '../../functions/jobs/execute-strategies';
-import { handler as monitor } from '../../functions/jobs/monitor';
-import { handler as sync } from '../../functions/jobs/position-sync';
-import type { JobHandler } from '../../functions/jobs/shared/define-job';
+import { cooldownKey } from '#core/alerts';
+import { parseConfig } from '#core/config';
+import { handler as execute } from '#jobs/execute-strategies';
+import { handler as monitor } from '#jobs/monitor';
+import { handler as sync } from '#jobs/position-sync';
+import type { JobHandler } from '#jobs/shared/define-job';
 import '../support/dynamodb';
 import { lambdaContext, startJobStack } from './support';
 

@@ -3,19 +3,19 @@
 // re-runs (sequential, concurrent) → a fill event → monitor → a corrupt config → secrets in logs.
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { createBridgeClient } from '../../functions/adapters/bridge-client';
-import type { BridgeClient } from '../../functions/adapters/bridge-client';
-import { publishInput } from '../../functions/adapters/sns-alerter';
-import { makeAlert } from '../../functions/core/alerts';
-import { breakdownSum } from '../../functions/core/scoring';
-import { intentKey } from '../../functions/core/orders';
-import { handler as execute } from '../../functions/jobs/execute-strategies';
-import { ticketOf } from '../../functions/jobs/shared/order-workflow';
-import { handler as monitor } from '../../functions/jobs/monitor';
-import { handler as sync } from '../../functions/jobs/position-sync';
-import { createJobContext, setJobContext } from '../../functions/jobs/shared/context';
-import { redactForLog } from '../../functions/jobs/shared/input';
-import { handler as analysis } from '../../functions/jobs/strategy-analysis';
+import { createBridgeClient } from '#adapters/bridge-client';
+import type { BridgeClient } from '#adapters/bridge-client';
+import { publishInput } from '#adapters/sns-alerter';
+import { makeAlert } from '#core/alerts';
+import { breakdownSum } from '#core/scoring';
+import { intentKey } from '#core/orders';
+import { handler as execute } from '#jobs/execute-strategies';
+import { ticketOf } from '#jobs/shared/order-workflow';
+import { handler as monitor } from '#jobs/monitor';
+import { handler as sync } from '#jobs/position-sync';
+import { createJobContext, setJobContext } from '#jobs/shared/context';
+import { redactForLog } from '#jobs/shared/input';
+import { handler as analysis } from '#jobs/strategy-analysis';
 // The DynamoDB Local global setup starts the JVM only for files that import this helper by name.
 import '../support/dynamodb';
 import { lambdaContext, ORDER_SECRET, SECRET, startJobStack, TOPIC, withoutIdempotency } from './support';

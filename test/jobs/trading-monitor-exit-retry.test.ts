@@ -4,10 +4,10 @@
 // alert names the position, the rule and IB's reason, and the decision says so; the next trading day
 // starts a fresh count. A close still working on the next cycle is managed, never doubled.
 import { describe, expect, it } from 'vitest';
-import type { PositionRecord } from '../../functions/adapters/ports';
-import { describePosition } from '../../functions/core/alerts';
-import { intentKey } from '../../functions/core/orders';
-import { handler as monitor } from '../../functions/jobs/monitor';
+import type { PositionRecord } from '#adapters/ports';
+import { describePosition } from '#core/alerts';
+import { intentKey } from '#core/orders';
+import { handler as monitor } from '#jobs/monitor';
 import '../support/dynamodb';
 import { monitorFixtures } from './monitor-fixtures';
 import { lambdaContext, startJobStack, withBridgeOverride } from './support';

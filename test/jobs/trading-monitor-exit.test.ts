@@ -5,11 +5,11 @@
 // partial fill left open after maxReprices → WARNING, and the next run re-submits the remainder under a
 // new attempt key.
 import { describe, expect, it } from 'vitest';
-import type { BridgeClient } from '../../functions/adapters/bridge-client';
-import type { PositionRecord } from '../../functions/adapters/ports';
-import { intentKey } from '../../functions/core/orders';
-import { handler as monitor } from '../../functions/jobs/monitor';
-import { createJobContext, setJobContext } from '../../functions/jobs/shared/context';
+import type { BridgeClient } from '#adapters/bridge-client';
+import type { PositionRecord } from '#adapters/ports';
+import { intentKey } from '#core/orders';
+import { handler as monitor } from '#jobs/monitor';
+import { createJobContext, setJobContext } from '#jobs/shared/context';
 import '../support/dynamodb';
 import { monitorFixtures } from './monitor-fixtures';
 import { lambdaContext, startJobStack, TEST_CONFIG } from './support';

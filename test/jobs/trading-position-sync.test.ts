@@ -2,8 +2,8 @@
 // manual TWS orders, an option expiring in the money): positions opened outside the system, closed
 // outside the system, and an assignment. DynamoDB Local, the real bridge; SNS the only mock.
 import { describe, expect, it } from 'vitest';
-import { handler as sync } from '../../functions/jobs/position-sync';
-import type { SimContract } from '../../gateway-container/simulator/engine-api';
+import { handler as sync } from '#jobs/position-sync';
+import type { SimContract } from '#simulator/engine-api';
 import '../support/dynamodb';
 import { lambdaContext, startJobStack, TOPIC } from './support';
 import { listedOptions, placeSpreadAtBroker } from './broker-spread';

@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Stores } from '../../functions/adapters/ports';
-import { createJobContext } from '../../functions/jobs/shared/context';
-import { SIGNATURE_HEADER, signRequest, TIMESTAMP_HEADER } from '../../gateway-container/bridge/contract';
+import type { Stores } from '#adapters/ports';
+import { createJobContext } from '#jobs/shared/context';
+import { SIGNATURE_HEADER, signRequest, TIMESTAMP_HEADER } from '#bridge/contract';
 import { HEALTHY_BRIDGE } from './bridge-fixtures';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bridge-hmac-AbCdEf';

@@ -2,16 +2,11 @@
 // must find exactly the slots left out, count the session right on early-close days, and flag staleness.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { MarketDataKind, MarketDataSnapshot } from '../../functions/adapters/ports';
-import { nyTimeToEpoch } from '../../functions/core/calendar';
-import { handler } from '../../functions/jobs/validate-data-quality';
-import {
-  describeGaps,
-  expectedSlots,
-  missingSlots,
-  SLOT_MS,
-} from '../../functions/jobs/validate-data-quality/run';
-import { calendarSchema } from '../../functions/core/config';
+import type { MarketDataKind, MarketDataSnapshot } from '#adapters/ports';
+import { nyTimeToEpoch } from '#core/calendar';
+import { handler } from '#jobs/validate-data-quality';
+import { describeGaps, expectedSlots, missingSlots, SLOT_MS } from '#jobs/validate-data-quality/run';
+import { calendarSchema } from '#core/config';
 // The DynamoDB Local global setup starts the JVM only for files that import this helper by name.
 import '../support/dynamodb';
 import { lambdaContext, startJobStack, TOPIC } from './support';

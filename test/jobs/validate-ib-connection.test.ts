@@ -2,19 +2,19 @@
 // SNS is the only mock and every publish is asserted exactly.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Quote, QuoteContract } from '../../gateway-container/bridge/contract';
-import { handler as collectFutures } from '../../functions/jobs/collect-futures-data';
-import { handler as collectOptions } from '../../functions/jobs/collect-option-data';
-import { handler as dailyStatistics } from '../../functions/jobs/daily-statistics';
-import { handler as healthCheck } from '../../functions/jobs/health-check';
-import { handler as loadHistory } from '../../functions/jobs/load-historical-data';
-import { handler } from '../../functions/jobs/validate-ib-connection';
-import { handler as dataQuality } from '../../functions/jobs/validate-data-quality';
-import { handler as verifyPositions } from '../../functions/jobs/verify-positions';
-import type { JobContext } from '../../functions/jobs/shared/context';
-import { accountMode } from '../../functions/core/entry';
-import { checkTradingMode } from '../../functions/jobs/validate-ib-connection/run';
-import { setJobContext } from '../../functions/jobs/shared/context';
+import type { Quote, QuoteContract } from '#bridge/contract';
+import { handler as collectFutures } from '#jobs/collect-futures-data';
+import { handler as collectOptions } from '#jobs/collect-option-data';
+import { handler as dailyStatistics } from '#jobs/daily-statistics';
+import { handler as healthCheck } from '#jobs/health-check';
+import { handler as loadHistory } from '#jobs/load-historical-data';
+import { handler } from '#jobs/validate-ib-connection';
+import { handler as dataQuality } from '#jobs/validate-data-quality';
+import { handler as verifyPositions } from '#jobs/verify-positions';
+import type { JobContext } from '#jobs/shared/context';
+import { accountMode } from '#core/entry';
+import { checkTradingMode } from '#jobs/validate-ib-connection/run';
+import { setJobContext } from '#jobs/shared/context';
 // The DynamoDB Local global setup starts the JVM only for files that import this helper by name.
 import '../support/dynamodb';
 import { lambdaContext, startJobStack, TOPIC, withBridgeOverride } from './support';

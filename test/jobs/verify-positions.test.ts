@@ -2,9 +2,9 @@
 // by filling single-leg market orders in the simulator; DynamoDB's side is written directly. Every kind
 // of difference appears once; a report changes nothing, a repair changes exactly what it says.
 import { describe, expect, it } from 'vitest';
-import type { OptionContract, StrategyPosition } from '../../functions/core/types';
-import { handler } from '../../functions/jobs/verify-positions';
-import { comparePositions, legId } from '../../functions/jobs/verify-positions/run';
+import type { OptionContract, StrategyPosition } from '#core/types';
+import { handler } from '#jobs/verify-positions';
+import { comparePositions, legId } from '#jobs/verify-positions/run';
 import { samplePosition } from '../support/dynamodb';
 import { lambdaContext, startJobStack, TOPIC } from './support';
 

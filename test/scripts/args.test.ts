@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JOB_NAMES, parseConfig } from '../../functions/core/config';
-import { JOB_TIMINGS } from '../../functions/core/schedule';
-import { InvokeUsageError, parseInvokeArgs } from '../../scripts/invoke';
-import { continuousNow } from '../../scripts/local/stack';
-import { LocalUpUsageError, parseLocalUpArgs } from '../../scripts/local-up';
-import { escapeHtml } from '../../scripts/report/html';
-import { daySchedule, parseStartArgs, SCENARIOS, UsageError } from '../../scripts/start';
+import { JOB_NAMES, parseConfig } from '#core/config';
+import { JOB_TIMINGS } from '#core/schedule';
+import { InvokeUsageError, parseInvokeArgs } from '#scripts/invoke';
+import { continuousNow } from '#scripts/local/stack';
+import { LocalUpUsageError, parseLocalUpArgs } from '#scripts/local-up';
+import { escapeHtml } from '#scripts/report/html';
+import { daySchedule, parseStartArgs, SCENARIOS, UsageError } from '#scripts/start';
 import {
   clockTime,
   finiteNumber,
@@ -21,7 +21,7 @@ import {
   parseFlags,
   tradingDay,
   wholeNumber,
-} from '../../scripts/args';
+} from '#scripts/args';
 
 function invokeArgs(argv: string[]) {
   const parsed = parseInvokeArgs(argv);

@@ -1,8 +1,8 @@
 // scripts/candidates.ts against DynamoDB Local: an operator asks about one candidate (or a day) and
 // gets its breakdown and reasons from the archive, whether or not it was stored as a full item.
 import { describe, expect, it, vi } from 'vitest';
-import { main, parseCandidatesArgs, runCandidates } from '../../scripts/candidates';
-import type { CandidatesArgs } from '../../scripts/candidates';
+import { main, parseCandidatesArgs, runCandidates } from '#scripts/candidates';
+import type { CandidatesArgs } from '#scripts/candidates';
 import { dynamoEndpoint, sampleCandidate, useTables } from '../support/dynamodb';
 
 const db = await useTables();

@@ -12,17 +12,17 @@ import {
   estimateFor,
   synthesize,
   withCostTable,
-} from '../../scripts/cost';
-import { UsageError } from '../../scripts/args';
-import { measureDay } from '../../scripts/cost/measure';
-import { MEASURED_DAY, VOLUMES } from '../../scripts/cost/measured';
-import { estimateMonthlyCost } from '../../scripts/cost/model';
-import type { CostLine, Estimate } from '../../scripts/cost/model';
-import { averageMonth, calendarMonth, MARKET_HOURS_PER_TRADING_DAY } from '../../scripts/cost/month';
-import { ALWAYS_FREE, PRICES } from '../../scripts/cost/prices';
-import { firesPerMonth, resourcesOf } from '../../scripts/cost/template';
-import type { CfnTemplate, Properties } from '../../scripts/cost/template';
-import type { DaySummary } from '../../scripts/report/summary';
+} from '#scripts/cost';
+import { UsageError } from '#scripts/args';
+import { measureDay } from '#scripts/cost/measure';
+import { MEASURED_DAY, VOLUMES } from '#scripts/cost/measured';
+import { estimateMonthlyCost } from '#scripts/cost/model';
+import type { CostLine, Estimate } from '#scripts/cost/model';
+import { averageMonth, calendarMonth, MARKET_HOURS_PER_TRADING_DAY } from '#scripts/cost/month';
+import { ALWAYS_FREE, PRICES } from '#scripts/cost/prices';
+import { firesPerMonth, resourcesOf } from '#scripts/cost/template';
+import type { CfnTemplate, Properties } from '#scripts/cost/template';
+import type { DaySummary } from '#scripts/report/summary';
 
 const SYNTH_TIMEOUT = 180_000;
 const month = averageMonth(2026);

@@ -4,10 +4,10 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createDynamoStores, localDynamoClient, tableNames } from '../../functions/adapters/dynamo';
-import type { LocalStack } from '../../scripts/local/stack';
-import type { DaySummary, RunSummary } from '../../scripts/report/summary';
-import { quietJobLogs, runDay } from '../../scripts/start';
+import { createDynamoStores, localDynamoClient, tableNames } from '#adapters/dynamo/index';
+import type { LocalStack } from '#scripts/local/stack';
+import type { DaySummary, RunSummary } from '#scripts/report/summary';
+import { quietJobLogs, runDay } from '#scripts/start';
 import { dynamoEndpoint } from '../support/dynamodb';
 
 // The jobs' JSON logs would bury the test output; npm start silences them the same way.

@@ -4,12 +4,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseFaultScript } from '../../gateway-container/simulator/index';
-import type { LocalStack } from '../../scripts/local/stack';
-import type { RunSummary } from '../../scripts/report/summary';
-import type { DaySummary } from '../../scripts/report/summary';
-import { checkDayOf, quietJobLogs, runDays, runTotals, SCENARIOS, tradingDays } from '../../scripts/start';
-import type { Scenario } from '../../scripts/start';
+import { parseFaultScript } from '#simulator/index';
+import type { LocalStack } from '#scripts/local/stack';
+import type { RunSummary } from '#scripts/report/summary';
+import type { DaySummary } from '#scripts/report/summary';
+import { checkDayOf, quietJobLogs, runDays, runTotals, SCENARIOS, tradingDays } from '#scripts/start';
+import type { Scenario } from '#scripts/start';
 import { dynamoEndpoint } from '../support/dynamodb';
 
 quietJobLogs(false);

@@ -3,15 +3,15 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JOB_NAMES } from '../../functions/core/config';
-import { JOB_TIMINGS } from '../../functions/core/schedule';
+import { JOB_NAMES } from '#core/config';
+import { JOB_TIMINGS } from '#core/schedule';
 import {
   JOB_TABLE_END,
   JOB_TABLE_START,
   jobTableMarkdown,
   scheduleText,
   withJobTable,
-} from '../../scripts/job-table';
+} from '#scripts/job-table';
 
 describe('README job table', () => {
   it('says each schedule as the table has it', () => {

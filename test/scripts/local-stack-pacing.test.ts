@@ -3,10 +3,10 @@
 // costs no real time for it. At speed 0 nothing else moves the clock, so what the quotes moved it by is
 // what the pacing waits moved it by.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { nyTimeToEpoch } from '../../functions/core/calendar';
-import { signedHeaders } from '../../gateway-container/bridge/contract';
-import { startLocalStack } from '../../scripts/local/stack';
-import type { LocalStack } from '../../scripts/local/stack';
+import { nyTimeToEpoch } from '#core/calendar';
+import { signedHeaders } from '#bridge/contract';
+import { startLocalStack } from '#scripts/local/stack';
+import type { LocalStack } from '#scripts/local/stack';
 import { dynamoEndpoint } from '../support/dynamodb';
 
 let stack: LocalStack;

@@ -5,15 +5,15 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nyTimeToEpoch } from '../../functions/core/calendar';
-import { invokeOnRunningStack } from '../../scripts/invoke';
+import { nyTimeToEpoch } from '#core/calendar';
+import { invokeOnRunningStack } from '#scripts/invoke';
 import {
   LOCAL_DYNAMO_HEAP_MB,
   readStackInfo,
   startControlServer,
   startLocalStack,
   writeStackInfo,
-} from '../../scripts/local/stack';
+} from '#scripts/local/stack';
 import { dynamoEndpoint } from '../support/dynamodb';
 
 function portRefuses(port: number): Promise<boolean> {

@@ -2,8 +2,8 @@
 // the real health check every 10 minutes against the real bridge, approval after 25 minutes, Monday's
 // opening order. Short Monday (until 10:15) with a small analysis budget; the checks are the scenario's own.
 import { describe, expect, it } from 'vitest';
-import { sundayBefore } from '../../scripts/scenarios/weekly-login';
-import { quietJobLogs, runDays } from '../../scripts/start';
+import { sundayBefore } from '#scripts/scenarios/weekly-login';
+import { quietJobLogs, runDays } from '#scripts/start';
 import { dynamoEndpoint } from '../support/dynamodb';
 
 quietJobLogs(false);

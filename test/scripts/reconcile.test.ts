@@ -2,13 +2,13 @@
 // consistent state (a bull put opened through an intent, the bridge and position-sync), and exactly the
 // broken count moves when one thing is broken on purpose, with a detail naming it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, nyDate, nyTimeToEpoch } from '../../functions/core/calendar';
-import { intentKey } from '../../functions/core/orders';
-import type { LocalStack } from '../../scripts/local/stack';
-import { scheduledEvent, startLocalStack } from '../../scripts/local/stack';
-import { brokerBook, reconcile } from '../../scripts/report/reconcile';
-import type { BrokerBook } from '../../scripts/report/reconcile';
-import { quietJobLogs } from '../../scripts/start';
+import { addDays, nyDate, nyTimeToEpoch } from '#core/calendar';
+import { intentKey } from '#core/orders';
+import type { LocalStack } from '#scripts/local/stack';
+import { scheduledEvent, startLocalStack } from '#scripts/local/stack';
+import { brokerBook, reconcile } from '#scripts/report/reconcile';
+import type { BrokerBook } from '#scripts/report/reconcile';
+import { quietJobLogs } from '#scripts/start';
 import { dynamoEndpoint } from '../support/dynamodb';
 
 quietJobLogs(false);

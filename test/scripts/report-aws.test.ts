@@ -12,12 +12,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { localDynamoClient, TABLE_IDS, tableNames, tableOutputName } from '../../functions/adapters/dynamo';
-import type { TableNames } from '../../functions/adapters/dynamo';
-import { main, parseReportArgs } from '../../scripts/report';
-import type { ReportClients } from '../../scripts/report';
-import type { DaySummary, RunSummary } from '../../scripts/report/summary';
-import { DEFAULT_ANALYSIS_MAX_QUOTES, quietJobLogs, runDay } from '../../scripts/start';
+import { localDynamoClient, TABLE_IDS, tableNames, tableOutputName } from '#adapters/dynamo/index';
+import type { TableNames } from '#adapters/dynamo/index';
+import { main, parseReportArgs } from '#scripts/report';
+import type { ReportClients } from '#scripts/report';
+import type { DaySummary, RunSummary } from '#scripts/report/summary';
+import { DEFAULT_ANALYSIS_MAX_QUOTES, quietJobLogs, runDay } from '#scripts/start';
 import { dynamoEndpoint } from '../support/dynamodb';
 
 quietJobLogs(false);

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHART_KINDS } from '../../scripts/report/charts/svg';
-import { launchChromium } from '../../scripts/report/chromium';
-import { renderRunReport } from '../../scripts/report/html';
+import { CHART_KINDS } from '#scripts/report/charts/svg';
+import { launchChromium } from '#scripts/report/chromium';
+import { renderRunReport } from '#scripts/report/html';
 import { DATES, PLANS, constructedRun } from './report-fixture';
 
 let browser: Browser;

@@ -4,16 +4,16 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { factorChart, scoreHistogram } from '../../scripts/report/charts/candidates';
-import { alertsBySeverityChart, closesByRuleChart } from '../../scripts/report/charts/daily-counts';
-import { equityChart } from '../../scripts/report/charts/equity';
-import { payoffAtExpiry, payoffChart } from '../../scripts/report/charts/payoff';
-import { positionLines, positionPnlChart } from '../../scripts/report/charts/position-pnl';
-import { CHART_KINDS } from '../../scripts/report/charts/svg';
-import { CHROMIUM_MISSING, findChromium } from '../../scripts/report/chromium';
-import { renderRunReport } from '../../scripts/report/html';
-import { scoreDistribution } from '../../scripts/report/day-records';
-import type { ReportDay, RunSummary } from '../../scripts/report/summary';
+import { factorChart, scoreHistogram } from '#scripts/report/charts/candidates';
+import { alertsBySeverityChart, closesByRuleChart } from '#scripts/report/charts/daily-counts';
+import { equityChart } from '#scripts/report/charts/equity';
+import { payoffAtExpiry, payoffChart } from '#scripts/report/charts/payoff';
+import { positionLines, positionPnlChart } from '#scripts/report/charts/position-pnl';
+import { CHART_KINDS } from '#scripts/report/charts/svg';
+import { CHROMIUM_MISSING, findChromium } from '#scripts/report/chromium';
+import { renderRunReport } from '#scripts/report/html';
+import { scoreDistribution } from '#scripts/report/day-records';
+import type { ReportDay, RunSummary } from '#scripts/report/summary';
 import { DATES, PLANS, constructedRun } from './report-fixture';
 
 interface Element {

@@ -1,17 +1,17 @@
 // A constructed five-day run (2026-06-01 to 06-05) for the report's tests: two positions that close (profit
 // target, stop loss), two still open at the end, every day's scores, chosen candidates, closes and alerts.
 // Built by hand so each chart's expected figures are known; not the output of a real run.
-import { nyTimeToEpoch } from '../../functions/core/calendar';
-import { FACTOR_POINTS } from '../../functions/core/scoring';
-import type { AlertSeverity, IsoDate, ScoreBreakdown } from '../../functions/core/types';
+import { nyTimeToEpoch } from '#core/calendar';
+import { FACTOR_POINTS } from '#core/scoring';
+import type { AlertSeverity, IsoDate, ScoreBreakdown } from '#core/types';
 import type {
   CandidateView,
   EquityPoint,
   PositionView,
   ReportDay,
   RunSummary,
-} from '../../scripts/report/summary';
-import { scoreDistribution } from '../../scripts/report/day-records';
+} from '#scripts/report/summary';
+import { scoreDistribution } from '#scripts/report/day-records';
 
 export const DATES: IsoDate[] = ['2026-06-01', '2026-06-02', '2026-06-03', '2026-06-04', '2026-06-05'];
 

@@ -2,10 +2,10 @@
 // written through the real stores in DynamoDB Local, read back as closes by rule, chosen candidates,
 // each position's P&L path, the positions as they stood each evening, and the equity curve.
 import { describe, expect, it } from 'vitest';
-import { nyTimeToEpoch } from '../../functions/core/calendar';
-import type { ScoredCandidate } from '../../functions/core/types';
-import { collectStoredDay, collectStoredRun } from '../../scripts/report/stored-report';
-import type { ReportDay } from '../../scripts/report/summary';
+import { nyTimeToEpoch } from '#core/calendar';
+import type { ScoredCandidate } from '#core/types';
+import { collectStoredDay, collectStoredRun } from '#scripts/report/stored-report';
+import type { ReportDay } from '#scripts/report/summary';
 import { sampleCandidate, sampleIntent, samplePosition, useTables } from '../support/dynamodb';
 
 const db = await useTables();

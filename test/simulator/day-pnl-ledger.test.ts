@@ -11,13 +11,13 @@
 // an assignment leaves as a holding marked at the stock's mid.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nyDate, nyTimeToEpoch } from '../../functions/core/calendar';
-import { dayPnl, marksFrom } from '../../functions/core/day-pnl';
-import type { LedgerPosition, UnrealisedSnapshot } from '../../functions/core/day-pnl';
-import type { OrderIntentLeg } from '../../functions/core/intents';
-import { closeRealisedUsd, positionFromFill } from '../../functions/core/lifecycle';
-import type { FillSummary } from '../../functions/core/lifecycle';
-import { assignmentOutcome, quoteMap, unrealisedPnl } from '../../functions/core/pnl';
+import { nyDate, nyTimeToEpoch } from '#core/calendar';
+import { dayPnl, marksFrom } from '#core/day-pnl';
+import type { LedgerPosition, UnrealisedSnapshot } from '#core/day-pnl';
+import type { OrderIntentLeg } from '#core/intents';
+import { closeRealisedUsd, positionFromFill } from '#core/lifecycle';
+import type { FillSummary } from '#core/lifecycle';
+import { assignmentOutcome, quoteMap, unrealisedPnl } from '#core/pnl';
 import type {
   OptionContract,
   OptionQuote,
@@ -26,17 +26,13 @@ import type {
   Right,
   StrategyKind,
   StrategyPosition,
-} from '../../functions/core/types';
-import { Broker } from '../../gateway-container/simulator/engine/broker';
-import { newBrokerState } from '../../gateway-container/simulator/engine/broker-state';
-import type { BrokerMarket, LegQuote } from '../../gateway-container/simulator/engine/broker-state';
-import {
-  optionContract,
-  stockContract,
-  underlyingSpec,
-} from '../../gateway-container/simulator/engine/instruments';
-import type { BaseContract } from '../../gateway-container/simulator/engine/instruments';
-import type { SimAction, SimContract } from '../../gateway-container/simulator/engine-api';
+} from '#core/types';
+import { Broker } from '#simulator/engine/broker';
+import { newBrokerState } from '#simulator/engine/broker-state';
+import type { BrokerMarket, LegQuote } from '#simulator/engine/broker-state';
+import { optionContract, stockContract, underlyingSpec } from '#simulator/engine/instruments';
+import type { BaseContract } from '#simulator/engine/instruments';
+import type { SimAction, SimContract } from '#simulator/engine-api';
 
 const ACCOUNT = 'DU1234567';
 const INITIAL_CASH = 100_000;

@@ -2,10 +2,10 @@
 // Every ITM short of the symbol by default, one contract with `conId`, part of it with `quantity`; the
 // option leaves at 0 and the stock is booked at the strike, both without commission, as IB books it.
 import { afterEach, describe, expect, it } from 'vitest';
-import { nyTimeToEpoch } from '../../functions/core/calendar';
-import { parseFaultScript, startSimulator } from '../../gateway-container/simulator/index';
-import type { Simulator } from '../../gateway-container/simulator/index';
-import type { SimContract, SimOrderState } from '../../gateway-container/simulator/engine-api';
+import { nyTimeToEpoch } from '#core/calendar';
+import { parseFaultScript, startSimulator } from '#simulator/index';
+import type { Simulator } from '#simulator/index';
+import type { SimContract, SimOrderState } from '#simulator/engine-api';
 
 const START = nyTimeToEpoch('2026-06-01', '11:00');
 let sim: Simulator | undefined;

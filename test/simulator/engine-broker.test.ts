@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { nyTimeToEpoch } from '../../functions/core/calendar';
-import { BAG_CON_ID, CHUNK, createSimEngine } from '../../gateway-container/simulator/engine/index';
+import { nyTimeToEpoch } from '#core/calendar';
+import { BAG_CON_ID, CHUNK, createSimEngine } from '#simulator/engine/index';
 import type {
   SimAction,
   SimContract,
@@ -9,7 +9,7 @@ import type {
   SimOrderRequest,
   SimOrderState,
   SimWhatIf,
-} from '../../gateway-container/simulator/engine-api';
+} from '#simulator/engine-api';
 
 const ACCOUNT = 'DU1234567';
 const MONDAY_OPEN = nyTimeToEpoch('2026-06-01', '09:30');

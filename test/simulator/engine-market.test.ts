@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { bsGreeks } from '../../functions/core/pricing';
-import { addDays, isTradingDay, nyTimeToEpoch, weekdayOf } from '../../functions/core/calendar';
-import { parseConfig } from '../../functions/core/config';
-import { SIM_RATE, VIX_CON_ID, createSimEngine } from '../../gateway-container/simulator/engine/index';
-import type { SimEngineControls } from '../../gateway-container/simulator/engine/index';
-import type { SimContract } from '../../gateway-container/simulator/engine-api';
+import { bsGreeks } from '#core/pricing';
+import { addDays, isTradingDay, nyTimeToEpoch, weekdayOf } from '#core/calendar';
+import { parseConfig } from '#core/config';
+import { SIM_RATE, VIX_CON_ID, createSimEngine } from '#simulator/engine/index';
+import type { SimEngineControls } from '#simulator/engine/index';
+import type { SimContract } from '#simulator/engine-api';
 
 const cal = parseConfig({}).calendar;
 const YEAR_MS = 365 * 86_400_000;

@@ -16,7 +16,7 @@ import type {
   SimPosition,
   SimQuote,
   SimWhatIf,
-} from '../../gateway-container/simulator/engine-api';
+} from '#simulator/engine-api';
 
 export const ACCOUNT = 'DU1234567';
 export const SPY_CONID = 756733;

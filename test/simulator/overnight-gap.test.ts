@@ -1,9 +1,9 @@
 // The market between sessions: each session after the run's first opens at a seeded gap from the last
 // close, larger after a weekend than after a weeknight, bounded, with options repriced from the new spot.
 import { describe, expect, it } from 'vitest';
-import { nyTimeToEpoch, weekdayOf } from '../../functions/core/calendar';
-import { createSimEngine } from '../../gateway-container/simulator/engine/index';
-import type { SimEngineControls } from '../../gateway-container/simulator/engine/index';
+import { nyTimeToEpoch, weekdayOf } from '#core/calendar';
+import { createSimEngine } from '#simulator/engine/index';
+import type { SimEngineControls } from '#simulator/engine/index';
 
 // Monday 2026-06-01 .. Monday 2026-06-08: four weeknights and one weekend (no holiday in between).
 const START = nyTimeToEpoch('2026-06-01', '09:30');

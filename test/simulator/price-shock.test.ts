@@ -1,9 +1,9 @@
 // The price-shock fault on the real engine: an underlying gaps at once, its options reprice with it,
 // and a fault script can schedule it (the sell-off scenario of `npm start` uses the same control).
 import { afterEach, describe, expect, it } from 'vitest';
-import { nyTimeToEpoch } from '../../functions/core/calendar';
-import { parseFaultScript, startSimulator } from '../../gateway-container/simulator/index';
-import type { Simulator } from '../../gateway-container/simulator/index';
+import { nyTimeToEpoch } from '#core/calendar';
+import { parseFaultScript, startSimulator } from '#simulator/index';
+import type { Simulator } from '#simulator/index';
 
 const START = nyTimeToEpoch('2026-06-01', '11:00');
 let sim: Simulator | undefined;

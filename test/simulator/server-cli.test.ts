@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseCli } from '../../gateway-container/simulator/cli';
+import { parseCli } from '#simulator/cli';
 import { closeAll, connectClient } from './server-harness';
 
 afterEach(closeAll);

@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventName, OrderAction, type Contract, type ContractDetails, type Order } from '@stoqey/ib';
-import { startSimulator, type Simulator } from '../../gateway-container/simulator/index';
+import { startSimulator, type Simulator } from '#simulator/index';
 import { closeAll, connectClient, record, waitFor, type TestClient } from './server-harness';
 
 interface Leg {

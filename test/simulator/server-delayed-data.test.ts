@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EventName, type Contract } from '@stoqey/ib';
 import { createFakeEngine, optionConId, SPY_CONID } from './fake-engine';
 import { closeAll, connectClient, record, startServer, waitFor, type TestClient } from './server-harness';
-import { parseFaultScript } from '../../gateway-container/simulator/server/faults';
+import { parseFaultScript } from '#simulator/server/faults';
 
 // Tuesday 24 Nov 2026, 10:00 New York.
 const START = Date.UTC(2026, 10, 24, 15, 0);

@@ -10,7 +10,7 @@ import {
   type ContractDetails,
   type Order,
 } from '@stoqey/ib';
-import { startSimulator, type Simulator } from '../../gateway-container/simulator/index';
+import { startSimulator, type Simulator } from '#simulator/index';
 import { closeAll, connectClient, record, waitFor, type TestClient } from './server-harness';
 
 let sim: Simulator;

@@ -15,7 +15,7 @@ import {
   waitFor,
   type TestClient,
 } from './server-harness';
-import { parseFaultScript } from '../../gateway-container/simulator/server/faults';
+import { parseFaultScript } from '#simulator/server/faults';
 
 // Tuesday 24 Nov 2026, 10:00 New York.
 const START = Date.UTC(2026, 10, 24, 15, 0);

@@ -3,12 +3,8 @@
 
 import net from 'node:net';
 import { EventName, IBApi } from '@stoqey/ib';
-import {
-  TwsServer,
-  type ServerEngine,
-  type TwsServerOptions,
-} from '../../gateway-container/simulator/server/tws-server';
-import { encodeHandshake } from '../../gateway-container/simulator/server/framing';
+import { TwsServer, type ServerEngine, type TwsServerOptions } from '#simulator/server/tws-server';
+import { encodeHandshake } from '#simulator/server/framing';
 
 export interface ErrorEvent {
   code: number;

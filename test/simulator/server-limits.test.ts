@@ -14,7 +14,7 @@ import {
   waitFor,
   type TestClient,
 } from './server-harness';
-import { DEFAULT_LIMITS } from '../../gateway-container/simulator/server/limits';
+import { DEFAULT_LIMITS } from '#simulator/server/limits';
 
 const START = Date.UTC(2026, 10, 24, 15, 0);
 const clients: TestClient[] = [];

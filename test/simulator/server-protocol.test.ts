@@ -23,8 +23,8 @@ import {
   waitFor,
   type TestClient,
 } from './server-harness';
-import { encodeHandshake } from '../../gateway-container/simulator/server/framing';
-import type { TwsServer } from '../../gateway-container/simulator/server/tws-server';
+import { encodeHandshake } from '#simulator/server/framing';
+import type { TwsServer } from '#simulator/server/tws-server';
 
 // Tuesday 24 Nov 2026, 10:00 New York (15:00 UTC).
 const START = Date.UTC(2026, 10, 24, 15, 0);

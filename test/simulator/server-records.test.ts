@@ -3,19 +3,14 @@
 // qualified, the wire view of an order placed outside the server, and an execution's exchange.
 
 import { describe, expect, it } from 'vitest';
-import type {
-  SimAccountSummary,
-  SimContract,
-  SimExecution,
-  SimOrderRequest,
-} from '../../gateway-container/simulator/engine-api';
-import { accountUpdateValues, summaryRows } from '../../gateway-container/simulator/server/account';
+import type { SimAccountSummary, SimContract, SimExecution, SimOrderRequest } from '#simulator/engine-api';
+import { accountUpdateValues, summaryRows } from '#simulator/server/account';
 import {
   executionExchange,
   orderFieldError,
   qualifiedContract,
   wireFromRequest,
-} from '../../gateway-container/simulator/server/order-wire';
+} from '#simulator/server/order-wire';
 
 const SUMMARY: SimAccountSummary = {
   account: 'DU1',

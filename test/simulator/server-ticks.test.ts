@@ -3,9 +3,9 @@
 // and the market data type a line carries. Expectations come from the quotes fed in.
 
 import { describe, expect, it } from 'vitest';
-import type { SimQuote } from '../../gateway-container/simulator/engine-api';
-import { comboQuote, lineDataType, quoteTicks } from '../../gateway-container/simulator/server/ticks';
-import { OUT } from '../../gateway-container/simulator/server/wire';
+import type { SimQuote } from '#simulator/engine-api';
+import { comboQuote, lineDataType, quoteTicks } from '#simulator/server/ticks';
+import { OUT } from '#simulator/server/wire';
 
 const REQ = 7;
 const NO_GENERIC = new Set<string>();

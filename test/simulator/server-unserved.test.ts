@@ -17,8 +17,8 @@ import {
 } from '@stoqey/ib';
 import { ACCOUNT, createFakeEngine, SPY_CONID } from './fake-engine';
 import { closeAll, connectClient, record, startServer, waitFor, type TestClient } from './server-harness';
-import { answerUnserved, requestIdOf, UNSERVED } from '../../gateway-container/simulator/server/unsupported';
-import { IN } from '../../gateway-container/simulator/server/wire';
+import { answerUnserved, requestIdOf, UNSERVED } from '#simulator/server/unsupported';
+import { IN } from '#simulator/server/wire';
 
 const START = Date.UTC(2026, 10, 24, 15, 0);
 /** Far below any client timeout: an answer, not a hang. */

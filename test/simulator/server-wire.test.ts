@@ -14,7 +14,7 @@ import {
   FrameDecoder,
   parseVersionRange,
   splitFields,
-} from '../../gateway-container/simulator/server/framing';
+} from '#simulator/server/framing';
 import {
   parseCancelOrder,
   parsePlaceOrder,
@@ -22,13 +22,13 @@ import {
   parseReqExecutions,
   parseReqHistoricalData,
   parseReqMktData,
-} from '../../gateway-container/simulator/server/parse';
-import * as enc from '../../gateway-container/simulator/server/encode';
-import { FieldReader, formatField } from '../../gateway-container/simulator/server/wire';
-import { durationToBars } from '../../gateway-container/simulator/server/tws-server';
-import { parseIbTime, connectionTime } from '../../gateway-container/simulator/server/time';
-import { parseFaultScript } from '../../gateway-container/simulator/server/faults';
-import type { SimContract, SimExecution } from '../../gateway-container/simulator/engine-api';
+} from '#simulator/server/parse';
+import * as enc from '#simulator/server/encode';
+import { FieldReader, formatField } from '#simulator/server/wire';
+import { durationToBars } from '#simulator/server/tws-server';
+import { parseIbTime, connectionTime } from '#simulator/server/time';
+import { parseFaultScript } from '#simulator/server/faults';
+import type { SimContract, SimExecution } from '#simulator/engine-api';
 
 /** What the client would put on the wire for one encoder call, as field strings (socket.send's rules). */
 function clientFields(call: (e: Encoder) => void): string[] {

@@ -14,12 +14,12 @@ import {
   ensureTables,
   localDynamoClient,
   tableNames,
-} from '../../functions/adapters/dynamo';
-import type { DynamoStoresOptions } from '../../functions/adapters/dynamo';
-import type { TableNames } from '../../functions/adapters/dynamo/tables';
-import type { Stores } from '../../functions/adapters/ports';
-import type { OrderIntent } from '../../functions/core/intents';
-import type { ScoredCandidate, StrategyPosition } from '../../functions/core/types';
+} from '#adapters/dynamo/index';
+import type { DynamoStoresOptions } from '#adapters/dynamo/index';
+import type { TableNames } from '#adapters/dynamo/tables';
+import type { Stores } from '#adapters/ports';
+import type { OrderIntent } from '#core/intents';
+import type { ScoredCandidate, StrategyPosition } from '#core/types';
 
 export interface TestTables {
   client: DynamoDBClient;

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startDynamoLocal } from '../../scripts/local/dynamodb';
+import { startDynamoLocal } from '#scripts/local/dynamodb';
 
 declare module 'vitest' {
   export interface ProvidedContext {

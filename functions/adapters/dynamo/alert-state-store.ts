@@ -3,7 +3,7 @@
 // holdingSince?, expiresAt }.
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AlertSeverity } from '../../core/types';
+import type { AlertSeverity } from '#core/types';
 import type { AlertStateRecord, AlertStateStore } from '../ports';
 import { expiresAt, isConditionFailure } from './support';
 

@@ -9,8 +9,8 @@
 // condor that uses the leg). Numbers are exact: finite ones as JSON numbers, NaN and ±Infinity as
 // strings. Each chunk decodes on its own.
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { isEligible } from '../../core/scoring';
-import type { ScoredCandidate, StrategyKind } from '../../core/types';
+import { isEligible } from '#core/scoring';
+import type { ScoredCandidate, StrategyKind } from '#core/types';
 import type { ArchivedCandidateRow, CandidateArchiveChunk, CandidateArchiveEncoder } from '../ports';
 
 export const ARCHIVE_FORMAT = 'candidate-archive/1';

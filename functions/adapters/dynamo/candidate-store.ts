@@ -4,7 +4,7 @@
 // underlying, id `~archive#SPY#0000`, no `score` so they stay out of byScore; see candidate-archive.ts).
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isEligible } from '../../core/scoring';
+import { isEligible } from '#core/scoring';
 import type { ArchivedCandidate, CandidateRecord, CandidateStore } from '../ports';
 import {
   ARCHIVE_FORMAT,

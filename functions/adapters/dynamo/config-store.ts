@@ -4,8 +4,8 @@
 // for a value that is present but bad.
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConfigError, configSchema, parseConfig } from '../../core/config';
-import type { Config } from '../../core/config';
+import { ConfigError, configSchema, parseConfig } from '#core/config';
+import type { Config } from '#core/config';
 import type { ConfigSection, ConfigStore } from '../ports';
 import { isConditionFailure } from './support';
 

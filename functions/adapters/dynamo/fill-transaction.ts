@@ -2,8 +2,8 @@
 // status a fill can come from and not yet applied, and a race on its status is read again and retried.
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { OrderIntentRecord, OrderIntentStatus } from '../../core/intents';
-import type { FillSummary } from '../../core/lifecycle';
+import type { OrderIntentRecord, OrderIntentStatus } from '#core/intents';
+import type { FillSummary } from '#core/lifecycle';
 import { IntentConflictError, IntentNotFoundError } from '../ports';
 import { getIntent, statusChange } from './order-intent-store';
 import { cancellationCodes, withTransactionRetry } from './support';

@@ -3,13 +3,8 @@
 // the caller read, so two invocations racing on one order cannot both act on it.
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { INTENT_TRANSITIONS, WORKING_STATUSES } from '../../core/intents';
-import type {
-  IntentHistoryEntry,
-  OrderIntent,
-  OrderIntentRecord,
-  OrderIntentStatus,
-} from '../../core/intents';
+import { INTENT_TRANSITIONS, WORKING_STATUSES } from '#core/intents';
+import type { IntentHistoryEntry, OrderIntent, OrderIntentRecord, OrderIntentStatus } from '#core/intents';
 import { IntentConflictError, IntentNotFoundError, InvalidTransitionError } from '../ports';
 import type { OrderIntentStore } from '../ports';
 import { INDEX } from './tables';

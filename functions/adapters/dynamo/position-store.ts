@@ -3,9 +3,9 @@
 // position opens (or closes) and the intent is marked applied, or nothing changes (fill-transaction.ts).
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { nyDate } from '../../core/calendar';
-import type { OrderIntentRecord } from '../../core/intents';
-import type { RealisedEntry, RealisedKind, StrategyPosition } from '../../core/types';
+import { nyDate } from '#core/calendar';
+import type { OrderIntentRecord } from '#core/intents';
+import type { RealisedEntry, RealisedKind, StrategyPosition } from '#core/types';
 import { IntentConflictError, PositionConflictError, VersionConflictError } from '../ports';
 import type { PositionRecord, PositionStatus, PositionStore } from '../ports';
 import { checkFill, FILLABLE, fillTransaction, refuseOpeningIntent } from './fill-transaction';

@@ -4,7 +4,7 @@
 // monitor run does not double its records.
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { IsoDate } from '../../core/types';
+import type { IsoDate } from '#core/types';
 import type { DecisionRecord, MarketDataSnapshot, PnlSnapshot, SnapshotStore, TimeRange } from '../ports';
 import { batchPutAll, expiresAt, fromStored, queryAll, queryLimited, toStored } from './support';
 import type { StoreOptions } from './support';

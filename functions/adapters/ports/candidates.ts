@@ -1,6 +1,6 @@
 // The candidates port: what the analysis stores of each scored candidate, execution's re-evaluations of
 // it, and the day's compact archive of every candidate scored.
-import type { IsoDate, MarketContext, ScoreBreakdown, ScoredCandidate, StrategyKind } from '../../core/types';
+import type { IsoDate, MarketContext, ScoreBreakdown, ScoredCandidate, StrategyKind } from '#core/types';
 
 export interface CandidateRecord extends ScoredCandidate {
   tradeDate: IsoDate;

@@ -1,5 +1,5 @@
 // The stores' errors, typed so a job can tell "someone else got there first" from a broken store.
-import type { OrderIntentStatus } from '../../core/intents';
+import type { OrderIntentStatus } from '#core/intents';
 
 /** A conditional write lost a race or found the record in an unexpected state. Nothing was written. */
 export class StoreConflictError extends Error {

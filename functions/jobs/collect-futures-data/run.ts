@@ -2,12 +2,12 @@
 // snapshot per root symbol (the contract's expiry is in the data), TTL'd with the snapshots table.
 // The front month is the next quarterly (Mar/Jun/Sep/Dec) contract: it expires on the third Friday, or
 // the trading day before when that Friday is an exchange holiday (2026-06-19, Juneteenth).
-import type { BrokerQuote } from '../../adapters/bridge-client';
-import type { MarketDataSnapshot } from '../../adapters/ports';
-import { addDays, isTradingDay, previousTradingDay, weekdayOf } from '../../core/calendar';
-import type { MarketCalendar } from '../../core/calendar';
-import { FUTURE_ROOTS } from '../../core/market-context';
-import type { IsoDate } from '../../core/types';
+import type { BrokerQuote } from '#adapters/bridge-client';
+import type { MarketDataSnapshot } from '#adapters/ports';
+import { addDays, isTradingDay, previousTradingDay, weekdayOf } from '#core/calendar';
+import type { MarketCalendar } from '#core/calendar';
+import { FUTURE_ROOTS } from '#core/market-context';
+import type { IsoDate } from '#core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 
 export interface CollectFuturesInput {

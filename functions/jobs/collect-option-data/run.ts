@@ -4,10 +4,10 @@
 //   - skew: IV of the put near spot −5% minus IV of the call near spot +5% (vol points, same expiry);
 //   - volume: the underlying's day volume and the quoted options' volume.
 // Few quotes on purpose: the bridge's market-data lines are shared with the trading jobs.
-import type { ChainDefinition, BrokerQuote } from '../../adapters/bridge-client';
-import type { MarketDataSnapshot } from '../../adapters/ports';
-import { daysToExpiry } from '../../core/chain';
-import type { IsoDate } from '../../core/types';
+import type { ChainDefinition, BrokerQuote } from '#adapters/bridge-client';
+import type { MarketDataSnapshot } from '#adapters/ports';
+import { daysToExpiry } from '#core/chain';
+import type { IsoDate } from '#core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 import { stockQuoteRequest } from '../shared/quotes';
 

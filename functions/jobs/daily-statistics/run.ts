@@ -4,11 +4,11 @@
 //     each open position (at mid; natural alongside);
 //   - win rate: closed positions with a positive realised P&L, of the day and of all time;
 //   - exposure: total max loss of the open positions against the account's net liquidation.
-import type { PositionRecord } from '../../adapters/ports';
-import { usd } from '../../core/alerts';
-import { nyDate } from '../../core/calendar';
-import { dayPnl, marksFrom } from '../../core/day-pnl';
-import type { IsoDate, StrategyPosition } from '../../core/types';
+import type { PositionRecord } from '#adapters/ports';
+import { usd } from '#core/alerts';
+import { nyDate } from '#core/calendar';
+import { dayPnl, marksFrom } from '#core/day-pnl';
+import type { IsoDate, StrategyPosition } from '#core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 
 export interface DailyStatisticsInput {

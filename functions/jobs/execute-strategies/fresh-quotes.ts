@@ -1,8 +1,8 @@
 // The quotes an entry order would be priced from, read just before it, and the candidate's legs as the
 // order workflow prices them.
-import type { PricedSpreadLeg } from '../../core/orders';
-import type { FreshQuotes } from '../../core/strategies';
-import type { OptionQuote, ScoredCandidate } from '../../core/types';
+import type { PricedSpreadLeg } from '#core/orders';
+import type { FreshQuotes } from '#core/strategies/index';
+import type { OptionQuote, ScoredCandidate } from '#core/types';
 import type { RunContext } from '../shared/define-job';
 import {
   checkOptionQuote,

@@ -5,18 +5,18 @@
 // candidate → the order policy (order-workflow.ts) → fills opened as positions (openFromFill).
 // Kill switch and close-only stop it before anything is asked of IB; a dry run records DRY_RUN intents
 // and alerts what would have been sent, transmitting nothing. Never a market order (the types have none).
-import type { CandidateReevaluation } from '../../adapters/ports';
-import { describeSpread, usd } from '../../core/alerts';
-import { marketClock } from '../../core/calendar';
-import { dayPnl, marksFrom } from '../../core/day-pnl';
-import { evaluateEntry, sizeEntry } from '../../core/entry';
-import type { OrderIntent, OrderIntentLeg, OrderIntentRecord } from '../../core/intents';
-import { positionFromFill } from '../../core/lifecycle';
-import { comboOrderFor, DEFAULT_TICK, initialLimit, intentKey } from '../../core/orders';
-import { reevaluateCandidate } from '../../core/reevaluation';
-import type { Reevaluation } from '../../core/reevaluation';
-import { rankCandidates, selectForExecution } from '../../core/scoring';
-import type { ScoredCandidate, StrategyPosition } from '../../core/types';
+import type { CandidateReevaluation } from '#adapters/ports';
+import { describeSpread, usd } from '#core/alerts';
+import { marketClock } from '#core/calendar';
+import { dayPnl, marksFrom } from '#core/day-pnl';
+import { evaluateEntry, sizeEntry } from '#core/entry';
+import type { OrderIntent, OrderIntentLeg, OrderIntentRecord } from '#core/intents';
+import { positionFromFill } from '#core/lifecycle';
+import { comboOrderFor, DEFAULT_TICK, initialLimit, intentKey } from '#core/orders';
+import { reevaluateCandidate } from '#core/reevaluation';
+import type { Reevaluation } from '#core/reevaluation';
+import { rankCandidates, selectForExecution } from '#core/scoring';
+import type { ScoredCandidate, StrategyPosition } from '#core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 import { nextAttempt, orderDeps, runOrder, ticketOf, timeForAnOrder } from '../shared/order-workflow';
 import type { OrderOutcome, OrderTicket } from '../shared/order-workflow';

@@ -8,16 +8,11 @@
 //     STOP_WAIT_MINUTES to finish; what is left is cancelled (DELETE /orders/:id) and named in a CRITICAL
 //     alert; only then desired count 0. An order must not outlive its gateway: if the working orders
 //     cannot be read, or a cancel fails, the task is left running and a CRITICAL says why.
-import type { BrokerOrder } from '../../adapters/bridge-client';
-import { gatewayService } from '../../adapters/ecs-client';
-import type { GatewayService } from '../../adapters/ecs-client';
-import {
-  GATEWAY_WINDOW,
-  inGatewayWindow,
-  STOP_POLL_SECONDS,
-  STOP_WAIT_MINUTES,
-} from '../../core/gateway-hours';
-import { firstJobNeedingIb } from '../../core/login';
+import type { BrokerOrder } from '#adapters/bridge-client';
+import { gatewayService } from '#adapters/ecs-client';
+import type { GatewayService } from '#adapters/ecs-client';
+import { GATEWAY_WINDOW, inGatewayWindow, STOP_POLL_SECONDS, STOP_WAIT_MINUTES } from '#core/gateway-hours';
+import { firstJobNeedingIb } from '#core/login';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 
 /** Time kept back from the Lambda's timeout for the cancels and the UpdateService after the wait. */

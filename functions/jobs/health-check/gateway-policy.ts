@@ -1,7 +1,7 @@
 // The gateway's verdict and the bounded restart policy: pure, the caller supplies what it read.
 // (the task never runs on Sunday): every morning's start is the full login, announced by gateway-hours.
-import type { BridgeHealth } from '../../adapters/bridge-client';
-import type { GatewayServiceState } from '../../adapters/ecs-client';
+import type { BridgeHealth } from '#adapters/bridge-client';
+import type { GatewayServiceState } from '#adapters/ecs-client';
 
 /** Trading rules: "gateway down > 15 min" is CRITICAL. */
 export const CRITICAL_AFTER_MINUTES = 15;

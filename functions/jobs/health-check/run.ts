@@ -18,11 +18,11 @@
 // trading days: then only the watchman runs (no gateway-down alert, no login alert, no restart), and in the
 // window's first minutes a gateway not up yet is starting, not down. There is no weekly cold restart then
 // (the task never runs on Sunday): every morning's start is the full login, announced by gateway-hours.
-import type { BridgeHealth } from '../../adapters/bridge-client';
-import type { Config } from '../../core/config';
-import { GATEWAY_START_GRACE_MINUTES, gatewayOffBySchedule, gatewayPhase } from '../../core/gateway-hours';
-import type { GatewayService, GatewayServiceState } from '../../adapters/ecs-client';
-import { gatewayService } from '../../adapters/ecs-client';
+import type { BridgeHealth } from '#adapters/bridge-client';
+import type { Config } from '#core/config';
+import { GATEWAY_START_GRACE_MINUTES, gatewayOffBySchedule, gatewayPhase } from '#core/gateway-hours';
+import type { GatewayService, GatewayServiceState } from '#adapters/ecs-client';
+import { gatewayService } from '#adapters/ecs-client';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 import {
   CRITICAL_AFTER_MINUTES,

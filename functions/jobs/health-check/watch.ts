@@ -1,10 +1,10 @@
 // What the health check watches besides the gateway: every other scheduled job (the watchman) and IB's
 // login.
 // (the task never runs on Sunday): every morning's start is the full login, announced by gateway-hours.
-import { JOB_NAMES } from '../../core/config';
-import { JOB_TIMINGS } from '../../core/schedule';
-import { overdueJobs } from '../../core/watchman';
-import { makeAlert } from '../../core/alerts';
+import { JOB_NAMES } from '#core/config';
+import { JOB_TIMINGS } from '#core/schedule';
+import { overdueJobs } from '#core/watchman';
+import { makeAlert } from '#core/alerts';
 import {
   DEFAULT_WEEKLY_LOGIN,
   firstJobNeedingIb,
@@ -12,7 +12,7 @@ import {
   LOGIN_ALERT_EVERY_MINUTES,
   loginAlert,
   weeklyLoginSchema,
-} from '../../core/login';
+} from '#core/login';
 import { lastCompletedAt } from '../shared/completions';
 import type { RunContext } from '../shared/define-job';
 import type { GatewayVerdict } from './gateway-policy';

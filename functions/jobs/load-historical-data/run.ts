@@ -2,11 +2,11 @@
 // per underlying → the day's market context (HV20, IV rank, trend percentile, ATM IV), stored as one
 // MARKET_CONTEXT snapshot per underlying so strategy-analysis and operators can read what the score saw.
 // Strategy-analysis still fetches its own history today; `readMarketContext` is the reader it can switch to.
-import type { PriceBar } from '../../adapters/bridge-client';
-import type { MarketDataSnapshot, SnapshotStore } from '../../adapters/ports';
-import { nyTimeToEpoch } from '../../core/calendar';
-import { historicalVolatility, ivRank, trendPercentile } from '../../core/market-context';
-import type { IsoDate, MarketContext } from '../../core/types';
+import type { PriceBar } from '#adapters/bridge-client';
+import type { MarketDataSnapshot, SnapshotStore } from '#adapters/ports';
+import { nyTimeToEpoch } from '#core/calendar';
+import { historicalVolatility, ivRank, trendPercentile } from '#core/market-context';
+import type { IsoDate, MarketContext } from '#core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 
 export interface LoadHistoryInput {

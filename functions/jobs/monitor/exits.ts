@@ -1,16 +1,16 @@
 // The monitor's exits: placing and resuming a closing order, the exit attempt policy per day, and what
 // follows an exit (closed, part-closed, refused, dry run), each with its alert.
-import type { PositionRecord } from '../../adapters/ports';
-import { IntentConflictError, PositionConflictError } from '../../adapters/ports';
-import { describePosition, usd } from '../../core/alerts';
-import { RULES } from '../../core/decision';
-import type { Decision } from '../../core/decision';
-import type { OrderIntent, OrderIntentRecord } from '../../core/intents';
-import { closeRealisedUsd } from '../../core/lifecycle';
-import { nextCloseAttempt } from '../../core/orders';
-import type { CloseAttempt } from '../../core/orders';
-import { closableSpread } from '../../core/holdings';
-import type { StrategyPosition } from '../../core/types';
+import type { PositionRecord } from '#adapters/ports';
+import { IntentConflictError, PositionConflictError } from '#adapters/ports';
+import { describePosition, usd } from '#core/alerts';
+import { RULES } from '#core/decision';
+import type { Decision } from '#core/decision';
+import type { OrderIntent, OrderIntentRecord } from '#core/intents';
+import { closeRealisedUsd } from '#core/lifecycle';
+import { nextCloseAttempt } from '#core/orders';
+import type { CloseAttempt } from '#core/orders';
+import { closableSpread } from '#core/holdings';
+import type { StrategyPosition } from '#core/types';
 import type { RunContext } from '../shared/define-job';
 import { orderDeps, runOrder, ticketOf } from '../shared/order-workflow';
 import type { OrderOutcome } from '../shared/order-workflow';

@@ -2,14 +2,14 @@
 // `holdings.ts`): at the next session's first cycle after the assignment, a CRITICAL alert, then one
 // single-leg limit order per holding through the same idempotent intent path as every order (purpose
 // CLOSE_HOLDING), built from what IB holds at that moment. `exits.assignedHoldings: 'alert'` alerts only.
-import type { BrokerQuote } from '../../adapters/bridge-client';
-import type { PositionRecord } from '../../adapters/ports';
-import { describePosition, usd } from '../../core/alerts';
-import { describeHoldings, hasAssignedHoldings, holdingCloseOrders, holdingsDue } from '../../core/holdings';
-import type { HoldingOrder } from '../../core/holdings';
-import type { OrderIntent } from '../../core/intents';
-import { DEFAULT_TICK, intentKey } from '../../core/orders';
-import type { StrategyPosition } from '../../core/types';
+import type { BrokerQuote } from '#adapters/bridge-client';
+import type { PositionRecord } from '#adapters/ports';
+import { describePosition, usd } from '#core/alerts';
+import { describeHoldings, hasAssignedHoldings, holdingCloseOrders, holdingsDue } from '#core/holdings';
+import type { HoldingOrder } from '#core/holdings';
+import type { OrderIntent } from '#core/intents';
+import { DEFAULT_TICK, intentKey } from '#core/orders';
+import type { StrategyPosition } from '#core/types';
 import type { RunContext } from '../shared/define-job';
 import { applyHoldingIntentFill, heldAtIbNow } from '../shared/holdings';
 import { nextAttempt, orderDeps, runOrder, ticketOf } from '../shared/order-workflow';

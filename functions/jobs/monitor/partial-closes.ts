@@ -1,9 +1,9 @@
 // Partial closes: a closing order's partial fill shrinks the position (and marks the fill applied) in
 // one store transaction; fills a crashed run left unapplied are applied before the position is judged.
-import type { PositionRecord } from '../../adapters/ports';
-import { IntentConflictError, PositionConflictError } from '../../adapters/ports';
-import { closeRealisedUsd } from '../../core/lifecycle';
-import type { FillSummary } from '../../core/lifecycle';
+import type { PositionRecord } from '#adapters/ports';
+import { IntentConflictError, PositionConflictError } from '#adapters/ports';
+import { closeRealisedUsd } from '#core/lifecycle';
+import type { FillSummary } from '#core/lifecycle';
 import type { RunContext } from '../shared/define-job';
 
 /**

@@ -5,15 +5,15 @@
 // escalation. Exit orders of one run are worked concurrently so one slow fill does not hold the others.
 // A refused exit is tried again on the next cycle under a new attempt key, up to
 // `exits.maxCloseAttemptsPerDay` per position per day (core `nextCloseAttempt`), then one CRITICAL.
-import type { BrokerQuote, QuoteRequest } from '../../adapters/bridge-client';
-import type { DecisionRecord } from '../../adapters/ports';
-import { describePosition } from '../../core/alerts';
-import { decide } from '../../core/decision';
-import type { Decision, WorkingOrder } from '../../core/decision';
-import { intentKey, planCombo, positionSpreadLegs } from '../../core/orders';
-import { legKey } from '../../core/chain';
-import { unrealisedPnl } from '../../core/pnl';
-import type { OptionContract, OptionQuote } from '../../core/types';
+import type { BrokerQuote, QuoteRequest } from '#adapters/bridge-client';
+import type { DecisionRecord } from '#adapters/ports';
+import { describePosition } from '#core/alerts';
+import { decide } from '#core/decision';
+import type { Decision, WorkingOrder } from '#core/decision';
+import { intentKey, planCombo, positionSpreadLegs } from '#core/orders';
+import { legKey } from '#core/chain';
+import { unrealisedPnl } from '#core/pnl';
+import type { OptionContract, OptionQuote } from '#core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 import { checkUnderlyingQuote, optionQuoteRequest, stockQuoteRequest } from '../shared/quotes';
 import { alertExitsExhausted, closeAttempt, closableNow, closePosition, resumeExit } from './exits';

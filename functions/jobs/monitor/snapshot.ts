@@ -1,11 +1,11 @@
 // The monitor's market snapshot: the quotes as the decision engine reads them, and the nearby strikes
 // that give a position in danger its model price when a leg's own quote is unusable.
-import type { BrokerQuote } from '../../adapters/bridge-client';
-import type { PositionRecord } from '../../adapters/ports';
-import { legKey } from '../../core/chain';
-import { ivSourceStrikes } from '../../core/model-price';
-import { legQuoteProblem } from '../../core/pnl';
-import type { OptionContract, OptionQuote } from '../../core/types';
+import type { BrokerQuote } from '#adapters/bridge-client';
+import type { PositionRecord } from '#adapters/ports';
+import { legKey } from '#core/chain';
+import { ivSourceStrikes } from '#core/model-price';
+import { legQuoteProblem } from '#core/pnl';
+import type { OptionContract, OptionQuote } from '#core/types';
 import type { RunContext } from '../shared/define-job';
 import { optionContractOf, optionQuoteRequest, rawOptionQuote } from '../shared/quotes';
 

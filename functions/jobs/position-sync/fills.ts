@@ -1,9 +1,9 @@
 // position-sync's own fills: executions of our orders no run applied open or close their position, and
 // intents of earlier days still marked working are closed out against what IB says.
-import type { BrokerExecution } from '../../adapters/bridge-client';
-import { IntentConflictError, PositionConflictError } from '../../adapters/ports';
-import type { OrderIntentRecord } from '../../core/intents';
-import { closeRealisedUsd, fillOf, positionFromFill, summariseFills } from '../../core/lifecycle';
+import type { BrokerExecution } from '#adapters/bridge-client';
+import { IntentConflictError, PositionConflictError } from '#adapters/ports';
+import type { OrderIntentRecord } from '#core/intents';
+import { closeRealisedUsd, fillOf, positionFromFill, summariseFills } from '#core/lifecycle';
 import type { RunContext } from '../shared/define-job';
 import { DONE_AT_IB } from '../shared/order-workflow';
 import { applyOpenFill } from '../shared/positions';

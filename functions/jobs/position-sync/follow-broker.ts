@@ -1,12 +1,12 @@
 // Following the broker: an open position whose legs IB no longer holds becomes expired, assigned or
 // exercised (with the shares each expired position delivered), or closed outside the system.
-import { PositionConflictError, VersionConflictError } from '../../adapters/ports';
-import type { PositionRecord } from '../../adapters/ports';
-import { describePosition, usd } from '../../core/alerts';
-import { sessionFor } from '../../core/calendar';
-import { describeAssignment, describeHoldings } from '../../core/holdings';
-import { reconcileWithBroker, sharesDeliveredAtExpiry } from '../../core/reconciliation';
-import type { StrategyPosition } from '../../core/types';
+import { PositionConflictError, VersionConflictError } from '#adapters/ports';
+import type { PositionRecord } from '#adapters/ports';
+import { describePosition, usd } from '#core/alerts';
+import { sessionFor } from '#core/calendar';
+import { describeAssignment, describeHoldings } from '#core/holdings';
+import { reconcileWithBroker, sharesDeliveredAtExpiry } from '#core/reconciliation';
+import type { StrategyPosition } from '#core/types';
 import type { RunContext } from '../shared/define-job';
 
 /** What following the broker did to one position, for the run's counts and reasons. */

@@ -11,13 +11,13 @@
 //        form a spread, alerted either way);
 //      - quantities that differ: a mismatch, alerted; verify-positions repairs on request.
 // It runs at the edges of the day and on the bridge's OrderFilled / PositionChanged events.
-import type { BrokerExecution, BrokerPosition } from '../../adapters/bridge-client';
-import { describeLegs, describeSpread } from '../../core/alerts';
-import { nyTimeToEpoch } from '../../core/calendar';
-import { heldInstruments } from '../../core/holdings';
-import type { StrategyPosition } from '../../core/types';
-import { externalPosition, heldOptionContract } from '../../core/lifecycle';
-import type { HeldLeg } from '../../core/lifecycle';
+import type { BrokerExecution, BrokerPosition } from '#adapters/bridge-client';
+import { describeLegs, describeSpread } from '#core/alerts';
+import { nyTimeToEpoch } from '#core/calendar';
+import { heldInstruments } from '#core/holdings';
+import type { StrategyPosition } from '#core/types';
+import { externalPosition, heldOptionContract } from '#core/lifecycle';
+import type { HeldLeg } from '#core/lifecycle';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 import { applyFills, closeOutEarlierIntent } from './fills';
 import { followBroker, sharesPerExpiredPosition } from './follow-broker';

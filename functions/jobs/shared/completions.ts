@@ -1,8 +1,8 @@
 // When each job last completed a run, for the health check's watchman. Kept in the alert-state table,
 // which every job may already write (lib/nag.ts): a claim with no cooldown always succeeds and stamps
 // `lastSentAt`, so the record is one conditional write and needs no new table or grant.
-import type { AlertStateStore } from '../../adapters/ports';
-import type { JobName } from '../../core/config';
+import type { AlertStateStore } from '#adapters/ports';
+import type { JobName } from '#core/config';
 
 const key = (job: JobName) => `job-completed:${job}`;
 

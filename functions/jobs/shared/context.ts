@@ -24,17 +24,17 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { consoleAlerter } from '../../adapters/alerter';
-import type { Alerter } from '../../adapters/alerter';
-import { createBridgeClient } from '../../adapters/bridge-client';
-import type { BridgeClient } from '../../adapters/bridge-client';
-import { systemClock } from '../../adapters/clock';
-import type { Clock } from '../../adapters/clock';
-import { createDynamoStores, tableNames } from '../../adapters/dynamo';
-import type { Stores } from '../../adapters/ports';
-import { snsAlerter } from '../../adapters/sns-alerter';
-import { gatewayHoursSchema } from '../../core/gateway-hours';
-import type { GatewayHours } from '../../core/gateway-hours';
+import { consoleAlerter } from '#adapters/alerter';
+import type { Alerter } from '#adapters/alerter';
+import { createBridgeClient } from '#adapters/bridge-client';
+import type { BridgeClient } from '#adapters/bridge-client';
+import { systemClock } from '#adapters/clock';
+import type { Clock } from '#adapters/clock';
+import { createDynamoStores, tableNames } from '#adapters/dynamo/index';
+import type { Stores } from '#adapters/ports';
+import { snsAlerter } from '#adapters/sns-alerter';
+import { gatewayHoursSchema } from '#core/gateway-hours';
+import type { GatewayHours } from '#core/gateway-hours';
 
 export interface JobContext {
   stores: Stores;

@@ -20,27 +20,27 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import type { AlertDelivery, Alerter } from '../../adapters/alerter';
-import type { BridgeClient } from '../../adapters/bridge-client';
-import type { Clock } from '../../adapters/clock';
-import type { Stores } from '../../adapters/ports';
-import { makeAlert } from '../../core/alerts';
-import type { AlertSpec } from '../../core/alerts';
-import { marketClock } from '../../core/calendar';
-import { ConfigError } from '../../core/config';
-import { gatewayOffBySchedule } from '../../core/gateway-hours';
-import type { Config, JobName } from '../../core/config';
-import type { IsoDate, MarketClock } from '../../core/types';
+import type { AlertDelivery, Alerter } from '#adapters/alerter';
+import type { BridgeClient } from '#adapters/bridge-client';
+import type { Clock } from '#adapters/clock';
+import type { Stores } from '#adapters/ports';
+import { makeAlert } from '#core/alerts';
+import type { AlertSpec } from '#core/alerts';
+import { marketClock } from '#core/calendar';
+import { ConfigError } from '#core/config';
+import { gatewayOffBySchedule } from '#core/gateway-hours';
+import type { Config, JobName } from '#core/config';
+import type { IsoDate, MarketClock } from '#core/types';
 import { recordJobCompleted } from './completions';
 import { jobContext } from './context';
 import type { JobContext } from './context';
 import { describeIssues, parseJobEvent, redactForLog } from './input';
 import type { BridgeEventType, InputIssue, JobTrigger } from './input';
 
-import { JOB_TIMINGS } from '../../core/schedule';
-import type { CalendarGate } from '../../core/schedule';
+import { JOB_TIMINGS } from '#core/schedule';
+import type { CalendarGate } from '#core/schedule';
 
-export type { CalendarGate } from '../../core/schedule';
+export type { CalendarGate } from '#core/schedule';
 
 /** What `run` returns; defineJob adds `job`, `ok` and `tradeDate`. */
 export interface RunOutcome {

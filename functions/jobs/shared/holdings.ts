@@ -2,11 +2,11 @@
 // left) to its position. The monitor applies its own fills at once; position-sync applies those a run
 // did not (it crashed, or the fill came later). The ledger entry carries the intent key as its `ref`, so
 // a fill is never applied twice: whoever comes second finds the ref and stops.
-import type { BrokerPosition } from '../../adapters/bridge-client';
-import { VersionConflictError } from '../../adapters/ports';
-import type { PositionRecord } from '../../adapters/ports';
-import { applyHoldingFill, holdsNothing } from '../../core/holdings';
-import type { OrderIntent } from '../../core/intents';
+import type { BrokerPosition } from '#adapters/bridge-client';
+import { VersionConflictError } from '#adapters/ports';
+import type { PositionRecord } from '#adapters/ports';
+import { applyHoldingFill, holdsNothing } from '#core/holdings';
+import type { OrderIntent } from '#core/intents';
 import type { RunContext } from './define-job';
 
 /** IB's positions by conId (signed), and the whole view for callers that need more. */

@@ -10,12 +10,8 @@
 // number ≤ 100', issues }` and does nothing else. Returning keeps a console invocation readable and stops
 // Lambda's async retries, which could never make a bad payload good.
 import { z } from 'zod';
-import {
-  EVENT_SOURCE,
-  OrderFilledDetailSchema,
-  PositionChangedDetailSchema,
-} from '../../adapters/bridge-client';
-import type { BridgeEvent } from '../../adapters/bridge-client';
+import { EVENT_SOURCE, OrderFilledDetailSchema, PositionChangedDetailSchema } from '#adapters/bridge-client';
+import type { BridgeEvent } from '#adapters/bridge-client';
 
 export interface InputIssue {
   /** Dotted path of the bad field, `(payload)` for the payload as a whole. */

@@ -1,9 +1,9 @@
 // What the order workflow asks of its ports while an order works: intent transitions that lose races
 // gracefully, the order at IB for an orderRef, the natural price now, and riding out bridge trouble.
-import type { BridgeError, BrokerOrder } from '../../adapters/bridge-client';
-import { IntentConflictError } from '../../adapters/ports';
-import type { OrderIntentRecord, OrderIntentStatus } from '../../core/intents';
-import { spreadPrices } from '../../core/orders';
+import type { BridgeError, BrokerOrder } from '#adapters/bridge-client';
+import { IntentConflictError } from '#adapters/ports';
+import type { OrderIntentRecord, OrderIntentStatus } from '#core/intents';
+import { spreadPrices } from '#core/orders';
 import { checkOptionQuote, optionQuoteRequest } from './quotes';
 import { DONE_AT_IB } from './order-ticket';
 import type { OrderDeps, OrderTicket } from './order-ticket';

@@ -1,14 +1,14 @@
 // The order workflow's parts every job sees: the ticket of an intent, the ports, the outcome of an
 // order, and the time an order needs (an order goes out only with time left to see it to its end).
-import type { BridgeClient } from '../../adapters/bridge-client';
-import type { Clock } from '../../adapters/clock';
-import type { OrderIntentStore } from '../../adapters/ports';
-import type { Config } from '../../core/config';
-import type { OrderIntent, OrderIntentRecord, OrderIntentStatus } from '../../core/intents';
-import { ticketLegsOf } from '../../core/lifecycle';
-import type { FillSummary } from '../../core/lifecycle';
-import { DEFAULT_TICK, orderLifetimeMs } from '../../core/orders';
-import type { ComboLeg, ComboPurpose, SpreadLeg } from '../../core/orders';
+import type { BridgeClient } from '#adapters/bridge-client';
+import type { Clock } from '#adapters/clock';
+import type { OrderIntentStore } from '#adapters/ports';
+import type { Config } from '#core/config';
+import type { OrderIntent, OrderIntentRecord, OrderIntentStatus } from '#core/intents';
+import { ticketLegsOf } from '#core/lifecycle';
+import type { FillSummary } from '#core/lifecycle';
+import { DEFAULT_TICK, orderLifetimeMs } from '#core/orders';
+import type { ComboLeg, ComboPurpose, SpreadLeg } from '#core/orders';
 import type { JobLog } from './define-job';
 
 /** Time kept back for a cancel and its confirmation, fresh quotes and the writes that record them. */

@@ -16,9 +16,9 @@
 //
 // A retried or doubled invocation therefore never produces a second order for one intent: the intent
 // exists once (conditional put), and the orderRef exists once at IB (the bridge's dedup).
-import type { BrokerOrder } from '../../adapters/bridge-client';
-import { BridgeError } from '../../adapters/bridge-client';
-import type { OrderIntentRecord } from '../../core/intents';
+import type { BrokerOrder } from '#adapters/bridge-client';
+import { BridgeError } from '#adapters/bridge-client';
+import type { OrderIntentRecord } from '#core/intents';
 import { bridgeRetryWait, findOrder, transition } from './order-at-ib';
 import { outcome, timeForAnOrder } from './order-ticket';
 import type { OrderDeps, OrderOutcome, OrderTicket } from './order-ticket';

@@ -1,8 +1,8 @@
 // Applying fills to the positions table, for every job that sees an opening order fill
 // (execute-strategies as it works the order, position-sync when a run did not).
-import { IntentConflictError, PositionConflictError } from '../../adapters/ports';
-import { positionFromFill } from '../../core/lifecycle';
-import type { StrategyPosition } from '../../core/types';
+import { IntentConflictError, PositionConflictError } from '#adapters/ports';
+import { positionFromFill } from '#core/lifecycle';
+import type { StrategyPosition } from '#core/types';
 import type { RunContext } from './define-job';
 import type { OrderOutcome } from './order-workflow';
 

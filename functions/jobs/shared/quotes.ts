@@ -1,10 +1,10 @@
 // From the bridge's quotes to the core's types. The bridge already replaced IB's sentinels by absent
 // fields; the core's validation (validateOptionQuote) still decides what is usable, so one set of rules
 // judges every quote.
-import type { BrokerQuote, QuoteRequest } from '../../adapters/bridge-client';
-import { validateOptionQuote, validateUnderlyingQuote } from '../../core/chain';
-import type { QuoteValidation, RawOptionQuote } from '../../core/chain';
-import type { OptionContract, OptionQuote, UnderlyingQuote } from '../../core/types';
+import type { BrokerQuote, QuoteRequest } from '#adapters/bridge-client';
+import { validateOptionQuote, validateUnderlyingQuote } from '#core/chain';
+import type { QuoteValidation, RawOptionQuote } from '#core/chain';
+import type { OptionContract, OptionQuote, UnderlyingQuote } from '#core/types';
 
 /** The contract a quote belongs to, preferring what IB reported over what was asked. */
 export function optionContractOf(quote: BrokerQuote, asked?: OptionContract): OptionContract | undefined {

@@ -1,10 +1,10 @@
 // Working a placed order to its end: fills recorded as they come, reprices toward natural every
 // `repriceSeconds`, and a cancel (confirmed by IB) after `maxReprices` or when the invocation runs short.
-import type { BrokerOrder } from '../../adapters/bridge-client';
-import { BridgeError } from '../../adapters/bridge-client';
-import type { OrderIntentRecord } from '../../core/intents';
-import { fillOf } from '../../core/lifecycle';
-import { workingOrderStep } from '../../core/orders';
+import type { BrokerOrder } from '#adapters/bridge-client';
+import { BridgeError } from '#adapters/bridge-client';
+import type { OrderIntentRecord } from '#core/intents';
+import { fillOf } from '#core/lifecycle';
+import { workingOrderStep } from '#core/orders';
 import { bridgeRetryWait, findOrder, naturalNow, transition } from './order-at-ib';
 import { DONE_AT_IB, ORDER_TIME_RESERVE_MS, outcome, seconds } from './order-ticket';
 import type { OrderDeps, OrderOutcome, OrderTicket } from './order-ticket';

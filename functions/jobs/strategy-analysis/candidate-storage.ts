@@ -1,9 +1,9 @@
 // Which of one underlying's scored candidates are stored as full items (the rest are counted, and
 // archived), scored slice by slice so only one slice of scored copies exists at a time.
-import type { CandidateArchiveEncoder } from '../../adapters/ports';
-import type { Config } from '../../core/config';
-import { evaluateCandidates, isEligible, rankCandidates, selectForExecution } from '../../core/scoring';
-import type { Candidate, MarketContext, ScoredCandidate } from '../../core/types';
+import type { CandidateArchiveEncoder } from '#adapters/ports';
+import type { Config } from '#core/config';
+import { evaluateCandidates, isEligible, rankCandidates, selectForExecution } from '#core/scoring';
+import type { Candidate, MarketContext, ScoredCandidate } from '#core/types';
 
 /** "bid 1.2 is above ask 1.1" → "bid is above ask": reasons grouped by their shape, numbers removed. */
 export function reasonFamily(reason: string): string {

@@ -8,12 +8,12 @@
 // still over `maxQuotes`, expiries closest to the DTE sweet spot (dteFullMin–dteFullMax) are kept first;
 // a budget below even the best expiry's window quotes that expiry's strikes nearest the middle of its
 // windows (the short-leg band and the nearer wings) rather than nothing.
-import type { ChainDefinition } from '../../adapters/bridge-client';
-import { daysToExpiry } from '../../core/chain';
-import type { Config } from '../../core/config';
-import { normCdf } from '../../core/pricing';
-import { quoteSides } from '../../core/strategies';
-import type { IsoDate, OptionContract } from '../../core/types';
+import type { ChainDefinition } from '#adapters/bridge-client';
+import { daysToExpiry } from '#core/chain';
+import type { Config } from '#core/config';
+import { normCdf } from '#core/pricing';
+import { quoteSides } from '#core/strategies/index';
+import type { IsoDate, OptionContract } from '#core/types';
 
 /** Option quotes per underlying when the payload names no `maxQuotes`. */
 export const DEFAULT_MAX_QUOTES = 600;

@@ -3,14 +3,14 @@
 // the best ones (see STORAGE_LIMITS) also as full items for execute-strategies → one INFO summary
 // alert. Ports only. Which options are quoted: quote-plan.ts; which candidates become full items:
 // candidate-storage.ts.
-import type { QuoteRequest } from '../../adapters/bridge-client';
-import { describeSpread, usd } from '../../core/alerts';
-import { buildChain } from '../../core/chain';
-import { nextExDividend } from '../../core/decision';
-import { historicalVolatility, ivRank, trendPercentile } from '../../core/market-context';
-import { rankCandidates } from '../../core/scoring';
-import { buildCandidates } from '../../core/strategies';
-import type { Candidate, MarketContext, OptionQuote, ScoredCandidate } from '../../core/types';
+import type { QuoteRequest } from '#adapters/bridge-client';
+import { describeSpread, usd } from '#core/alerts';
+import { buildChain } from '#core/chain';
+import { nextExDividend } from '#core/decision';
+import { historicalVolatility, ivRank, trendPercentile } from '#core/market-context';
+import { rankCandidates } from '#core/scoring';
+import { buildCandidates } from '#core/strategies/index';
+import type { Candidate, MarketContext, OptionQuote, ScoredCandidate } from '#core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 import { checkOptionQuote, checkUnderlyingQuote, stockQuoteRequest } from '../shared/quotes';
 import { selectForStorage, STORAGE_LIMITS } from './candidate-storage';

@@ -4,11 +4,11 @@
 //   - staleness: snapshots whose quotes were stale (the bridge said so, or older than the quote-age limit).
 //   - delayed data: snapshots taken from IB's delayed feed (no real-time subscription for the contract).
 // One WARNING alert lists them; a clean day sends nothing.
-import type { MarketDataKind, MarketDataSnapshot } from '../../adapters/ports';
-import { nyParts, sessionFor } from '../../core/calendar';
-import type { MarketCalendar } from '../../core/calendar';
-import { FUTURE_ROOTS } from '../../core/market-context';
-import type { IsoDate } from '../../core/types';
+import type { MarketDataKind, MarketDataSnapshot } from '#adapters/ports';
+import { nyParts, sessionFor } from '#core/calendar';
+import type { MarketCalendar } from '#core/calendar';
+import { FUTURE_ROOTS } from '#core/market-context';
+import type { IsoDate } from '#core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 
 export interface DataQualityInput {

@@ -12,13 +12,13 @@
 //   4. IB's liquidHours for that underlying against our calendar, for every day IB lists (about a week):
 //      a holiday or early close one side does not know is a WARNING naming both sessions (trading rules:
 //      "cross-check each day against IB's liquidHours and alert when they disagree").
-import type { BrokerAccount, BridgeHealth } from '../../adapters/bridge-client';
+import type { BrokerAccount, BridgeHealth } from '#adapters/bridge-client';
 import type { RunContext, RunOutcome } from '../shared/define-job';
-import type { IbDayHours } from '../../core/calendar';
-import { compareWithIbHours, parseIbLiquidHours } from '../../core/calendar';
-import { accountMode } from '../../core/entry';
-import { accessProblem, optionProbe, quoteAccess } from '../../core/market-data';
-import type { OptionContract } from '../../core/types';
+import type { IbDayHours } from '#core/calendar';
+import { compareWithIbHours, parseIbLiquidHours } from '#core/calendar';
+import { accountMode } from '#core/entry';
+import { accessProblem, optionProbe, quoteAccess } from '#core/market-data';
+import type { OptionContract } from '#core/types';
 import { optionQuoteRequest, stockQuoteRequest } from '../shared/quotes';
 
 export type ValidateInput = Record<string, never>;

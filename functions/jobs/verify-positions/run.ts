@@ -8,13 +8,13 @@
 //     they form one of our strategies (position-sync's grouping); other groups are reported only;
 //   - quantity mismatches and partly-gone positions are reported, never rewritten: which side is
 //     right needs a person.
-import type { BrokerPosition } from '../../adapters/bridge-client';
-import { PositionConflictError } from '../../adapters/ports';
-import type { PositionRecord } from '../../adapters/ports';
-import { describePosition } from '../../core/alerts';
-import { externalPosition, heldOptionContract } from '../../core/lifecycle';
-import type { HeldLeg } from '../../core/lifecycle';
-import type { OptionContract } from '../../core/types';
+import type { BrokerPosition } from '#adapters/bridge-client';
+import { PositionConflictError } from '#adapters/ports';
+import type { PositionRecord } from '#adapters/ports';
+import { describePosition } from '#core/alerts';
+import { externalPosition, heldOptionContract } from '#core/lifecycle';
+import type { HeldLeg } from '#core/lifecycle';
+import type { OptionContract } from '#core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 
 export interface VerifyInput {

@@ -3,7 +3,7 @@
 
 import type { Contract } from '@stoqey/ib';
 import { EventName } from '@stoqey/ib';
-import { accountMode } from '../../../functions/core/entry';
+import { accountMode } from '#core/entry';
 import type { AccountResponse, PositionView } from '../contract';
 import { BridgeError } from '../errors';
 import { CANCEL_PRIORITY, ORDER_PRIORITY } from '../pacer';

@@ -1,8 +1,8 @@
 // The simulator engine's options (with their defaults), the controls it offers beyond `SimEngine`, and
 // the saved state that reproduces a run.
-import { nyTimeToEpoch } from '../../../functions/core/calendar';
-import type { MarketCalendar } from '../../../functions/core/calendar';
-import { parseConfig } from '../../../functions/core/config';
+import { nyTimeToEpoch } from '#core/calendar';
+import type { MarketCalendar } from '#core/calendar';
+import { parseConfig } from '#core/config';
 import type { SimEngine, SimOrderState, SimQuote } from '../engine-api';
 import type { BrokerState, SettlementRecord } from './broker-state';
 import type { MarketState } from './market';

@@ -2,7 +2,7 @@
 // and a broker behind the `SimEngine` interface. No sockets; the TWS-protocol server drives it.//
 // This module builds the engine from a World (world.ts: contracts, quotes, broker, clock); the options,
 // controls and saved state are in engine-options.ts.
-import { isOpen } from '../../../functions/core/calendar';
+import { isOpen } from '#core/calendar';
 import type { SimEngine, SimEngineEvent, SimOptionParams, SimOrderRequest, SimRight } from '../engine-api';
 import { STATE_VERSION, floorMinute, resolveOptions } from './engine-options';
 import type { SavedState, SimEngineControls, SimEngineOptions } from './engine-options';

@@ -1,14 +1,7 @@
 // The simulated instruments: underlyings, option chains, the VIX-like index and index futures, with
 // IB-like contract fields (conIds, local symbols, trading and liquid hours).
-import {
-  addDays,
-  isTradingDay,
-  nyParts,
-  previousTradingDay,
-  sessionFor,
-  weekdayOf,
-} from '../../../functions/core/calendar';
-import type { MarketCalendar } from '../../../functions/core/calendar';
+import { addDays, isTradingDay, nyParts, previousTradingDay, sessionFor, weekdayOf } from '#core/calendar';
+import type { MarketCalendar } from '#core/calendar';
 import type { SimContract, SimRight } from '../engine-api';
 import { Draw } from './rng';
 

@@ -1,7 +1,7 @@
 // The simulated market's daily history: the bars before the run (seeded, generated backwards from the
 // start price) and the IB-shaped daily bars of an underlying or of an instrument derived from it.
-import type { MarketCalendar } from '../../../functions/core/calendar';
-import { previousTradingDay } from '../../../functions/core/calendar';
+import type { MarketCalendar } from '#core/calendar';
+import { previousTradingDay } from '#core/calendar';
 import type { SimBar } from '../engine-api';
 import type { UnderlyingSpec } from './instruments';
 import { compactDate } from './instruments';

@@ -1,9 +1,9 @@
 // The simulated market: per-underlying price paths (geometric Brownian motion with jumps and a
 // mean-reverting volatility level), the implied-volatility surface, quotes and daily history.
-import { bsGreeks, bsPrice } from '../../../functions/core/pricing';
-import type { MarketCalendar } from '../../../functions/core/calendar';
-import { nyParts, sessionFor } from '../../../functions/core/calendar';
-import type { IsoDate } from '../../../functions/core/types';
+import { bsGreeks, bsPrice } from '#core/pricing';
+import type { MarketCalendar } from '#core/calendar';
+import { nyParts, sessionFor } from '#core/calendar';
+import type { IsoDate } from '#core/types';
 import type { SimBar, SimQuote, SimRight } from '../engine-api';
 import type { UnderlyingSpec } from './instruments';
 import { barsOf, derivedBarsOf, preRunHistory } from './market-history';

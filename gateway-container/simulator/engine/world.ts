@@ -1,7 +1,7 @@
 // The simulator's world: what one saved state determines — the calendar, the listed contracts, the
 // market and its quotes (with the faults tests inject), the broker, and the clock that runs them.
-import { nextTradingDay, nyParts, sessionFor } from '../../../functions/core/calendar';
-import type { MarketCalendar, Session } from '../../../functions/core/calendar';
+import { nextTradingDay, nyParts, sessionFor } from '#core/calendar';
+import type { MarketCalendar, Session } from '#core/calendar';
 import type { SimBar, SimContract, SimEngineEvent, SimQuote, SimRight } from '../engine-api';
 import { Broker } from './broker';
 import { newBrokerState } from './broker-state';

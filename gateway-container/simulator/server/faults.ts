@@ -15,7 +15,7 @@
 //    { "at": "2026-11-22T18:00", "fault": "loginPending" }, { "at": "2026-11-22T18:25", "fault": "loginApproved" }]
 
 import { z } from 'zod';
-import { nyTimeToEpoch } from '../../../functions/core/calendar';
+import { nyTimeToEpoch } from '#core/calendar';
 
 export type QuoteFaultMode = 'stale' | 'missing' | 'sentinel';
 /** A conId, an underlying symbol, or every contract. */

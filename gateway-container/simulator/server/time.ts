@@ -1,6 +1,6 @@
 // Time strings as IB Gateway writes them. The gateway runs in New York time, like the market.
 
-import { nyParts, nyTimeToEpoch, zonedTimeToEpoch } from '../../../functions/core/calendar';
+import { nyParts, nyTimeToEpoch, zonedTimeToEpoch } from '#core/calendar';
 
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);

@@ -1,7 +1,7 @@
 // The candidates' charts: each day's score distribution against minScore, and the chosen candidates' scores
 // split factor by factor.
-import { FACTOR_POINTS } from '../../../functions/core/scoring';
-import type { ScoreBreakdown } from '../../../functions/core/types';
+import { FACTOR_POINTS } from '#core/scoring';
+import type { ScoreBreakdown } from '#core/types';
 import type { CandidateView } from '../summary';
 import {
   GRID,

@@ -1,5 +1,5 @@
 // Counts per trading day as stacked columns: positions closed by the rule that closed them, alerts by severity.
-import type { AlertSeverity } from '../../../functions/core/types';
+import type { AlertSeverity } from '#core/types';
 import {
   MUTED,
   PALETTE,

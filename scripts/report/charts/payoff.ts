@@ -1,5 +1,5 @@
 // The payoff at expiry of a position still open: what it makes or loses by the underlying's price then.
-import { intrinsicValue } from '../../../functions/core/pricing';
+import { intrinsicValue } from '#core/pricing';
 import {
   INK,
   LOSS,

@@ -1,6 +1,6 @@
 // One chart per position: its P&L from entry to exit across the run's trading days, the exit marked with the
 // rule that closed it.
-import { nyParts } from '../../../functions/core/calendar';
+import { nyParts } from '#core/calendar';
 import type { PositionView } from '../summary';
 import {
   GRID,

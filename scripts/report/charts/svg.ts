@@ -11,7 +11,7 @@
 // axis ticks in dollars (or counts), and a legend. Missing data draws a "no data" panel of the same kind
 // instead of throwing, so an older summary still renders.
 // From the registry itself: loading the strategies' index first trips an import cycle in functions/core.
-import { STRATEGIES } from '../../../functions/core/strategies/registry';
+import { STRATEGIES } from '#core/strategies/registry';
 
 export type ChartKind =
   'equity' | 'position-pnl' | 'payoff' | 'scores' | 'factors' | 'closes-by-rule' | 'alerts-by-severity';
