@@ -80,7 +80,7 @@ export interface Session {
 /** The regular session on `date`, or undefined on weekends and holidays. */
 export function sessionFor(date: IsoDate, cal: MarketCalendar): Session | undefined {
   if (!isTradingDay(date, cal)) return undefined;
-  const earlyClose = dateSet(cal.earlyCloses).has(date);
+  const earlyClose = isEarlyClose(date, cal);
   const close = nyTimeToEpoch(date, earlyClose ? cal.earlyClose : cal.regularClose);
   return {
     date,
