@@ -31,7 +31,7 @@ afterAll(removeTestOutputs);
 const FLAG_ALTERNATIVES: Record<string, string>[] = [
   { egress: 'ipv6' },
   { gatewayArch: 'x86_64' },
-  // { gatewayHours: 'market' },
+  { gatewayHours: 'market' },
 ];
 
 function layouts(): { name: string; context: Record<string, string> }[] {
@@ -140,9 +140,13 @@ describe('the layouts', () => {
   it('are every combination of the flags', () => {
     expect(LAYOUTS.map((l) => l.name)).toEqual([
       'defaults',
+      'gatewayHours=market',
       'gatewayArch=x86_64',
+      'gatewayArch=x86_64 gatewayHours=market',
       'egress=ipv6',
+      'egress=ipv6 gatewayHours=market',
       'egress=ipv6 gatewayArch=x86_64',
+      'egress=ipv6 gatewayArch=x86_64 gatewayHours=market',
     ]);
   });
 });
