@@ -3,7 +3,7 @@
 // health check's watchman reads too), so there is one copy; the README's job table mirrors it by hand.
 import type { JobName } from '#core/config';
 import { JOB_TIMINGS } from '#core/schedule';
-import type { JobSchedule } from '#core/schedule';
+import type { JobSchedule, JobTiming } from '#core/schedule';
 
 export type { JobSchedule } from '#core/schedule';
 
@@ -45,7 +45,7 @@ export interface JobSpec {
   /** Reads and restarts the gateway ECS service (health-check), or starts and stops it (gateway-hours). */
   managesGateway?: boolean;
   /** Deployed only with this deploy setting (functions/core/schedule.ts); default always. */
-  deployedWith?: 'gatewayHours=market';
+  deployedWith?: JobTiming['deployedWith'];
   /** Triggered by the bridge's OrderFilled / PositionChanged events (position-sync). */
   onBridgeEvents?: boolean;
 }

@@ -18,6 +18,7 @@ import { TimeZone } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { JobName } from '#core/config';
 import type { GatewayHours } from '#core/gateway-hours';
+import { deployedUnder } from '#core/schedule';
 import type { Alerts } from './alerts';
 import type { BridgeEvents } from './event-bus';
 import type { GatewayService } from './gateway-service';
@@ -87,9 +88,8 @@ export class Jobs extends Construct {
   constructor(scope: Construct, id: string, props: JobsProps) {
     super(scope, id);
     // A job deployed only with a setting (gateway-hours) is left out without it.
-    const market = props.gatewayHours === 'market';
     for (const spec of props.jobs ?? JOBS) {
-      if (market || spec.deployedWith === undefined)
+      if (deployedUnder(spec.deployedWith, props.gatewayHours ?? 'always'))
         this.deployed.set(spec.name, this.deployJob(spec, props));
     }
 

@@ -39,8 +39,7 @@ export function gatewayWindowOn(
 
 /** True when `at` falls inside the gateway's window (07:30 included, 18:30 excluded). */
 export function inGatewayWindow(at: number, cal: MarketCalendar): boolean {
-  const window = gatewayWindowOn(nyDate(at), cal);
-  return window !== undefined && at >= window.start && at < window.end;
+  return gatewayPhase(at, 'market', cal) !== 'off';
 }
 
 /**

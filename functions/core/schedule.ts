@@ -5,6 +5,7 @@
 // 09:45 stays 09:45 across daylight-saving changes). Schedules fire on weekdays unless `days` says every day;
 // each job asks the market calendar itself whether today is an NYSE trading day (holidays, 13:00 early closes).
 import type { JobName } from './config';
+import type { GatewayHours } from './gateway-hours';
 
 /** When the calendar lets a job run: during the regular session, on any trading day, or always. */
 export type CalendarGate = 'market-open' | 'trading-day' | 'always';
@@ -39,6 +40,14 @@ const everyFiveMinutesInMarketHours = (what: string): JobSchedule[] => [
   { label: 'open', minute: '30-55/5', hour: '9', description: `${what} every 5 min, 09:30-09:55` },
   { label: 'day', minute: '0-55/5', hour: '10-15', description: `${what} every 5 min, 10:00-15:55` },
 ];
+
+/**
+ * Whether a job with this `deployedWith` exists in a deploy whose gateway runs `gatewayHours`: the one rule
+ * the CDK stack (what it deploys), the watchman (what it expects to run) and `npm start` (what it walks) share.
+ */
+export function deployedUnder(deployedWith: JobTiming['deployedWith'], gatewayHours: GatewayHours): boolean {
+  return deployedWith === undefined || deployedWith === `gatewayHours=${gatewayHours}`;
+}
 
 export const JOB_TIMINGS: Readonly<Record<JobName, JobTiming>> = {
   'load-historical-data': {

@@ -74,10 +74,11 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
   const free = input.alwaysFree ?? ALWAYS_FREE;
   const alwaysFree: { item: string; usd: number }[] = [];
   /** The part of `used` units an allowance covers, at the unit's price. */
-  const allowance = (item: string, used: number, allowed: number, unitPrice: number) => {
-    const credit = Math.min(used, allowed) * unitPrice;
-    if (credit > 0) alwaysFree.push({ item, usd: credit });
+  const credit = (item: string, usd: number) => {
+    if (usd > 0) alwaysFree.push({ item, usd });
   };
+  const allowance = (item: string, used: number, allowed: number, unitPrice: number) =>
+    credit(item, Math.min(used, allowed) * unitPrice);
 
   // Fargate: each service's task size and architecture, times its running tasks and hours.
   for (const [logicalId, service] of resourcesOf(template, 'AWS::ECS::Service')) {
@@ -245,11 +246,13 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
   allowance('Lambda requests', invocations, free.lambda.requests, p.lambda.requestPerMillion / 1e6);
   // One GB-second allowance for both architectures: taken at the price of the seconds it covers, in order.
   let freeGbSeconds = free.lambda.gbSeconds;
+  let gbSecondsCredit = 0;
   for (const l of lambdas) {
     const covered = Math.min(l.gbSeconds, freeGbSeconds);
     freeGbSeconds -= covered;
-    allowance(`Lambda ${l.job} GB-seconds`, covered, covered, p.lambda.gbSecond[l.arch]);
+    gbSecondsCredit += covered * p.lambda.gbSecond[l.arch];
   }
+  credit('Lambda GB-seconds', gbSecondsCredit);
   allowance('X-Ray traces', traces, free.xrayTraces, p.xrayTracePerMillion / 1e6);
 
   // CloudWatch Logs and custom metrics at the measured volumes.
@@ -342,7 +345,7 @@ export function estimateMonthlyCost(input: EstimateInput): Estimate {
       );
       const covered = Math.min(delivered, emailsLeftFree);
       emailsLeftFree -= covered;
-      allowance('SNS email deliveries', covered, covered, p.sns.emailPer100k / 1e5);
+      credit('SNS email deliveries', (covered / 1e5) * p.sns.emailPer100k);
     } else if (subscription.Protocol === 'sms') {
       smsSubscriptions++;
       add('SNS', 'SMS (US)', `${n(delivered, 0)} × ${usd(p.sns.smsUs)}`, delivered * p.sns.smsUs);

@@ -4,7 +4,7 @@ import { minutesOfDay, nyClockTime, sessionFor } from '#core/calendar';
 import type { MarketCalendar } from '#core/calendar';
 import { JOB_NAMES } from '#core/config';
 import type { JobName } from '#core/config';
-import { JOB_TIMINGS } from '#core/schedule';
+import { deployedUnder, JOB_TIMINGS } from '#core/schedule';
 import type { IsoDate } from '#core/types';
 import { expectedFiresOn } from '#core/watchman';
 
@@ -46,7 +46,7 @@ export function daySchedule(options: ScheduleOptions): ScheduledRun[] {
   for (const job of JOB_NAMES) {
     const timing = JOB_TIMINGS[job];
     // The local stack's gateway runs all day (no ECS): a job tied to a deploy setting has no part in it.
-    if (timing.deployedWith) continue;
+    if (!deployedUnder(timing.deployedWith, 'always')) continue;
     for (const schedule of timing.schedules) {
       const fires = expectedFiresOn(options.date, { ...timing, schedules: [schedule] }, options.calendar);
       // A job with several once-a-day schedules names each run (position-sync pre-market, post-market).

@@ -7,7 +7,7 @@ import { JOB_NAMES } from '#core/config';
 import type { JobName } from '#core/config';
 import { TABLES } from '#adapters/dynamo/tables';
 import type { TableId } from '#adapters/dynamo/tables';
-import { JOB_TIMINGS } from '#core/schedule';
+import { deployedUnder, JOB_TIMINGS } from '#core/schedule';
 import { JOBS } from '#lib/jobs-table';
 import type { OptionsIncomeStack } from '#lib/options-income-stack';
 import { repoPath } from '#lib/paths';
@@ -57,7 +57,7 @@ const EXPECTED_CRONS: Record<JobName, string[]> = {
 };
 
 /** The jobs a deploy without optional settings has: every one not tied to a setting. */
-const DEFAULT_JOBS = JOB_NAMES.filter((name) => !JOB_TIMINGS[name].deployedWith);
+const DEFAULT_JOBS = JOB_NAMES.filter((name) => deployedUnder(JOB_TIMINGS[name].deployedWith, 'always'));
 
 /** Values of one cron field (`*`, `n`, `a-b`, `a-b/s`, `a/s`) within [min, max]. */
 function expandField(field: string, min: number, max: number): number[] {

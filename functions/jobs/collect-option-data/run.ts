@@ -10,6 +10,7 @@ import { daysToExpiry } from '#core/chain';
 import type { IsoDate } from '#core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
 import { stockQuoteRequest } from '../shared/quotes';
+import { errorMessage } from '../shared/errors';
 
 export interface CollectOptionInput {
   symbols?: string[] | undefined;
@@ -144,7 +145,7 @@ export async function runCollectOptionData(input: CollectOptionInput, ctx: RunCo
       );
     } catch (error) {
       failed += 1;
-      reasons.push(`${symbol}: ${error instanceof Error ? error.message : String(error)}`);
+      reasons.push(`${symbol}: ${errorMessage(error)}`);
     }
   }
   if (snapshots.length > 0) await ctx.stores.snapshots.putMarketData(snapshots);

@@ -10,6 +10,7 @@ import { nyDate } from '#core/calendar';
 import { dayPnl, marksFrom } from '#core/day-pnl';
 import type { IsoDate, StrategyPosition } from '#core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
+import { errorMessage } from '../shared/errors';
 
 export interface DailyStatisticsInput {
   /** A past trade date to summarise instead of today. */
@@ -69,7 +70,7 @@ export async function runDailyStatistics(input: DailyStatisticsInput, ctx: RunCo
   try {
     netLiquidation = (await ctx.bridge.account()).netLiquidation;
   } catch (error) {
-    reasons.push(`net liquidation unknown: ${error instanceof Error ? error.message : String(error)}`);
+    reasons.push(`net liquidation unknown: ${errorMessage(error)}`);
   }
   const exposurePct =
     netLiquidation !== undefined && netLiquidation > 0 ? (exposureUsd / netLiquidation) * 100 : undefined;

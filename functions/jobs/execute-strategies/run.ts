@@ -23,6 +23,7 @@ import type { OrderOutcome, OrderTicket } from '../shared/order-workflow';
 import { applyOpenFill } from '../shared/positions';
 import { pricedLegs, refreshQuotes } from './fresh-quotes';
 import { JOB } from './idempotency';
+import { errorMessage } from '../shared/errors';
 
 export { idempotentRun } from './idempotency';
 
@@ -268,9 +269,7 @@ export async function executeStrategies(input: ExecuteInput, ctx: RunContext): P
         });
         whatIfMargin = whatIf.initMarginChange;
       } catch (error) {
-        reasons.push(
-          `${stale.id}: what-if failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        reasons.push(`${stale.id}: what-if failed: ${errorMessage(error)}`);
       }
     }
     const now = ctx.clock.now();

@@ -14,13 +14,10 @@ import type { GatewayService } from '#adapters/ecs-client';
 import { GATEWAY_WINDOW, inGatewayWindow, STOP_POLL_SECONDS, STOP_WAIT_MINUTES } from '#core/gateway-hours';
 import { firstJobNeedingIb } from '#core/login';
 import type { RunContext, RunOutcome } from '../shared/define-job';
+import { errorMessage } from '../shared/errors';
 
 /** Time kept back from the Lambda's timeout for the cancels and the UpdateService after the wait. */
 const STOP_MARGIN_MS = 60_000;
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** `#12 IC-SPY-… SPY BUY 2 left @ 1.25`: enough to find the order in TWS or the orders table. */
 export function describeOrder(order: BrokerOrder): string {
@@ -112,7 +109,7 @@ async function stopGateway(
     }
   } catch (error) {
     return leftRunning(
-      `could not read the working orders from the bridge: ${messageOf(error)}`,
+      `could not read the working orders from the bridge: ${errorMessage(error)}`,
       'Gateway not stopped: working orders unknown',
     );
   }
@@ -124,7 +121,7 @@ async function stopGateway(
       await ctx.bridge.cancelOrder(order.orderId);
       cancelled.push(describeOrder(order));
     } catch (error) {
-      failed.push(`${describeOrder(order)} (${messageOf(error)})`);
+      failed.push(`${describeOrder(order)} (${errorMessage(error)})`);
     }
   }
   if (failed.length > 0)

@@ -32,7 +32,8 @@ import {
 } from './gateway-policy';
 import type { GatewayVerdict } from './gateway-policy';
 import { STATE_KEYS } from './state-keys';
-import { messageOf, watchJobs, watchLogin } from './watch';
+import { watchJobs, watchLogin } from './watch';
+import { errorMessage } from '../shared/errors';
 
 export interface HealthCheckInput {
   /** Overrides the config's `gateway.restartAfterFailures` for this run only (a manual run). */
@@ -61,9 +62,9 @@ export async function runHealthCheck(input: HealthCheckInput, ctx: RunContext): 
   if (phase === 'off') {
     gateway = await offBySchedule(ctx, gatewayOffBySchedule(ctx.now, ctx.gatewayHours, ctx.config.calendar));
   } else {
-    const health = await ctx.bridge.health().catch((error: unknown) => ({ error: messageOf(error) }));
+    const health = await ctx.bridge.health().catch((error: unknown) => ({ error: errorMessage(error) }));
     const ecs = service
-      ? await service.describe().catch((error: unknown) => ({ error: messageOf(error) }))
+      ? await service.describe().catch((error: unknown) => ({ error: errorMessage(error) }))
       : undefined;
     const verdict = judgeGateway(health, ecs);
     if (phase === 'starting' && !verdict.healthy) {
@@ -196,7 +197,7 @@ async function checkGateway(
         const out = await service.forceNewDeployment();
         restart = { done: true, reason: `forced a new deployment: ${decision.reason}`, ...out };
       } catch (error) {
-        restart = { done: false, reason: `new deployment failed: ${messageOf(error)}` };
+        restart = { done: false, reason: `new deployment failed: ${errorMessage(error)}` };
       }
     } else {
       restart = { done: false, reason: 'not restarting: another check restarted it just now' };

@@ -2,7 +2,7 @@
 // login.
 // (the task never runs on Sunday): every morning's start is the full login, announced by gateway-hours.
 import { JOB_NAMES } from '#core/config';
-import { JOB_TIMINGS } from '#core/schedule';
+import { deployedUnder, JOB_TIMINGS } from '#core/schedule';
 import { overdueJobs } from '#core/watchman';
 import { makeAlert } from '#core/alerts';
 import {
@@ -17,10 +17,7 @@ import { lastCompletedAt } from '../shared/completions';
 import type { RunContext } from '../shared/define-job';
 import type { GatewayVerdict } from './gateway-policy';
 import { STATE_KEYS } from './state-keys';
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+import { errorMessage } from '../shared/errors';
 
 /**
  * The watchman: every scheduled job but this one (watched by its own CloudWatch alarm) against the
@@ -33,7 +30,7 @@ export async function watchJobs(ctx: RunContext): Promise<string[]> {
   const jobs = await Promise.all(
     JOB_NAMES.filter(
       // A job deployed only with gatewayHours=market is not watched without it.
-      (name) => name !== ctx.job && (!JOB_TIMINGS[name].deployedWith || ctx.gatewayHours === 'market'),
+      (name) => name !== ctx.job && deployedUnder(JOB_TIMINGS[name].deployedWith, ctx.gatewayHours),
     ).map(async (name) => ({
       name,
       timing: JOB_TIMINGS[name],
@@ -110,7 +107,7 @@ export async function watchLogin(ctx: RunContext, verdict: GatewayVerdict): Prom
       }),
       { now, cooldownMinutes: LOGIN_ALERT_EVERY_MINUTES - 1 },
     )
-    .catch((error: unknown) => ({ sent: false, reason: `alert failed: ${messageOf(error)}` }));
+    .catch((error: unknown) => ({ sent: false, reason: `alert failed: ${errorMessage(error)}` }));
   ctx.log.info('login alert', { slot: alert.slot, severity: alert.severity, sent: delivery.sent });
   return `${alert.title}${delivery.sent ? '' : ` (${delivery.reason})`}`;
 }

@@ -8,6 +8,7 @@ import { nyTimeToEpoch } from '#core/calendar';
 import { historicalVolatility, ivRank, trendPercentile } from '#core/market-context';
 import type { IsoDate, MarketContext } from '#core/types';
 import type { RunContext, RunOutcome } from '../shared/define-job';
+import { errorMessage } from '../shared/errors';
 
 export interface LoadHistoryInput {
   symbols?: string[] | undefined;
@@ -145,7 +146,7 @@ export async function runLoadHistoricalData(input: LoadHistoryInput, ctx: RunCon
       );
     } catch (error) {
       failed += 1;
-      reasons.push(`${symbol}: history failed: ${error instanceof Error ? error.message : String(error)}`);
+      reasons.push(`${symbol}: history failed: ${errorMessage(error)}`);
     }
   }
   if (snapshots.length > 0) await ctx.stores.snapshots.putMarketData(snapshots);

@@ -16,6 +16,7 @@ import { orderDeps, runOrder, ticketOf } from '../shared/order-workflow';
 import type { OrderOutcome } from '../shared/order-workflow';
 import { heldAtIbNow } from '../shared/holdings';
 import { applyPartialClose } from './partial-closes';
+import { errorMessage } from '../shared/errors';
 
 // The legs of the intent hold the strategy's actions (SELL = short), as an opening intent does, so the
 // same ticket builder gives the BAG for the close.
@@ -196,7 +197,7 @@ export async function closableNow(
   try {
     atIb = await heldAtIbNow(ctx);
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    const why = errorMessage(error);
     return {
       position: { ...position, quantity: 0, legs: [] },
       problem: `not closed: IB's positions could not be read just before the order (${why})`,

@@ -5,6 +5,7 @@ import { IntentConflictError, PositionConflictError } from '#adapters/ports';
 import { closeRealisedUsd } from '#core/lifecycle';
 import type { FillSummary } from '#core/lifecycle';
 import type { RunContext } from '../shared/define-job';
+import { errorMessage } from '../shared/errors';
 
 /**
  * Shrinks the position by a closing order's partial fill and marks that fill applied, in one store
@@ -57,9 +58,7 @@ export async function reconcilePartialCloses(
       const orders = await ctx.bridge.ordersByRef(intent.intentKey);
       fill.commissionsUsd = orders.flatMap((o) => o.fills).reduce((sum, f) => sum + (f.commission ?? 0), 0);
     } catch (error) {
-      reasons.push(
-        `${position.id}: commissions of ${intent.intentKey} unknown (${error instanceof Error ? error.message : String(error)})`,
-      );
+      reasons.push(`${position.id}: commissions of ${intent.intentKey} unknown (${errorMessage(error)})`);
     }
     const reduced =
       fill.filledQuantity < current.quantity

@@ -20,6 +20,7 @@ import { alertExitsExhausted, closeAttempt, closableNow, closePosition, resumeEx
 import { manageAssignedHoldings } from './holdings';
 import { reconcilePartialCloses } from './partial-closes';
 import { leniantQuote, nearbyQuotesFor } from './snapshot';
+import { errorMessage } from '../shared/errors';
 
 export interface MonitorInput {
   dryRun?: boolean | undefined;
@@ -47,7 +48,7 @@ export async function runMonitor(input: MonitorInput, ctx: RunContext): Promise<
     quotes = await bridge.quotes(requests);
   } catch (error) {
     bridgeUp = false;
-    bridgeProblem = error instanceof Error ? error.message : String(error);
+    bridgeProblem = errorMessage(error);
   }
   const now = ctx.clock.now();
   const market = { ...ctx.market, now };

@@ -8,6 +8,7 @@ import { legQuoteProblem } from '#core/pnl';
 import type { OptionContract, OptionQuote } from '#core/types';
 import type { RunContext } from '../shared/define-job';
 import { optionContractOf, optionQuoteRequest, rawOptionQuote } from '../shared/quotes';
+import { errorMessage } from '../shared/errors';
 
 /** The snapshot's quote: leniently converted so the decision engine's data guard names what is wrong. */
 export function leniantQuote(
@@ -55,7 +56,7 @@ export async function nearbyQuotesFor(
     try {
       listed = await strikes;
     } catch (error) {
-      reasons.push(`${position.symbol}: no chain for nearby strikes (${errorText(error)})`);
+      reasons.push(`${position.symbol}: no chain for nearby strikes (${errorMessage(error)})`);
       continue;
     }
     for (const leg of bad) {
@@ -84,9 +85,7 @@ export async function nearbyQuotesFor(
     const quotes = await ctx.bridge.quotes(contracts.map(optionQuoteRequest));
     return contracts.flatMap((c, i) => leniantQuote(quotes[i], c) ?? []);
   } catch (error) {
-    reasons.push(`nearby strikes not quoted (${errorText(error)})`);
+    reasons.push(`nearby strikes not quoted (${errorMessage(error)})`);
     return [];
   }
 }
-
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -39,6 +39,7 @@ import type { BridgeEventType, InputIssue, JobTrigger } from './input';
 
 import { JOB_TIMINGS } from '#core/schedule';
 import type { CalendarGate } from '#core/schedule';
+import { errorMessage } from './errors';
 
 export type { CalendarGate } from '#core/schedule';
 
@@ -135,10 +136,6 @@ export interface JobHandler {
 }
 
 export const METRICS_NAMESPACE = 'IbOptionsIncome';
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function gateReason(gate: CalendarGate, market: MarketClock): string | undefined {
   if (gate === 'always') return undefined;

@@ -23,6 +23,7 @@ import { bridgeRetryWait, findOrder, transition } from './order-at-ib';
 import { outcome, timeForAnOrder } from './order-ticket';
 import type { OrderDeps, OrderOutcome, OrderTicket } from './order-ticket';
 import { manage } from './working-order';
+import { errorMessage } from './errors';
 
 // The workflow's public parts, kept importable from here.
 export {
@@ -111,11 +112,7 @@ async function workIntent(
         return outcome(record, resumed, `rejected: ${error.message}`);
       }
       // Not placed or not known: the intent stays INTENT and the next run resumes it (same orderRef).
-      return outcome(
-        record,
-        resumed,
-        `not placed yet: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      return outcome(record, resumed, `not placed yet: ${errorMessage(error)}`);
     }
   }
   if (record.status !== 'SUBMITTED' && record.status !== 'PARTIAL') {

@@ -15,6 +15,7 @@ import type { RunContext, RunOutcome } from '../shared/define-job';
 import { checkOptionQuote, checkUnderlyingQuote, stockQuoteRequest } from '../shared/quotes';
 import { selectForStorage, STORAGE_LIMITS } from './candidate-storage';
 import { DEFAULT_MAX_QUOTES, planQuotes } from './quote-plan';
+import { errorMessage } from '../shared/errors';
 
 export interface AnalysisInput {
   /** Underlyings to analyse instead of the config's. */
@@ -201,9 +202,7 @@ export async function runStrategyAnalysis(input: AnalysisInput, ctx: RunContext)
       const archive = await stores.candidates
         .putArchive(tradeDate, symbol, encoder.finish(), { scoredAt })
         .catch((error: unknown) => {
-          reasons.push(
-            `${symbol}: archive not written: ${error instanceof Error ? error.message : String(error)}`,
-          );
+          reasons.push(`${symbol}: archive not written: ${errorMessage(error)}`);
           return { rows: 0, chunks: 0, bytes: 0 };
         });
       if (archive.chunks > 0 && archive.rows !== result.candidates.length) {
@@ -226,7 +225,7 @@ export async function runStrategyAnalysis(input: AnalysisInput, ctx: RunContext)
         ...(result.error ? { error: result.error } : {}),
       });
     } catch (error) {
-      reasons.push(`${symbol}: ${error instanceof Error ? error.message : String(error)}`);
+      reasons.push(`${symbol}: ${errorMessage(error)}`);
     }
   }
 

@@ -20,6 +20,7 @@ import { accountMode } from '#core/entry';
 import { accessProblem, optionProbe, quoteAccess } from '#core/market-data';
 import type { OptionContract } from '#core/types';
 import { optionQuoteRequest, stockQuoteRequest } from '../shared/quotes';
+import { errorMessage } from '../shared/errors';
 
 export type ValidateInput = Record<string, never>;
 
@@ -67,8 +68,8 @@ async function checkOptionData(
         });
     });
   } catch (error) {
-    for (const u of underlyings) bySymbol[u] ??= `not checked: ${messageOf(error)}`;
-    problems.push({ severity: 'WARNING', text: `options data not checked: ${messageOf(error)}` });
+    for (const u of underlyings) bySymbol[u] ??= `not checked: ${errorMessage(error)}`;
+    problems.push({ severity: 'WARNING', text: `options data not checked: ${errorMessage(error)}` });
   }
   return { bySymbol, problems };
 }
@@ -129,7 +130,7 @@ export async function runValidateIbConnection(_input: ValidateInput, ctx: RunCon
     if (farms.length > 0)
       problems.push({ severity: 'WARNING', text: `data farms broken: ${farms.join(', ')}` });
   } catch (error) {
-    problems.push({ severity: 'CRITICAL', text: `bridge unreachable: ${messageOf(error)}` });
+    problems.push({ severity: 'CRITICAL', text: `bridge unreachable: ${errorMessage(error)}` });
   }
 
   let mode: ModeCheck | undefined;
@@ -148,7 +149,7 @@ export async function runValidateIbConnection(_input: ValidateInput, ctx: RunCon
       });
     }
   } catch (error) {
-    problems.push({ severity: 'CRITICAL', text: `account not readable: ${messageOf(error)}` });
+    problems.push({ severity: 'CRITICAL', text: `account not readable: ${errorMessage(error)}` });
   }
 
   // Every underlying: what its quote says about the account's market data, and what to fix.
@@ -165,10 +166,10 @@ export async function runValidateIbConnection(_input: ValidateInput, ctx: RunCon
         problems.push({ severity: problem.severity, text: `${u} market data: ${label}: ${problem.remedy}` });
     });
   } catch (error) {
-    for (const u of underlyings) quotesBySymbol[u] = `quote failed: ${messageOf(error)}`;
+    for (const u of underlyings) quotesBySymbol[u] = `quote failed: ${errorMessage(error)}`;
     problems.push({
       severity: 'WARNING',
-      text: `market data not checked: quote failed: ${messageOf(error)}`,
+      text: `market data not checked: quote failed: ${errorMessage(error)}`,
     });
   }
   const permission = quotesBySymbol[symbol]!;
@@ -221,7 +222,7 @@ export async function checkLiquidHours(
     const hours = await ctx.bridge.tradingHours(symbol);
     sessions = parseIbLiquidHours(hours.liquidHours, hours.timeZoneId);
   } catch (error) {
-    const summary = `not checked: ${messageOf(error)}`;
+    const summary = `not checked: ${errorMessage(error)}`;
     return { summary, problem: `${symbol} liquidHours ${summary}` };
   }
   if (sessions.length === 0) {
@@ -239,8 +240,4 @@ export async function checkLiquidHours(
       `${symbol} liquidHours disagree with our calendar (${list}): check calendar.holidays / ` +
       `calendar.earlyCloses in the config`,
   };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
